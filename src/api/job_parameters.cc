@@ -1,0 +1,26 @@
+#include "api/job_parameters.h"
+
+#include <boost/json/parse.hpp>
+#include <fmt/format.h>
+
+namespace jobstream::api {
+
+Result<boost::json::object> ParseJobParameters(std::string_view body) {
+  boost::json::parse_options options;
+  options.max_depth = 32;  // parameters are small; deep nesting is an attack, not a job
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(body, ec, {}, options);
+  if (ec) return Status::InvalidArgument("Request body is not valid JSON");
+  if (!parsed.is_object()) return Status::InvalidArgument("Request body must be a JSON object of job parameters");
+  boost::json::object& parameters = parsed.as_object();
+  const boost::json::value* seconds = parameters.if_contains("seconds");
+  if (seconds == nullptr) return Status::InvalidArgument("'seconds' is required");
+  bool valid = (seconds->is_int64() && seconds->as_int64() >= 1 && seconds->as_int64() <= kMaxSeconds) ||
+               (seconds->is_uint64() && seconds->as_uint64() <= static_cast<std::uint64_t>(kMaxSeconds));
+  if (!valid) {
+    return Status::InvalidArgument(fmt::format("'seconds' must be an integer between 1 and {}", kMaxSeconds));
+  }
+  return std::move(parameters);
+}
+
+}  // namespace jobstream::api

@@ -1,0 +1,97 @@
+#include "api/jobs_api.h"
+
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/error_response.h"
+#include "api/job_parameters.h"
+#include "common/uuid.h"
+
+namespace jobstream::api {
+namespace {
+
+namespace beast_http = boost::beast::http;
+
+constexpr std::string_view kJobsPath = "/jobs";
+
+http::Response MethodNotAllowed(std::string_view allow) {
+  http::Response response = MessageResponse(405, "Method Not Allowed");
+  response.headers.emplace_back("Allow", std::string(allow));
+  return response;
+}
+
+}  // namespace
+
+JobsApi::JobsApi(const auth::SigV4Verifier& verifier, store::JobStore& store, InitialConsumerStates initial_states)
+    : verifier_(verifier), store_(store), initial_states_(std::move(initial_states)) {}
+
+void JobsApi::Handle(http::Request& request, http::Respond respond) {
+  auth::SignedRequestView view;
+  view.method = request.method_string();
+  view.target = request.target();
+  view.body = request.body();
+  view.headers.reserve(16);
+  for (const auto& field : request) view.headers.emplace_back(field.name_string(), field.value());
+
+  // Deny by default: nothing is routed, not even to a 404, before the signature checks out.
+  if (!auth::SigV4Verifier::CarriesAuthentication(view)) {
+    respond(AuthErrorResponse({"MissingAuthenticationTokenException", "Missing Authentication Token"}));
+    return;
+  }
+  auto principal = verifier_.Verify(view, std::chrono::system_clock::now());
+  if (!principal.ok()) {
+    respond(AuthErrorResponse(principal.error()));
+    return;
+  }
+
+  std::string_view target = request.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path == kJobsPath) {
+    if (request.method() != beast_http::verb::post) return respond(MethodNotAllowed("POST"));
+    return CreateJob(request, std::move(respond));
+  }
+  if (path.starts_with(kJobsPath) && path.size() > kJobsPath.size() && path[kJobsPath.size()] == '/') {
+    std::string_view id = path.substr(kJobsPath.size() + 1);
+    if (id.find('/') != std::string_view::npos) return respond(MessageResponse(404, "Not Found"));
+    if (request.method() != beast_http::verb::get) return respond(MethodNotAllowed("GET"));
+    return GetJob(id, std::move(respond));
+  }
+  respond(MessageResponse(404, "Not Found"));
+}
+
+void JobsApi::CreateJob(http::Request& request, http::Respond respond) {
+  auto parameters = ParseJobParameters(request.body());
+  if (!parameters.ok()) return respond(ErrorResponse(parameters.error()));
+
+  store::Job job;
+  job.id = NewUuid();
+  job.parameters = std::move(parameters).value();
+  job.created_at = job.updated_at = std::chrono::system_clock::now();
+  job.consumers = initial_states_(job);
+  std::string id = job.id;
+  store_.InsertJob(std::move(job), [respond = std::move(respond), id](Status status) {
+    if (!status.ok()) {
+      spdlog::error("job {} was not stored: {}", id, status.message());
+      return respond(ErrorResponse(status));
+    }
+    http::Response response;
+    response.status = 202;
+    response.body = boost::json::serialize(boost::json::object{{"id", id}});
+    response.headers.emplace_back("Location", "/jobs/" + id);
+    respond(std::move(response));
+  });
+}
+
+void JobsApi::GetJob(std::string_view id, http::Respond respond) {
+  if (!IsUuid(id)) return respond(MessageResponse(404, "Job not found"));
+  auto job = store_.GetJobJson(id);
+  if (!job.ok()) {
+    if (job.error().code() != StatusCode::kNotFound) spdlog::error("cannot read job {}: {}", id, job.error().message());
+    return respond(ErrorResponse(job.error()));
+  }
+  http::Response response;
+  response.body = std::move(job).value();
+  respond(std::move(response));
+}
+
+}  // namespace jobstream::api

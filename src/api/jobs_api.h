@@ -1,0 +1,36 @@
+// The jobs API: authenticates every request (SigV4), routes it, and answers as API Gateway
+// in front of the reference deployment does.
+//
+//   POST /jobs        → 202 {"id"} + Location, only after the job and its INSERT record are durable
+//   GET  /jobs/{id}   → 200 job | 404 {"message": "Job not found"}
+#pragma once
+
+#include <functional>
+#include <map>
+
+#include "auth/sigv4_verifier.h"
+#include "http/request_handler.h"
+#include "store/job_store.h"
+
+namespace jobstream::api {
+
+// Which consumers a new job waits for (ConsumerSet::InitialStates).
+using InitialConsumerStates = std::function<std::map<std::string, store::ConsumerState>(const store::Job&)>;
+
+class JobsApi final : public http::RequestHandler {
+ public:
+  JobsApi(const auth::SigV4Verifier& verifier, store::JobStore& store, InitialConsumerStates initial_states);
+
+  void Handle(http::Request& request, http::Respond respond) override;
+
+ private:
+  void CreateJob(http::Request& request, http::Respond respond);
+  void GetJob(std::string_view id, http::Respond respond);
+
+  // Constant after construction; all members are thread-safe.
+  const auth::SigV4Verifier& verifier_;
+  store::JobStore& store_;
+  InitialConsumerStates initial_states_;
+};
+
+}  // namespace jobstream::api

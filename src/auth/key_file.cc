@@ -1,0 +1,276 @@
+#include "auth/key_file.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "auth/sigv4_time.h"
+
+namespace jobstream::auth {
+namespace {
+
+// A key file is a few hundred bytes per key; anything this large is not ours.
+constexpr off_t kMaxFileSize = 16 << 20;
+constexpr std::string_view kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+constexpr std::string_view kBase64 =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+Status Errno(const std::string& what, const std::filesystem::path& path) {
+  return Status::IOError(what + " " + path.string() + ": " + std::strerror(errno));
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+  // Closes now, reporting the error a deferred close would swallow.
+  int Close() {
+    int fd = fd_;
+    fd_ = -1;
+    return ::close(fd);
+  }
+
+ private:
+  int fd_;
+};
+
+// Serializes read-modify-write cycles across processes (`keys create` racing the server's
+// `keys delete`); readers need no lock because writers only ever rename whole files into place.
+Result<std::unique_ptr<Fd>> LockDirectory(const std::filesystem::path& data_dir) {
+  std::filesystem::path lock_path = data_dir / "credentials.json.lock";
+  auto fd = std::make_unique<Fd>(
+      ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (fd->get() < 0) return Errno("cannot open", lock_path);
+  while (::flock(fd->get(), LOCK_EX) != 0) {
+    if (errno != EINTR) return Errno("cannot lock", lock_path);
+  }
+  return fd;  // closing it releases the lock
+}
+
+Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
+  while (!data.empty()) {
+    ssize_t written = ::write(fd, data.data(), data.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return Errno("cannot write", path);
+    }
+    data.remove_prefix(static_cast<std::size_t>(written));
+  }
+  return Status::Ok();
+}
+
+Status WriteAtomically(const std::filesystem::path& path, std::string_view contents) {
+  std::filesystem::path temp = path;
+  temp += ".tmp";
+  {
+    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (fd.get() < 0) return Errno("cannot create", temp);
+    // The umask can only remove bits, but a leftover temp file keeps its old mode: set it.
+    if (::fchmod(fd.get(), 0600) != 0) return Errno("cannot chmod", temp);
+    if (Status status = WriteAll(fd.get(), contents, temp); !status.ok()) return status;
+    if (::fsync(fd.get()) != 0) return Errno("cannot fsync", temp);
+    if (fd.Close() != 0) return Errno("cannot close", temp);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) return Errno("cannot rename to", path);
+  // The rename is durable only once the directory entry is.
+  std::filesystem::path dir = path.parent_path();
+  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir_fd.get() < 0) return Errno("cannot open", dir);
+  if (::fsync(dir_fd.get()) != 0) return Errno("cannot fsync", dir);
+  return Status::Ok();
+}
+
+Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT) return Status::NotFound(path.string() + " does not exist");
+    return Errno("cannot open", path);
+  }
+  std::string contents;
+  char buffer[8192];
+  while (true) {
+    ssize_t got = ::read(fd.get(), buffer, sizeof(buffer));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return Errno("cannot read", path);
+    }
+    if (got == 0) break;
+    contents.append(buffer, static_cast<std::size_t>(got));
+    if (contents.size() > static_cast<std::size_t>(kMaxFileSize)) {
+      return Status::IOError(path.string() + " is too large to be a key file");
+    }
+  }
+  return contents;
+}
+
+// length characters drawn uniformly from alphabet, whose size must divide 256.
+Result<std::string> RandomString(std::string_view alphabet, std::size_t length) {
+  std::string bytes(length, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(length)) != 1) {
+    return Status::Internal("the random number generator failed");
+  }
+  std::string out(length, '\0');
+  for (std::size_t i = 0; i < length; ++i) {
+    out[i] = alphabet[static_cast<unsigned char>(bytes[i]) % alphabet.size()];
+  }
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  return out;
+}
+
+// IAM's rule for user names.
+bool ValidUserName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           std::string_view("+=,.@_-").find(c) != std::string_view::npos;
+  });
+}
+
+}  // namespace
+
+KeyFile::KeyFile(std::filesystem::path data_dir, KeyFileOptions options)
+    : data_dir_(std::move(data_dir)), path_(data_dir_ / kFileName), options_(options) {}
+
+Result<std::unique_ptr<KeyFile>> KeyFile::Open(const std::filesystem::path& data_dir,
+                                               KeyFileOptions options) {
+  std::error_code error;
+  std::filesystem::create_directories(data_dir, error);
+  if (error) {
+    return Status::IOError("cannot create " + data_dir.string() + ": " + error.message());
+  }
+  std::unique_ptr<KeyFile> file(new KeyFile(data_dir, options));
+  std::lock_guard lock(file->mutex_);
+  if (Status status = file->LoadLocked(); !status.ok()) return status;
+  file->last_check_ = std::chrono::steady_clock::now();
+  return file;
+}
+
+Result<KeyFile::FileStamp> KeyFile::StatFile() const {
+  struct stat info{};
+  if (::stat(path_.c_str(), &info) != 0) {
+    if (errno == ENOENT) return FileStamp{};
+    return Errno("cannot stat", path_);
+  }
+  return FileStamp{true, info.st_dev, info.st_ino, info.st_size,
+                   static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
+                       info.st_mtim.tv_nsec};
+}
+
+Status KeyFile::LoadLocked() const {
+  // Stat before reading: if the file changes in between, the stamp is stale and the next
+  // refresh reads it again, rather than a new file hiding behind an old stamp.
+  auto stamp = StatFile();
+  if (!stamp.ok()) return stamp.error();
+  std::vector<Credential> keys;
+  if (stamp->exists) {
+    auto contents = ReadWholeFile(path_);
+    if (!contents.ok()) {
+      // Gone between stat and open (deleted by hand): no keys, like a missing file.
+      if (contents.error().code() != StatusCode::kNotFound) return contents.error();
+    } else {
+      auto parsed = ParseKeyFile(*contents);
+      OPENSSL_cleanse(contents->data(), contents->size());
+      if (!parsed.ok()) return parsed.error();
+      keys = std::move(*parsed);
+    }
+  }
+  keys_ = std::move(keys);
+  stamp_ = *stamp;
+  return Status::Ok();
+}
+
+void KeyFile::RefreshLocked() const {
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_check_ < options_.reload_interval) return;
+  last_check_ = now;
+  auto stamp = StatFile();
+  if (!stamp.ok() || *stamp == stamp_) return;
+  // A file that cannot be read (someone's bad hand edit) leaves the last good keys in force; the
+  // stamp stays old, so it is tried again next interval.
+  (void)LoadLocked();
+}
+
+Status KeyFile::StoreLocked(std::vector<Credential> keys) {
+  if (Status status = WriteAtomically(path_, SerializeKeyFile(keys)); !status.ok()) return status;
+  keys_ = std::move(keys);
+  auto stamp = StatFile();
+  stamp_ = stamp.ok() ? *stamp : FileStamp{};
+  last_check_ = std::chrono::steady_clock::now();
+  return Status::Ok();
+}
+
+Result<Credential> KeyFile::Create(std::string user_name) {
+  if (!ValidUserName(user_name)) {
+    return Status::InvalidArgument(
+        "user name must be 1-64 characters of A-Z a-z 0-9 and + = , . @ _ -");
+  }
+  std::lock_guard lock(mutex_);
+  auto directory_lock = LockDirectory(data_dir_);
+  if (!directory_lock.ok()) return directory_lock.error();
+  // Start from the file, not memory: another process may have changed it.
+  if (Status status = LoadLocked(); !status.ok()) return status;
+
+  Credential credential;
+  credential.user_name = std::move(user_name);
+  do {
+    auto suffix = RandomString(kBase32, 16);
+    if (!suffix.ok()) return suffix.error();
+    credential.access_key_id = "AKIA" + *suffix;
+  } while (std::any_of(keys_.begin(), keys_.end(), [&](const Credential& existing) {
+    return existing.access_key_id == credential.access_key_id;
+  }));
+  auto secret = RandomString(kBase64, 40);
+  if (!secret.ok()) return secret.error();
+  credential.secret_access_key = std::move(*secret);
+  credential.active = true;
+  credential.create_date = FormatIso8601(std::chrono::system_clock::now());
+
+  std::vector<Credential> keys = keys_;
+  keys.push_back(credential);
+  if (Status status = StoreLocked(std::move(keys)); !status.ok()) return status;
+  return credential;
+}
+
+std::vector<Credential> KeyFile::List() const {
+  std::lock_guard lock(mutex_);
+  RefreshLocked();
+  return keys_;
+}
+
+Status KeyFile::Delete(std::string_view access_key_id) {
+  std::lock_guard lock(mutex_);
+  auto directory_lock = LockDirectory(data_dir_);
+  if (!directory_lock.ok()) return directory_lock.error();
+  if (Status status = LoadLocked(); !status.ok()) return status;
+  std::vector<Credential> keys = keys_;
+  auto erased = std::erase_if(
+      keys, [&](const Credential& key) { return key.access_key_id == access_key_id; });
+  if (erased == 0) {
+    return Status::NotFound("The Access Key with id " + std::string(access_key_id) +
+                            " cannot be found.");
+  }
+  return StoreLocked(std::move(keys));
+}
+
+std::optional<Credential> KeyFile::Find(std::string_view access_key_id) const {
+  std::lock_guard lock(mutex_);
+  RefreshLocked();
+  for (const Credential& key : keys_) {
+    if (key.access_key_id == access_key_id) return key;
+  }
+  return std::nullopt;
+}
+
+}  // namespace jobstream::auth

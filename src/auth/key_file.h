@@ -1,0 +1,90 @@
+// Long-term access keys kept in <data_dir>/credentials.json (mode 0600), the store behind
+// `jobstream keys create|list|delete` and behind the verifier of a running server.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/credential_store.h"
+#include "auth/key_file_format.h"  // CreateAccessKeyJson
+#include "common/result.h"
+#include "common/status.h"
+
+namespace jobstream::auth {
+
+struct KeyFileOptions {
+  // At most this often Find and List look at the file for changes another process made (a
+  // `jobstream keys create` while the server runs), so a lookup costs no stat(2) in between.
+  std::chrono::milliseconds reload_interval{1000};
+};
+
+// Thread-safe. Changes are written atomically (temp file, fsync, rename, fsync of the directory)
+// under an advisory lock, so concurrent processes never lose each other's keys and a crash leaves
+// the old file or the new one, never a mix.
+class KeyFile : public CredentialStore {
+ public:
+  static constexpr std::string_view kFileName = "credentials.json";
+
+  // Opens the key file of data_dir, creating the directory if missing. A missing file means no
+  // keys yet; a corrupt one is an error.
+  static Result<std::unique_ptr<KeyFile>> Open(const std::filesystem::path& data_dir,
+                                               KeyFileOptions options = {});
+
+  // Creates an active key for user_name (1-64 of A-Z a-z 0-9 + = , . @ _ -) and persists it
+  // before returning it.
+  Result<Credential> Create(std::string user_name);
+
+  // Every key, in creation order.
+  std::vector<Credential> List() const;
+
+  // Removes a key durably; NotFound when there is no such key.
+  Status Delete(std::string_view access_key_id);
+
+  std::optional<Credential> Find(std::string_view access_key_id) const override;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  // What identifies one version of the file: a rename gives a new inode, an edit in place a new
+  // mtime or size.
+  struct FileStamp {
+    bool exists = false;
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const FileStamp&) const = default;
+  };
+
+  KeyFile(std::filesystem::path data_dir, KeyFileOptions options);
+
+  // Reads the file into keys_ and stamp_. Requires mutex_.
+  Status LoadLocked() const;
+  // Reloads when the interval has passed and the file changed; keeps the last good keys if the
+  // new file cannot be read. Requires mutex_.
+  void RefreshLocked() const;
+  // Writes keys atomically and adopts them. Requires mutex_ and the cross-process lock.
+  Status StoreLocked(std::vector<Credential> keys);
+  Result<FileStamp> StatFile() const;
+
+  // Constant after construction.
+  const std::filesystem::path data_dir_;
+  const std::filesystem::path path_;
+  const KeyFileOptions options_;
+
+  mutable std::mutex mutex_;
+  mutable std::vector<Credential> keys_;                        // GUARDED_BY(mutex_)
+  mutable FileStamp stamp_;                                     // GUARDED_BY(mutex_)
+  mutable std::chrono::steady_clock::time_point last_check_{};  // GUARDED_BY(mutex_)
+};
+
+}  // namespace jobstream::auth

@@ -1,0 +1,288 @@
+// The key file: key shape, persistence, 0600 mode, reload of changes made by another process,
+// and refusal of corrupt files.
+#include "auth/key_file.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "auth/sigv4_time.h"
+
+namespace jobstream::auth {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// True when text has exactly length characters, each in alphabet.
+bool Shaped(std::string_view text, std::size_t length, std::string_view alphabet) {
+  return text.size() == length && std::all_of(text.begin(), text.end(), [alphabet](char c) {
+           return alphabet.find(c) != std::string_view::npos;
+         });
+}
+
+constexpr std::string_view kDigits = "0123456789";
+
+class KeyFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("jobstream-key-file-" + std::to_string(::getpid()) + "-" + info->name()) / "data";
+    fs::remove_all(dir_.parent_path());
+  }
+  void TearDown() override { fs::remove_all(dir_.parent_path()); }
+
+  std::unique_ptr<KeyFile> OpenOrDie(KeyFileOptions options = {}) {
+    auto file = KeyFile::Open(dir_, options);
+    EXPECT_TRUE(file.ok()) << file.error().message();
+    return file.ok() ? std::move(file).value() : nullptr;
+  }
+
+  void WriteFile(const std::string& contents) {
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "credentials.json", std::ios::trunc) << contents;
+  }
+
+  std::string ReadFile() const {
+    std::ifstream in(dir_ / "credentials.json");
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    return contents.str();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(KeyFileTest, OpenCreatesTheDirectoryAndStartsWithNoKeys) {
+  auto file = OpenOrDie();
+  ASSERT_NE(file, nullptr);
+  EXPECT_TRUE(fs::is_directory(dir_));
+  EXPECT_TRUE(file->List().empty());
+  EXPECT_FALSE(file->Find("AKIAANYTHING").has_value());
+  EXPECT_EQ(file->path(), dir_ / "credentials.json");
+}
+
+TEST_F(KeyFileTest, CreatedKeyHasTheShapeOfAnIamAccessKey) {
+  auto file = OpenOrDie();
+  auto before = std::chrono::system_clock::now();
+  auto created = file->Create("alice");
+  ASSERT_TRUE(created.ok()) << created.error().message();
+  EXPECT_EQ(created->user_name, "alice");
+  EXPECT_EQ(created->access_key_id.substr(0, 4), "AKIA");
+  EXPECT_TRUE(Shaped(std::string_view(created->access_key_id).substr(4), 16,
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"))
+      << created->access_key_id;
+  EXPECT_TRUE(Shaped(created->secret_access_key, 40,
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"))
+      << "secret has the wrong shape";
+  EXPECT_TRUE(created->active);
+  // 2026-11-27T02:46:16Z
+  const std::string& date = created->create_date;
+  ASSERT_EQ(date.size(), 20u) << date;
+  for (std::size_t at : {4u, 7u}) EXPECT_EQ(date[at], '-') << date;
+  for (std::size_t at : {13u, 16u}) EXPECT_EQ(date[at], ':') << date;
+  EXPECT_EQ(date[10], 'T');
+  EXPECT_EQ(date[19], 'Z');
+  for (std::size_t at : {0u, 5u, 8u, 11u, 14u, 17u}) {
+    EXPECT_TRUE(Shaped(std::string_view(date).substr(at, 2), 2, kDigits)) << date;
+  }
+  EXPECT_GE(created->create_date, FormatIso8601(before - 1s));
+
+  auto second = file->Create("alice");
+  ASSERT_TRUE(second.ok());
+  EXPECT_NE(second->access_key_id, created->access_key_id);
+  EXPECT_NE(second->secret_access_key, created->secret_access_key);
+}
+
+TEST_F(KeyFileTest, InvalidUserNameIsRefused) {
+  auto file = OpenOrDie();
+  for (const char* name : {"", "has space", "slash/y", "ünicode"}) {
+    auto created = file->Create(name);
+    ASSERT_FALSE(created.ok()) << name;
+    EXPECT_EQ(created.error().code(), StatusCode::kInvalidArgument);
+  }
+  EXPECT_FALSE(file->Create(std::string(65, 'a')).ok());
+  EXPECT_TRUE(file->Create(std::string(64, 'a')).ok());
+  EXPECT_TRUE(file->Create("a+b=c,d.e@f_g-h").ok());
+}
+
+TEST_F(KeyFileTest, KeysSurviveReopeningInCreationOrder) {
+  std::vector<Credential> created;
+  {
+    auto file = OpenOrDie();
+    for (const char* user : {"alice", "bob", "carol"}) {
+      created.push_back(file->Create(user).value());
+    }
+  }
+  auto reopened = OpenOrDie();
+  std::vector<Credential> listed = reopened->List();
+  ASSERT_EQ(listed.size(), 3u);
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    EXPECT_EQ(listed[i].user_name, created[i].user_name);
+    EXPECT_EQ(listed[i].access_key_id, created[i].access_key_id);
+    EXPECT_EQ(listed[i].secret_access_key, created[i].secret_access_key);
+    EXPECT_EQ(listed[i].create_date, created[i].create_date);
+    EXPECT_TRUE(listed[i].active);
+  }
+  auto found = reopened->Find(created[1].access_key_id);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->user_name, "bob");
+}
+
+TEST_F(KeyFileTest, FileIsOwnerOnlyAndHoldsTheIamFields) {
+  auto file = OpenOrDie();
+  ::umask(022);
+  Credential created = file->Create("alice").value();
+  struct stat info{};
+  ASSERT_EQ(::stat((dir_ / "credentials.json").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  EXPECT_EQ(ReadFile(), "{\n"
+                        "    \"AccessKeys\": [\n"
+                        "        {\n"
+                        "            \"UserName\": \"alice\",\n"
+                        "            \"AccessKeyId\": \"" + created.access_key_id + "\",\n"
+                        "            \"Status\": \"Active\",\n"
+                        "            \"SecretAccessKey\": \"" + created.secret_access_key + "\",\n"
+                        "            \"CreateDate\": \"" + created.create_date + "\"\n"
+                        "        }\n"
+                        "    ]\n"
+                        "}\n");
+  // Nothing is left behind by the atomic write.
+  EXPECT_FALSE(fs::exists(dir_ / "credentials.json.tmp"));
+}
+
+TEST_F(KeyFileTest, DeleteRemovesTheKeyDurablyAndUnknownKeysAreNotFound) {
+  auto file = OpenOrDie();
+  Credential alice = file->Create("alice").value();
+  Credential bob = file->Create("bob").value();
+  ASSERT_TRUE(file->Delete(alice.access_key_id).ok());
+  EXPECT_FALSE(file->Find(alice.access_key_id).has_value());
+  EXPECT_TRUE(file->Find(bob.access_key_id).has_value());
+
+  Status missing = file->Delete(alice.access_key_id);
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound);
+  EXPECT_EQ(missing.message(),
+            "The Access Key with id " + alice.access_key_id + " cannot be found.");
+
+  auto reopened = OpenOrDie();
+  ASSERT_EQ(reopened->List().size(), 1u);
+  EXPECT_EQ(reopened->List()[0].access_key_id, bob.access_key_id);
+}
+
+TEST_F(KeyFileTest, RunningServerSeesKeysCreatedAndDeletedByAnotherProcess) {
+  auto server = OpenOrDie({.reload_interval = 0ms});
+  auto cli = OpenOrDie();  // stands in for `jobstream keys create`
+  Credential created = cli->Create("alice").value();
+  auto found = server->Find(created.access_key_id);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->secret_access_key, created.secret_access_key);
+  ASSERT_TRUE(cli->Delete(created.access_key_id).ok());
+  EXPECT_FALSE(server->Find(created.access_key_id).has_value());
+}
+
+TEST_F(KeyFileTest, ChangesOnDiskAreLookedForAtMostOncePerInterval) {
+  auto server = OpenOrDie({.reload_interval = 1h});
+  auto cli = OpenOrDie();
+  Credential created = cli->Create("alice").value();
+  EXPECT_FALSE(server->Find(created.access_key_id).has_value());  // not looked at yet
+}
+
+TEST_F(KeyFileTest, DefaultIntervalPicksUpChangesWithinAboutASecond) {
+  auto server = OpenOrDie();
+  auto cli = OpenOrDie();
+  Credential created = cli->Create("alice").value();
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_TRUE(server->Find(created.access_key_id).has_value());
+}
+
+TEST_F(KeyFileTest, WritersInTwoProcessesDoNotLoseEachOthersKeys) {
+  auto first = OpenOrDie({.reload_interval = 1h});
+  auto second = OpenOrDie({.reload_interval = 1h});
+  Credential a = first->Create("alice").value();
+  Credential b = second->Create("bob").value();  // second never looked at the file since open
+  auto reopened = OpenOrDie();
+  EXPECT_TRUE(reopened->Find(a.access_key_id).has_value());
+  EXPECT_TRUE(reopened->Find(b.access_key_id).has_value());
+}
+
+TEST_F(KeyFileTest, CorruptFileIsAnErrorThatNamesNoSecret) {
+  const char* corrupt[] = {
+      "{not json",
+      "[]",
+      R"({"AccessKeys": {}})",
+      R"({"AccessKeys": [42]})",
+      R"({"AccessKeys": [{"UserName": "a", "AccessKeyId": "AKIA1", "Status": "Active",
+          "SecretAccessKey": "SECRETVALUE"}]})",
+      R"({"AccessKeys": [{"UserName": "a", "AccessKeyId": "AKIA1", "Status": "Maybe",
+          "SecretAccessKey": "SECRETVALUE", "CreateDate": "2026-11-27T02:46:16Z"}]})",
+      R"({"AccessKeys": [
+          {"UserName": "a", "AccessKeyId": "AKIA1", "Status": "Active",
+           "SecretAccessKey": "SECRETVALUE", "CreateDate": "2026-11-27T02:46:16Z"},
+          {"UserName": "b", "AccessKeyId": "AKIA1", "Status": "Active",
+           "SecretAccessKey": "SECRETVALUE", "CreateDate": "2026-11-27T02:46:16Z"}]})",
+  };
+  for (const char* contents : corrupt) {
+    WriteFile(contents);
+    auto file = KeyFile::Open(dir_);
+    ASSERT_FALSE(file.ok()) << contents;
+    EXPECT_EQ(file.error().code(), StatusCode::kIOError);
+    EXPECT_NE(file.error().message().find("corrupt"), std::string::npos);
+    EXPECT_EQ(file.error().message().find("SECRETVALUE"), std::string::npos);
+  }
+}
+
+TEST_F(KeyFileTest, InactiveKeysAreReadAsInactive) {
+  WriteFile(R"({"AccessKeys": [{"UserName": "a", "AccessKeyId": "AKIA1", "Status": "Inactive",
+                "SecretAccessKey": "s", "CreateDate": "2026-11-27T02:46:16Z"}]})");
+  auto file = OpenOrDie();
+  auto found = file->Find("AKIA1");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_FALSE(found->active);
+}
+
+TEST_F(KeyFileTest, FileBrokenWhileRunningKeepsTheLastGoodKeys) {
+  auto server = OpenOrDie({.reload_interval = 0ms});
+  Credential created = server->Create("alice").value();
+  WriteFile("{ half a fi");
+  EXPECT_TRUE(server->Find(created.access_key_id).has_value());
+  // Writers refuse to build on a corrupt file rather than silently dropping the keys in it.
+  EXPECT_FALSE(server->Create("bob").ok());
+}
+
+TEST_F(KeyFileTest, FileRemovedWhileRunningMeansNoKeys) {
+  auto server = OpenOrDie({.reload_interval = 0ms});
+  Credential created = server->Create("alice").value();
+  fs::remove(dir_ / "credentials.json");
+  EXPECT_FALSE(server->Find(created.access_key_id).has_value());
+}
+
+TEST(CreateAccessKeyJsonTest, MatchesAwsIamCreateAccessKeyOutput) {
+  Credential credential{"alice", "AKIAIOSFODNN7EXAMPLE",
+                        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", true, "2026-11-27T02:46:16Z"};
+  EXPECT_EQ(CreateAccessKeyJson(credential),
+            "{\n"
+            "    \"AccessKey\": {\n"
+            "        \"UserName\": \"alice\",\n"
+            "        \"AccessKeyId\": \"AKIAIOSFODNN7EXAMPLE\",\n"
+            "        \"Status\": \"Active\",\n"
+            "        \"SecretAccessKey\": \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY\",\n"
+            "        \"CreateDate\": \"2026-11-27T02:46:16Z\"\n"
+            "    }\n"
+            "}");
+}
+
+TEST(KeyFileFormatTest, EmptyKeyListIsWrittenAsAnEmptyArray) {
+  EXPECT_EQ(SerializeKeyFile({}), "{\n    \"AccessKeys\": []\n}\n");
+  auto parsed = ParseKeyFile(SerializeKeyFile({}));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE(parsed->empty());
+}
+
+}  // namespace
+}  // namespace jobstream::auth

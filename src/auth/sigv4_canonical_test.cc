@@ -1,0 +1,152 @@
+// Canonicalization rules one by one, the signing-key derivation against the AWS documentation's
+// worked example, and the AWS time formats.
+#include "auth/sigv4_canonical.h"
+
+#include <gtest/gtest.h>
+
+#include "auth/signing_key_cache.h"
+#include "auth/sigv4_crypto.h"
+#include "auth/sigv4_time.h"
+
+namespace jobstream::auth {
+namespace {
+
+TEST(UriEncodeTest, KeepsOnlyUnreservedCharactersAndUsesUppercaseHex) {
+  EXPECT_EQ(UriEncode("AZaz09-_.~"), "AZaz09-_.~");
+  EXPECT_EQ(UriEncode("a b+c/d=e&f%"), "a%20b%2Bc%2Fd%3De%26f%25");
+  EXPECT_EQ(UriEncode("\xe1\x88\xb4"), "%E1%88%B4");
+  EXPECT_EQ(UriEncode("/a b/", /*keep_slash=*/true), "/a%20b/");
+}
+
+TEST(PercentDecodeTest, DecodesEscapesAndKeepsMalformedOnesLiterally) {
+  EXPECT_EQ(PercentDecode("%41%7e%7E"), "A~~");
+  EXPECT_EQ(PercentDecode("a+b"), "a+b");  // SigV4 clients send a space as %20, never '+'
+  EXPECT_EQ(PercentDecode("%zz%4"), "%zz%4");
+  EXPECT_EQ(PercentDecode("%"), "%");
+}
+
+TEST(CanonicalUriTest, EncodesThePathAsSentOnceMoreAsNonS3ServicesDo) {
+  // What API Gateway expects: an encoded path is encoded again ("%20" -> "%2520").
+  EXPECT_EQ(CanonicalUri("/jobs/a%20b", true), "/jobs/a%2520b");
+  EXPECT_EQ(CanonicalUri("/path/%C3%A4", true), "/path/%25C3%25A4");
+  EXPECT_EQ(CanonicalUri("/example space/", true), "/example%20space/");
+  EXPECT_EQ(CanonicalUri("/\xe1\x88\xb4", false), "/%E1%88%B4");
+  EXPECT_EQ(CanonicalUri("/@connections/R0oX=", true), "/%40connections/R0oX%3D");
+  EXPECT_EQ(CanonicalUri("", true), "/");
+}
+
+TEST(CanonicalUriTest, NormalizationRemovesDotSegmentsAndDuplicateSlashes) {
+  EXPECT_EQ(CanonicalUri("/example/..", true), "/");
+  EXPECT_EQ(CanonicalUri("/example1/example2/../..", true), "/");
+  EXPECT_EQ(CanonicalUri("/./", true), "/");
+  EXPECT_EQ(CanonicalUri("/./example", true), "/example");
+  EXPECT_EQ(CanonicalUri("//", true), "/");
+  EXPECT_EQ(CanonicalUri("//example//", true), "/example/");
+  EXPECT_EQ(CanonicalUri("/a/b/..", true), "/a");
+  EXPECT_EQ(CanonicalUri("/a/b/../", true), "/a/");
+  EXPECT_EQ(CanonicalUri("/../../a", true), "/a");  // never above the root
+  EXPECT_EQ(CanonicalUri("/jobs/abc", true), "/jobs/abc");
+}
+
+TEST(CanonicalUriTest, WithoutNormalizationThePathIsOnlyEncoded) {
+  EXPECT_EQ(CanonicalUri("/example/..", false), "/example/..");
+  EXPECT_EQ(CanonicalUri("//example//", false), "//example//");
+  EXPECT_EQ(CanonicalUri("/./", false), "/./");
+}
+
+TEST(CanonicalQueryTest, SortsByEncodedKeyThenValueAndKeepsEmptyValues) {
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("b=2&a=2&a=1")), "a=1&a=2&b=2");
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("flag&x=")), "flag=&x=");
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("")), "");
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("&&a=1&")), "a=1");
+  // Upper case sorts before lower case: byte order, not alphabetical.
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("param=1&Param=2")), "Param=2&param=1");
+}
+
+TEST(CanonicalQueryTest, DecodesThenReencodesKeysAndValues) {
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("%41=%7e")), "A=~");
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("k=a b+c")), "k=a%20b%2Bc");
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("k=%zz")), "k=%25zz");
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("cred=AKID%2F20150830%2Fus-east-1")),
+            "cred=AKID%2F20150830%2Fus-east-1");
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("k=a=b")), "k=a%3Db");
+}
+
+TEST(SplitTargetTest, SplitsAtTheFirstQuestionMark) {
+  EXPECT_EQ(SplitTarget("/a?b=1?c"), std::make_pair(std::string_view("/a"),
+                                                    std::string_view("b=1?c")));
+  EXPECT_EQ(SplitTarget("/a"), std::make_pair(std::string_view("/a"), std::string_view()));
+}
+
+TEST(CanonicalHeaderValueTest, TrimsAndCollapsesWhitespaceIncludingObsFold) {
+  EXPECT_EQ(CanonicalHeaderValue("  a   b\t\tc  "), "a b c");
+  EXPECT_EQ(CanonicalHeaderValue("value1\r\n  value2\n     value3"), "value1 value2 value3");
+  EXPECT_EQ(CanonicalHeaderValue("\"a   b   c\""), "\"a b c\"");
+  EXPECT_EQ(CanonicalHeaderValue("   "), "");
+}
+
+TEST(CanonicalHeadersTest, JoinsRepeatedHeadersInOrderAndMatchesNamesInAnyCase) {
+  std::vector<HeaderField> headers = {{"Host", "example.com"},
+                                      {"My-Header", "b"},
+                                      {"X-Other", "ignored"},
+                                      {"my-header", " a "}};
+  CanonicalHeaders canonical = BuildCanonicalHeaders(headers, {"host", "my-header", "x-absent"});
+  EXPECT_EQ(canonical.block, "host:example.com\nmy-header:b,a\nx-absent:\n");
+  EXPECT_EQ(canonical.signed_headers, "host;my-header;x-absent");
+}
+
+TEST(CanonicalRequestTest, LaysOutTheSixPartsAndTheStringToSign) {
+  CanonicalHeaders headers{"host:h\n", "host"};
+  std::string canonical = BuildCanonicalRequest("GET", "/", "a=1", headers, HexSha256(""));
+  EXPECT_EQ(canonical,
+            "GET\n/\na=1\nhost:h\n\nhost\n"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  std::string scope = CredentialScope("20150830", "us-east-1", "execute-api");
+  EXPECT_EQ(scope, "20150830/us-east-1/execute-api/aws4_request");
+  EXPECT_EQ(BuildStringToSign("20150830T123600Z", scope, canonical),
+            "AWS4-HMAC-SHA256\n20150830T123600Z\n" + scope + "\n" + HexSha256(canonical));
+}
+
+TEST(SigningKeyTest, DerivationMatchesTheAwsDocumentationExample) {
+  // "Examples of how to derive a signing key for Signature Version 4" (AWS General Reference).
+  Sha256Digest key = DeriveSigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215",
+                                      "us-east-1", "iam");
+  EXPECT_EQ(HexEncode(key), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+}
+
+TEST(CryptoTest, HashesAndEncodingsMatchKnownVectors) {
+  EXPECT_EQ(HexSha256("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // RFC 4231 test case 2.
+  EXPECT_EQ(HexEncode(HmacSha256(AsBytes("Jefe"), "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(Base64Encode(AsBytes("")), "");
+  EXPECT_EQ(Base64Encode(AsBytes("f")), "Zg==");
+  EXPECT_EQ(Base64Encode(AsBytes("foobar")), "Zm9vYmFy");
+}
+
+TEST(SigV4TimeTest, AmzDateRoundTripsAndRefusesImpossibleDates) {
+  auto time = ParseAmzDate("20150830T123600Z");
+  ASSERT_TRUE(time.has_value());
+  EXPECT_EQ(FormatAmzDate(*time), "20150830T123600Z");
+  EXPECT_EQ(FormatIso8601(*time), "2015-08-30T12:36:00Z");
+  EXPECT_EQ(FormatAmzDate(*time + std::chrono::milliseconds(999)), "20150830T123600Z");
+  EXPECT_FALSE(ParseAmzDate("20150230T000000Z"));  // 30 February
+  EXPECT_FALSE(ParseAmzDate("20150830T240000Z"));
+  EXPECT_FALSE(ParseAmzDate("20150830T123600"));
+  EXPECT_FALSE(ParseAmzDate("2015-08-30T12:36:00Z"));
+  EXPECT_FALSE(ParseAmzDate("2015083OT123600Z"));
+  EXPECT_TRUE(ParseAmzDate("20160229T000000Z"));  // leap day
+}
+
+TEST(SigV4TimeTest, HttpDateIsReadInRfc1123FormOnly) {
+  auto time = ParseHttpDate("Sun, 30 Aug 2015 12:36:00 GMT");
+  ASSERT_TRUE(time.has_value());
+  EXPECT_EQ(FormatAmzDate(*time), "20150830T123600Z");
+  EXPECT_FALSE(ParseHttpDate("Mon, 30 Aug 2015 12:36:00 GMT"));  // 30 Aug 2015 was a Sunday
+  EXPECT_FALSE(ParseHttpDate("Sun, 30 Aug 2015 12:36:00 UTC"));
+  EXPECT_FALSE(ParseHttpDate("Sunday, 30-Aug-15 12:36:00 GMT"));
+  EXPECT_FALSE(ParseHttpDate("Sun, 30 Foo 2015 12:36:00 GMT"));
+}
+
+}  // namespace
+}  // namespace jobstream::auth

@@ -1,0 +1,199 @@
+#include "auth/sigv4_verifier.h"
+
+#include <openssl/crypto.h>
+
+#include <algorithm>
+
+#include "auth/sigv4_canonical.h"
+#include "auth/sigv4_claim.h"
+#include "auth/sigv4_crypto.h"
+#include "auth/sigv4_time.h"
+
+namespace jobstream::auth {
+namespace {
+
+using std::chrono::seconds;
+
+// Bounds on the request as a whole, for callers that did not already bound it (the HTTP server
+// does, more tightly).
+constexpr std::size_t kMaxTargetLength = 16384;
+constexpr std::size_t kMaxHeaderCount = 256;
+
+constexpr std::string_view kSignatureMismatch =
+    "The request signature we calculated does not match the signature you provided. Check your "
+    "AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+AuthFailure Unrecognized() {
+  return {std::string(kUnrecognizedClient),
+          "The security token included in the request is invalid."};
+}
+
+// "5 min." as AWS prints the allowed window; windows of odd seconds (X-Amz-Expires) in seconds.
+std::string DescribeWindow(seconds window) {
+  if (window.count() % 60 == 0) return std::to_string(window.count() / 60) + " min.";
+  return std::to_string(window.count()) + " sec.";
+}
+
+std::optional<AuthFailure> CheckClock(const SignatureClaim& claim, TimePoint now_exact,
+                                      seconds max_skew) {
+  // Whole seconds on both sides, so the message never says a time is earlier than itself.
+  TimePoint now = std::chrono::floor<seconds>(now_exact);
+  if (claim.request_time > now + max_skew) {
+    return InvalidSignature("Signature not yet current: " + claim.amz_date +
+                            " is still later than " + FormatAmzDate(now + max_skew) + " (" +
+                            FormatAmzDate(now) + " + " + DescribeWindow(max_skew) + ")");
+  }
+  // A presigned request lives for its X-Amz-Expires; any other for the allowed clock skew.
+  seconds window = claim.expires.value_or(max_skew);
+  if (claim.request_time < now - window) {
+    return InvalidSignature("Signature expired: " + claim.amz_date + " is now earlier than " +
+                            FormatAmzDate(now - window) + " (" + FormatAmzDate(now) + " - " +
+                            DescribeWindow(window) + ")");
+  }
+  return std::nullopt;
+}
+
+// API Gateway lists every scope mismatch at once, each sentence ending in ". ".
+std::string ScopeMismatches(const CredentialScopeParts& scope, const SignatureClaim& claim,
+                            const VerifierOptions& options) {
+  std::string message;
+  if (scope.region != options.region) {
+    message += "Credential should be scoped to a valid region, not '" + scope.region + "'. ";
+  }
+  if (scope.service != options.service) {
+    message += "Credential should be scoped to correct service: '" + options.service + "'. ";
+  }
+  if (scope.terminator != kScopeTerminator) {
+    message += "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
+               scope.terminator + "'. ";
+  }
+  std::string_view date_stamp = std::string_view(claim.amz_date).substr(0, 8);
+  if (scope.date_stamp != date_stamp) {
+    message += "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+               "from HTTP: '" +
+               scope.date_stamp + "' != '" + std::string(date_stamp) + "', from '" +
+               claim.amz_date + "'.";
+  }
+  return message;
+}
+
+bool SameSignature(std::string_view expected, std::string_view provided) {
+  // The length of a signature is public; only its content must not leak through timing.
+  return expected.size() == provided.size() &&
+         CRYPTO_memcmp(expected.data(), provided.data(), expected.size()) == 0;
+}
+
+bool HasPresignedParameters(const std::vector<QueryParameter>& query) {
+  return std::any_of(query.begin(), query.end(), [](const QueryParameter& parameter) {
+    return parameter.key == "X-Amz-Algorithm" || parameter.key == "X-Amz-Signature" ||
+           parameter.key == "X-Amz-Credential";
+  });
+}
+
+struct Computed {
+  std::string canonical_request;
+  std::string string_to_sign;
+  std::string signature;
+};
+
+}  // namespace
+
+SigV4Verifier::SigV4Verifier(VerifierOptions options, const CredentialStore& credentials,
+                             const SessionTokenValidator* session_tokens)
+    : options_(std::move(options)), credentials_(credentials), session_tokens_(session_tokens) {}
+
+bool SigV4Verifier::CarriesAuthentication(const SignedRequestView& request) {
+  if (!HeaderValues(request, "authorization").empty()) return true;
+  return HasPresignedParameters(ParseQuery(SplitTarget(request.target).second));
+}
+
+Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& request,
+                                                     TimePoint now) const {
+  if (request.target.size() > kMaxTargetLength || request.headers.size() > kMaxHeaderCount) {
+    return MakeUnexpected(IncompleteSignature("The request is too large to authenticate."));
+  }
+  auto [path, raw_query] = SplitTarget(request.target);
+
+  // 1. What the request claims: the header form wins when both forms are present.
+  std::vector<std::string_view> authorization = HeaderValues(request, "authorization");
+  Result<SignatureClaim, AuthFailure> read = MakeUnexpected(AuthFailure{
+      std::string(kMissingAuthenticationToken), "Missing Authentication Token"});
+  if (authorization.size() > 1) {
+    return MakeUnexpected(IncompleteSignature("Only one Authorization header is allowed."));
+  } else if (authorization.size() == 1) {
+    read = ReadHeaderClaim(request, authorization.front());
+  } else if (std::vector<QueryParameter> query = ParseQuery(raw_query);
+             HasPresignedParameters(query)) {
+    read = ReadQueryClaim(std::move(query));
+  }
+  if (!read.ok()) return MakeUnexpected(read.error());
+  const SignatureClaim& claim = *read;
+
+  // 2. Time, before any key material is touched, in API Gateway's order of checks.
+  if (auto failure = CheckClock(claim, now, options_.max_clock_skew)) {
+    return MakeUnexpected(*failure);
+  }
+  auto signed_names = ParseSignedHeaders(claim.signed_headers);
+  if (!signed_names.ok()) return MakeUnexpected(signed_names.error());
+  if (!std::binary_search(signed_names->begin(), signed_names->end(), std::string("host"))) {
+    return MakeUnexpected(
+        InvalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization."));
+  }
+  if (claim.algorithm != kSigV4Algorithm) {
+    return MakeUnexpected(IncompleteSignature("Unsupported AWS 'algorithm': '" + claim.algorithm +
+                                              "' (only AWS4-HMAC-SHA256 for now). "));
+  }
+  auto scope = ParseCredential(claim.credential);
+  if (!scope.ok()) return MakeUnexpected(scope.error());
+  if (std::string mismatches = ScopeMismatches(*scope, claim, options_); !mismatches.empty()) {
+    return MakeUnexpected(InvalidSignature(std::move(mismatches)));
+  }
+
+  // 3. The key, then the signature.
+  std::optional<Credential> credential = credentials_.Find(scope->access_key_id);
+  if (!credential || !credential->active) return MakeUnexpected(Unrecognized());
+
+  std::vector<HeaderField> headers(request.headers.begin(), request.headers.end());
+  CanonicalHeaders canonical_headers = BuildCanonicalHeaders(headers, *signed_names);
+  std::string canonical_uri = CanonicalUri(path, options_.normalize_path);
+  std::string payload_hash = HexSha256(request.body);
+  std::string credential_scope =
+      CredentialScope(scope->date_stamp, options_.region, options_.service);
+  Sha256Digest signing_key = signing_keys_.Get(credential->secret_access_key, scope->date_stamp,
+                                               options_.region, options_.service);
+  auto compute = [&](const std::vector<QueryParameter>& query) {
+    Computed computed;
+    computed.canonical_request =
+        BuildCanonicalRequest(request.method, canonical_uri, CanonicalQueryString(query),
+                              canonical_headers, payload_hash);
+    computed.string_to_sign =
+        BuildStringToSign(claim.amz_date, credential_scope, computed.canonical_request);
+    computed.signature = SignatureFor(signing_key, computed.string_to_sign);
+    return computed;
+  };
+  Computed computed = compute(claim.query);
+  bool matches = SameSignature(computed.signature, claim.signature);
+  if (!matches && claim.presigned && claim.session_token) {
+    // Some clients (AWS IoT's) append X-Amz-Security-Token after presigning, leaving it out of
+    // the signature. The token is still checked below, so accepting that form grants nothing.
+    std::vector<QueryParameter> without_token = claim.query;
+    std::erase_if(without_token,
+                  [](const QueryParameter& p) { return p.key == "X-Amz-Security-Token"; });
+    matches = SameSignature(compute(without_token).signature, claim.signature);
+  }
+  if (!matches) {
+    return MakeUnexpected(InvalidSignature(
+        std::string(kSignatureMismatch) + "\n\nThe Canonical String for this request should have "
+        "been\n'" + computed.canonical_request + "'\n\nThe String-to-Sign should have been\n'" +
+        computed.string_to_sign + "'\n"));
+  }
+
+  // 4. A session token belongs to temporary credentials; long-term keys have none.
+  if (claim.session_token && (session_tokens_ == nullptr ||
+                              !session_tokens_->Accepts(*credential, *claim.session_token))) {
+    return MakeUnexpected(Unrecognized());
+  }
+  return Principal{credential->access_key_id, credential->user_name};
+}
+
+}  // namespace jobstream::auth

@@ -1,0 +1,83 @@
+// The server side of SigV4: decides whether a request was signed by a known access key, and
+// explains a refusal exactly as Amazon API Gateway does (same x-amzn-ErrorType, same message).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "auth/credential_store.h"
+#include "auth/signing_key_cache.h"
+#include "common/result.h"
+
+namespace jobstream::auth {
+
+struct SignedRequestView {
+  std::string_view method;
+  // Raw request-target as received: path[?query], still percent-encoded as sent.
+  std::string_view target;
+  // In order received, names in any case.
+  std::vector<std::pair<std::string_view, std::string_view>> headers;
+  std::string_view body;
+};
+
+// Always HTTP 403; error_type goes to the x-amzn-ErrorType header.
+struct AuthFailure {
+  std::string error_type;
+  std::string message;
+};
+
+struct Principal {
+  std::string access_key_id;
+  std::string user_name;
+};
+
+struct VerifierOptions {
+  std::string region = "us-east-1";
+  std::string service = "execute-api";
+  bool normalize_path = true;
+  std::chrono::seconds max_clock_skew{300};
+};
+
+// The x-amzn-ErrorType values a verification can fail with.
+inline constexpr std::string_view kMissingAuthenticationToken =
+    "MissingAuthenticationTokenException";
+inline constexpr std::string_view kIncompleteSignature = "IncompleteSignatureException";
+inline constexpr std::string_view kInvalidSignature = "InvalidSignatureException";
+inline constexpr std::string_view kUnrecognizedClient = "UnrecognizedClientException";
+
+// Hook for temporary credentials (X-Amz-Security-Token). Long-term keys carry no session token,
+// so without a validator every presented token is refused. Implementations must be thread-safe.
+class SessionTokenValidator {
+ public:
+  virtual ~SessionTokenValidator() = default;
+  // True when session_token was issued together with credential, so the pair may sign requests.
+  virtual bool Accepts(const Credential& credential, std::string_view session_token) const = 0;
+};
+
+class SigV4Verifier {  // thread-safe
+ public:
+  // Both references must outlive the verifier. session_tokens may be null (long-term keys only).
+  SigV4Verifier(VerifierOptions options, const CredentialStore& credentials,
+                const SessionTokenValidator* session_tokens = nullptr);
+
+  // The principal that signed request, or why the request must be refused (HTTP 403).
+  Result<Principal, AuthFailure> Verify(const SignedRequestView& request,
+                                        std::chrono::system_clock::time_point now) const;
+
+  // True when the request carries any SigV4 material (Authorization header, or X-Amz-Algorithm /
+  // X-Amz-Signature / X-Amz-Credential in the query).
+  static bool CarriesAuthentication(const SignedRequestView& request);
+
+ private:
+  // Constant after construction.
+  const VerifierOptions options_;
+  const CredentialStore& credentials_;
+  const SessionTokenValidator* const session_tokens_;
+
+  mutable SigningKeyCache signing_keys_;  // thread-safe itself
+};
+
+}  // namespace jobstream::auth

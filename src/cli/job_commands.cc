@@ -1,0 +1,168 @@
+#include "cli/job_commands.h"
+
+#include <boost/json/parse.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "auth/key_file.h"
+#include "cli/signed_client.h"
+
+namespace jobstream::cli {
+namespace {
+
+// Exit codes shared by submit and get.
+constexpr int kExitOk = 0;
+constexpr int kExitJobFailed = 1;   // --wait: the job ended in Failure
+constexpr int kExitUsage = 2;       // bad flags or credentials
+constexpr int kExitHttpError = 3;   // the server answered with an error status
+constexpr int kExitUnreachable = 4; // no answer from the server, or --wait timed out
+
+struct ClientFlags {
+  std::string url = "http://127.0.0.1:8080";
+  std::string data_dir = "./data";
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+  std::string region = "us-east-1";
+  std::string service = "execute-api";
+  std::string parameters = R"({"seconds": 1})";
+  std::string job_id;
+  bool wait = false;
+  int wait_timeout = 600;
+};
+
+void AddClientOptions(CLI::App* command, ClientFlags& flags) {
+  command->add_option("--url", flags.url, "Server base URL (default http://127.0.0.1:8080)")->envname("JOBSTREAM_URL");
+  command->add_option("--data-dir", flags.data_dir,
+                      "Data directory whose first key signs requests when no key is given (default ./data)")
+      ->envname("JOBSTREAM_DATA_DIR");
+  command->add_option("--access-key-id", flags.access_key_id, "Access key id")->envname("AWS_ACCESS_KEY_ID");
+  command->add_option("--secret-access-key", flags.secret_access_key, "Secret access key")
+      ->envname("AWS_SECRET_ACCESS_KEY");
+  command->add_option("--session-token", flags.session_token, "Session token of temporary credentials")
+      ->envname("AWS_SESSION_TOKEN");
+  command->add_option("--region", flags.region, "SigV4 region (default us-east-1)")->envname("AWS_REGION");
+  command->add_option("--service", flags.service, "SigV4 service (default execute-api)");
+}
+
+Result<SignedClient*> MakeClient(ClientFlags& flags, std::unique_ptr<SignedClient>& holder) {
+  if (flags.access_key_id.empty() != flags.secret_access_key.empty()) {
+    return Status::InvalidArgument("give both --access-key-id and --secret-access-key, or neither");
+  }
+  if (flags.access_key_id.empty()) {
+    auto keys = auth::KeyFile::Open(flags.data_dir);
+    if (!keys.ok()) return keys.error();
+    for (const auto& key : (*keys)->List()) {
+      if (!key.active) continue;
+      flags.access_key_id = key.access_key_id;
+      flags.secret_access_key = key.secret_access_key;
+      break;
+    }
+    if (flags.access_key_id.empty()) {
+      return Status::InvalidArgument("no credentials: pass --access-key-id/--secret-access-key, set "
+                                     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or point --data-dir at a server's data");
+    }
+  }
+  ClientOptions options;
+  options.base_url = flags.url;
+  options.credentials = {flags.access_key_id, flags.secret_access_key, flags.session_token};
+  options.signer.region = flags.region;
+  options.signer.service = flags.service;
+  holder = std::make_unique<SignedClient>(std::move(options));
+  return holder.get();
+}
+
+int Report(const Result<ClientResponse>& response, unsigned expected) {
+  if (!response.ok()) {
+    std::cerr << "jobstream: " << response.error().message() << "\n";
+    return kExitUnreachable;
+  }
+  if (response->status != expected) {
+    std::cerr << "jobstream: HTTP " << response->status << ": " << response->body << "\n";
+    return kExitHttpError;
+  }
+  return kExitOk;
+}
+
+std::string StatusOf(const std::string& job_json) {
+  boost::system::error_code ec;
+  auto job = boost::json::parse(job_json, ec);
+  if (ec || !job.is_object()) return "";
+  const auto* status = job.as_object().if_contains("status");
+  return status != nullptr && status->is_string() ? std::string(status->as_string()) : "";
+}
+
+int RunSubmit(ClientFlags& flags) {
+  std::unique_ptr<SignedClient> holder;
+  auto client = MakeClient(flags, holder);
+  if (!client.ok()) {
+    std::cerr << "jobstream submit: " << client.error().message() << "\n";
+    return kExitUsage;
+  }
+  auto submitted = (*client)->Send("POST", "/jobs", flags.parameters);
+  if (int code = Report(submitted, 202); code != kExitOk) return code;
+  if (!flags.wait) {
+    std::cout << submitted->body << std::endl;
+    return kExitOk;
+  }
+  boost::system::error_code ec;
+  auto answer = boost::json::parse(submitted->body, ec);
+  if (ec || !answer.is_object() || !answer.as_object().contains("id")) {
+    std::cerr << "jobstream submit: unexpected answer: " << submitted->body << "\n";
+    return kExitHttpError;
+  }
+  std::string path = "/jobs/" + std::string(answer.as_object().at("id").as_string());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(flags.wait_timeout);
+  auto delay = std::chrono::milliseconds(20);
+  for (;;) {
+    auto job = (*client)->Send("GET", path, "");
+    if (int code = Report(job, 200); code != kExitOk) return code;
+    std::string status = StatusOf(job->body);
+    if (status == "Success" || status == "Failure") {
+      std::cout << job->body << std::endl;
+      return status == "Success" ? kExitOk : kExitJobFailed;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      std::cerr << "jobstream submit: job still " << status << " after " << flags.wait_timeout << " s\n";
+      return kExitUnreachable;
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(500));
+  }
+}
+
+int RunGet(ClientFlags& flags) {
+  std::unique_ptr<SignedClient> holder;
+  auto client = MakeClient(flags, holder);
+  if (!client.ok()) {
+    std::cerr << "jobstream get: " << client.error().message() << "\n";
+    return kExitUsage;
+  }
+  auto job = (*client)->Send("GET", "/jobs/" + flags.job_id, "");
+  if (int code = Report(job, 200); code != kExitOk) return code;
+  std::cout << job->body << std::endl;
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddJobCommands(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ClientFlags>();
+  CLI::App* submit = app.add_subcommand("submit", "Sign and POST job parameters to /jobs");
+  AddClientOptions(submit, *flags);
+  submit->add_option("PARAMETERS", flags->parameters, R"(Job parameters as JSON (default {"seconds": 1}))");
+  submit->add_flag("--wait", flags->wait, "Follow the job until Success (exit 0) or Failure (exit 1)");
+  submit->add_option("--wait-timeout", flags->wait_timeout, "Seconds --wait waits at most (default 600)");
+  submit->footer("Exit codes: 0 ok, 1 job failed (--wait), 2 usage, 3 HTTP error, 4 server unreachable or timeout.");
+  submit->callback([flags, &exit_code] { exit_code = RunSubmit(*flags); });
+
+  CLI::App* get = app.add_subcommand("get", "Sign and GET /jobs/{id}");
+  AddClientOptions(get, *flags);
+  get->add_option("JOB_ID", flags->job_id, "The job id")->required();
+  get->footer("Exit codes: 0 ok, 2 usage, 3 HTTP error (404: no such job), 4 server unreachable.");
+  get->callback([flags, &exit_code] { exit_code = RunGet(*flags); });
+}
+
+}  // namespace jobstream::cli

@@ -1,0 +1,236 @@
+#include "cli/serve_command.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "api/jobs_api.h"
+#include "auth/key_file.h"
+#include "config/serve_config.h"
+#include "consumers/consumer_set.h"
+#include "http/server.h"
+#include "store/sqlite_job_store.h"
+
+namespace jobstream::cli {
+namespace {
+
+// Flags as given; unset ones leave the file's (or the default) value alone.
+struct ServeFlags {
+  std::optional<std::string> config_file;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> listen;
+  std::optional<std::string> log_level;
+  std::optional<int> io_threads;
+  std::optional<std::size_t> max_body_bytes;
+  std::optional<std::size_t> max_header_bytes;
+  std::optional<int> read_timeout;
+  std::optional<int> idle_timeout;
+  std::optional<std::size_t> max_connections;
+  std::optional<std::string> region;
+  std::optional<std::string> service;
+  std::optional<int> max_clock_skew;
+  std::optional<int> shards;
+  std::optional<int> stream_retention_hours;
+  std::optional<std::string> stream_view_type;
+};
+
+constexpr const char* kConsumerHelp = R"(
+Consumers are configured in the TOML file only, one [[consumers]] table each:
+  name = "consumer_1"                       unique name, [A-Za-z0-9_-]
+  function = "sleep"                        built-in function: sleep | noop
+  filters = ['{"eventName": ["INSERT"]}']   Lambda filter patterns, OR'ed ([] = every record)
+  batch_size = 1                            records per invocation
+  batching_window_ms = 0                    wait up to this long to fill a batch
+  parallelism = 100                         concurrent batches per shard (per-job order kept)
+  max_retries = 0                           retries of a failed record before Failure
+  max_record_age_seconds = 21600            older records fail with RecordAgeExceeded
+  timeout_seconds = 300                     function timeout
+Without [[consumers]], two consumers (consumer_1, consumer_2) run `sleep` on INSERT records.
+TOML sections: top level (data_dir, listen, log_level), [http] (io_threads, max_body_bytes,
+max_header_bytes, read_timeout_seconds, idle_timeout_seconds, max_connections,
+shutdown_grace_seconds), [auth] (region, service, max_clock_skew_seconds), [store] (shards,
+stream_retention_hours, stream_view_type, group_commit_max_batch). Precedence: flags >
+environment > TOML file > defaults.)";
+
+template <typename T, typename U>
+void Overlay(const std::optional<T>& flag, U& target) {
+  if (flag) target = static_cast<U>(*flag);
+}
+
+Result<config::ServeConfig> BuildConfig(const ServeFlags& flags) {
+  config::ServeConfig config;
+  if (flags.config_file) {
+    auto loaded = config::LoadTomlFile(*flags.config_file, config);
+    if (!loaded.ok()) return loaded.error();
+    config = std::move(loaded).value();
+  }
+  if (flags.data_dir) config.data_dir = *flags.data_dir;
+  Overlay(flags.listen, config.listen);
+  Overlay(flags.log_level, config.log_level);
+  Overlay(flags.io_threads, config.io_threads);
+  Overlay(flags.max_body_bytes, config.max_body_bytes);
+  Overlay(flags.max_header_bytes, config.max_header_bytes);
+  if (flags.read_timeout) config.read_timeout = std::chrono::seconds(*flags.read_timeout);
+  if (flags.idle_timeout) config.idle_timeout = std::chrono::seconds(*flags.idle_timeout);
+  Overlay(flags.max_connections, config.max_connections);
+  Overlay(flags.region, config.region);
+  Overlay(flags.service, config.service);
+  if (flags.max_clock_skew) config.max_clock_skew = std::chrono::seconds(*flags.max_clock_skew);
+  Overlay(flags.shards, config.shards);
+  if (flags.stream_retention_hours) config.stream_retention = std::chrono::hours(*flags.stream_retention_hours);
+  if (flags.stream_view_type && !stream::ParseStreamViewType(*flags.stream_view_type, config.stream_view_type)) {
+    return Status::InvalidArgument("--stream-view-type must be NEW_IMAGE, NEW_AND_OLD_IMAGES or KEYS_ONLY");
+  }
+  if (Status status = config.Validate(); !status.ok()) return status;
+  return config;
+}
+
+// The first start on an empty data directory makes a key, so the server is usable at once.
+Status EnsureFirstKey(auth::KeyFile& keys, const config::ServeConfig& config, const std::string& url) {
+  if (!keys.List().empty()) return Status::Ok();
+  auto created = keys.Create("jobstream-admin");
+  if (!created.ok()) return created.error();
+  std::cout << "Created an access key (shown once; it is stored in " << (config.data_dir / "credentials.json").string()
+            << "):\n"
+            << auth::CreateAccessKeyJson(*created) << "\n"
+            << "Try it:\n"
+            << fmt::format("  curl --aws-sigv4 \"aws:amz:{}:{}\" --user \"{}:{}\" -H 'Content-Type: application/json' "
+                           "-d '{{\"seconds\": 1}}' {}/jobs\n",
+                           config.region, config.service, created->access_key_id, created->secret_access_key, url)
+            << std::flush;
+  return Status::Ok();
+}
+
+int RunServe(const ServeFlags& flags) {
+  auto loaded = BuildConfig(flags);
+  if (!loaded.ok()) {
+    std::cerr << "jobstream serve: " << loaded.error().message() << "\n";
+    return 2;
+  }
+  const config::ServeConfig& config = *loaded;
+  spdlog::set_default_logger(spdlog::stderr_color_mt("jobstream"));
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  auto fail = [](const Status& status) {
+    std::cerr << "jobstream serve: " << status.message() << "\n";
+    return 1;
+  };
+
+  auto keys = auth::KeyFile::Open(config.data_dir);
+  if (!keys.ok()) return fail(keys.error());
+  auto store = store::SqliteJobStore::Open(store::SqliteStoreOptions{
+      config.data_dir, config.shards, config.stream_view_type, config.stream_retention, std::chrono::seconds(60),
+      config.region, config.group_commit_max_batch, 100000});
+  if (!store.ok()) return fail(store.error());
+
+  boost::asio::io_context http_io(config.io_threads);
+  boost::asio::io_context worker_io(1);
+  auto functions = functions::FunctionRegistry::WithBuiltins();
+  auto consumer_set = consumers::ConsumerSet::Create(config.consumers, functions, **store, worker_io);
+  if (!consumer_set.ok()) return fail(consumer_set.error());
+
+  auth::SigV4Verifier verifier(auth::VerifierOptions{config.region, config.service, true, config.max_clock_skew},
+                               **keys);
+  api::JobsApi jobs_api(verifier, **store,
+                        [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); });
+  http::ServerLimits limits;
+  limits.max_body_bytes = config.max_body_bytes;
+  limits.max_header_bytes = config.max_header_bytes;
+  limits.read_timeout = config.read_timeout;
+  limits.idle_timeout = config.idle_timeout;
+  limits.max_connections = config.max_connections;
+  http::Server server(http_io, limits, jobs_api);
+  auto address = config::ParseListenAddress(config.listen);
+  if (Status status = server.Listen(address->first, address->second); !status.ok()) return fail(status);
+  auto endpoint = server.local_endpoint();
+  std::string url = endpoint.address().is_v6()
+                        ? fmt::format("http://[{}]:{}", endpoint.address().to_string(), endpoint.port())
+                        : fmt::format("http://{}:{}", endpoint.address().to_string(), endpoint.port());
+  if (Status status = EnsureFirstKey(**keys, config, url); !status.ok()) return fail(status);
+
+  auto http_work = boost::asio::make_work_guard(http_io);
+  auto worker_work = boost::asio::make_work_guard(worker_io);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < config.io_threads; ++i) threads.emplace_back([&http_io] { http_io.run(); });
+  threads.emplace_back([&worker_io] { worker_io.run(); });
+
+  std::promise<int> signalled;
+  boost::asio::signal_set signals(http_io, SIGINT, SIGTERM);
+  signals.async_wait([&signalled](const boost::system::error_code& ec, int signal) {
+    if (!ec) signalled.set_value(signal);
+  });
+
+  Status started = (*consumer_set)->Start();
+  if (started.ok()) {
+    server.Start();
+    std::cout << "Listening on " << url << std::endl;
+    spdlog::info("jobstream {} serving {} with data in {}", JOBSTREAM_VERSION, url, config.data_dir.string());
+    int signal = signalled.get_future().get();
+    spdlog::info("received signal {}, shutting down", signal);
+  }
+
+  // Shutdown order: stop taking requests and answer those in flight (their commits finish),
+  // stop consumers at a checkpoint, drain the writer, then stop the threads.
+  std::promise<void> drained;
+  boost::asio::post(http_io, [&] { server.Shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(config.shutdown_grace), [&drained] { drained.set_value(); }); });
+  drained.get_future().wait();
+  (*consumer_set)->Stop();
+  (*store)->Close();
+  http_work.reset();
+  worker_work.reset();
+  http_io.stop();
+  worker_io.stop();
+  for (auto& thread : threads) thread.join();
+  if (!started.ok()) return fail(started);
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand("serve", "Run the jobs API server with its consumers");
+  serve->footer(kConsumerHelp);
+  serve->add_option("--config", flags->config_file, "TOML configuration file")->envname("JOBSTREAM_CONFIG");
+  serve->add_option("--data-dir", flags->data_dir, "Data directory (default ./data)")->envname("JOBSTREAM_DATA_DIR");
+  serve->add_option("--listen", flags->listen, "HOST:PORT to listen on; port 0 picks a free port (default 127.0.0.1:8080)")
+      ->envname("JOBSTREAM_LISTEN");
+  serve->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error|off (default info)")
+      ->envname("JOBSTREAM_LOG_LEVEL");
+  serve->add_option("--io-threads", flags->io_threads, "HTTP I/O threads (default 1)")->envname("JOBSTREAM_IO_THREADS");
+  serve->add_option("--max-body-bytes", flags->max_body_bytes, "Largest request body; larger gets 413 (default 262144)")
+      ->envname("JOBSTREAM_MAX_BODY_BYTES");
+  serve->add_option("--max-header-bytes", flags->max_header_bytes, "Largest header block; larger gets 431 (default 16384)")
+      ->envname("JOBSTREAM_MAX_HEADER_BYTES");
+  serve->add_option("--read-timeout", flags->read_timeout, "Seconds a started request may take to arrive (default 30)")
+      ->envname("JOBSTREAM_READ_TIMEOUT");
+  serve->add_option("--idle-timeout", flags->idle_timeout, "Seconds an idle keep-alive connection stays open (default 60)")
+      ->envname("JOBSTREAM_IDLE_TIMEOUT");
+  serve->add_option("--max-connections", flags->max_connections, "Concurrent connections; more get 503 (default 10000)")
+      ->envname("JOBSTREAM_MAX_CONNECTIONS");
+  serve->add_option("--region", flags->region, "SigV4 credential scope region (default us-east-1)")
+      ->envname("JOBSTREAM_REGION");
+  serve->add_option("--service", flags->service, "SigV4 credential scope service (default execute-api)")
+      ->envname("JOBSTREAM_SERVICE");
+  serve->add_option("--max-clock-skew", flags->max_clock_skew, "Seconds a request's time may differ from ours (default 300)")
+      ->envname("JOBSTREAM_MAX_CLOCK_SKEW");
+  serve->add_option("--shards", flags->shards, "Stream shards, fixed when the data directory is created (default 4)")
+      ->envname("JOBSTREAM_SHARDS");
+  serve->add_option("--stream-retention-hours", flags->stream_retention_hours,
+                    "Hours stream records are kept once consumed (default 24)")
+      ->envname("JOBSTREAM_STREAM_RETENTION_HOURS");
+  serve->add_option("--stream-view-type", flags->stream_view_type,
+                    "NEW_IMAGE | NEW_AND_OLD_IMAGES | KEYS_ONLY (default NEW_IMAGE)")
+      ->envname("JOBSTREAM_STREAM_VIEW_TYPE");
+  serve->callback([flags, &exit_code] { exit_code = RunServe(*flags); });
+}
+
+}  // namespace jobstream::cli

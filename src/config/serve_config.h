@@ -1,0 +1,56 @@
+// Everything `jobstream serve` can be told, with its defaults. Sources, weakest first:
+// built-in defaults < TOML file (--config) < environment (JOBSTREAM_*) < command-line flags.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "consumers/consumer_config.h"
+#include "stream/stream_record.h"
+
+namespace jobstream::config {
+
+struct ServeConfig {
+  std::filesystem::path data_dir = "./data";
+  std::string listen = "127.0.0.1:8080";
+  std::string log_level = "info";
+
+  // [http]
+  int io_threads = 1;
+  std::size_t max_body_bytes = 256 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds idle_timeout{60};
+  std::size_t max_connections = 10000;
+  std::chrono::seconds shutdown_grace{10};
+
+  // [auth]
+  std::string region = "us-east-1";
+  std::string service = "execute-api";
+  std::chrono::seconds max_clock_skew{300};
+
+  // [store]
+  int shards = 4;
+  std::chrono::hours stream_retention{24};
+  stream::StreamViewType stream_view_type = stream::StreamViewType::kNewImage;
+  std::size_t group_commit_max_batch = 1024;
+
+  // [[consumers]]: by default the reference deployment's two consumers.
+  std::vector<consumers::ConsumerConfig> consumers = DefaultConsumers();
+
+  static std::vector<consumers::ConsumerConfig> DefaultConsumers();
+  // Range checks over every setting.
+  Status Validate() const;
+};
+
+// Reads a TOML file over `base`. Unknown keys are errors, so a typo never goes unnoticed.
+Result<ServeConfig> LoadTomlFile(const std::filesystem::path& path, ServeConfig base);
+Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig base);
+
+// Splits "HOST:PORT" (port 0 = any free port).
+Result<std::pair<std::string, std::uint16_t>> ParseListenAddress(std::string_view listen);
+
+}  // namespace jobstream::config

@@ -1,0 +1,112 @@
+#include "config/serve_config.h"
+
+#include <gtest/gtest.h>
+
+namespace jobstream::config {
+namespace {
+
+TEST(ServeConfigTest, DefaultsMirrorTheReferenceDeployment) {
+  ServeConfig config;
+  ASSERT_TRUE(config.Validate().ok());
+  EXPECT_EQ(config.listen, "127.0.0.1:8080");
+  EXPECT_EQ(config.data_dir, "./data");
+  EXPECT_EQ(config.region, "us-east-1");
+  EXPECT_EQ(config.service, "execute-api");
+  EXPECT_EQ(config.max_body_bytes, 256u * 1024u);
+  ASSERT_EQ(config.consumers.size(), 2u);
+  for (const auto& consumer : config.consumers) {
+    EXPECT_EQ(consumer.function, "sleep");
+    EXPECT_EQ(consumer.batch_size, 1);
+    EXPECT_EQ(consumer.max_retries, 0);
+    EXPECT_EQ(consumer.max_record_age, std::chrono::hours(6));
+    EXPECT_EQ(consumer.timeout, std::chrono::seconds(300));
+    EXPECT_EQ(consumer.filters, std::vector<std::string>{R"({"eventName": ["INSERT"]})"});
+  }
+  EXPECT_EQ(config.consumers[0].name, "consumer_1");
+  EXPECT_EQ(config.consumers[1].name, "consumer_2");
+}
+
+TEST(ServeConfigTest, TomlOverridesEverySection) {
+  auto config = LoadTomlText(R"(
+data_dir = "/tmp/x"
+listen = "0.0.0.0:9000"
+[http]
+io_threads = 2
+max_body_bytes = 1024
+[auth]
+region = "eu-west-1"
+max_clock_skew_seconds = 60
+[store]
+shards = 8
+stream_retention_hours = 48
+stream_view_type = "NEW_AND_OLD_IMAGES"
+[[consumers]]
+name = "only"
+function = "noop"
+filters = []
+batch_size = 10
+batching_window_ms = 50
+parallelism = 4
+max_retries = 3
+timeout_seconds = 30
+)",
+                             ServeConfig{});
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  EXPECT_EQ(config->data_dir, "/tmp/x");
+  EXPECT_EQ(config->listen, "0.0.0.0:9000");
+  EXPECT_EQ(config->io_threads, 2);
+  EXPECT_EQ(config->max_body_bytes, 1024u);
+  EXPECT_EQ(config->region, "eu-west-1");
+  EXPECT_EQ(config->max_clock_skew, std::chrono::seconds(60));
+  EXPECT_EQ(config->shards, 8);
+  EXPECT_EQ(config->stream_retention, std::chrono::hours(48));
+  EXPECT_EQ(config->stream_view_type, stream::StreamViewType::kNewAndOldImages);
+  ASSERT_EQ(config->consumers.size(), 1u);
+  const auto& consumer = config->consumers[0];
+  EXPECT_EQ(consumer.name, "only");
+  EXPECT_EQ(consumer.function, "noop");
+  EXPECT_TRUE(consumer.filters.empty());
+  EXPECT_EQ(consumer.batch_size, 10);
+  EXPECT_EQ(consumer.batching_window, std::chrono::milliseconds(50));
+  EXPECT_EQ(consumer.parallelism, 4);
+  EXPECT_EQ(consumer.max_retries, 3);
+  EXPECT_EQ(consumer.timeout, std::chrono::seconds(30));
+}
+
+TEST(ServeConfigTest, UnknownKeysAreErrorsNamingThePath) {
+  auto top = LoadTomlText("lisen = \"x\"\n", ServeConfig{});
+  ASSERT_FALSE(top.ok());
+  EXPECT_EQ(top.error().message(), "unknown setting 'lisen'");
+  auto nested = LoadTomlText("[[consumers]]\nname = \"a\"\nbatchsize = 2\n", ServeConfig{});
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.error().message(), "unknown setting 'consumers[0].batchsize'");
+}
+
+TEST(ServeConfigTest, WrongTypesAndRangesAreErrors) {
+  EXPECT_EQ(LoadTomlText("[store]\nshards = \"four\"\n", ServeConfig{}).error().message(),
+            "setting 'store.shards' must be a non-negative integer");
+  EXPECT_FALSE(LoadTomlText("[store]\nshards = 0\n", ServeConfig{}).ok());
+  EXPECT_FALSE(LoadTomlText("[store]\nstream_view_type = \"SOMETIMES\"\n", ServeConfig{}).ok());
+  EXPECT_FALSE(LoadTomlText("[[consumers]]\nname = \"bad name!\"\n", ServeConfig{}).ok());
+  EXPECT_FALSE(LoadTomlText("[[consumers]]\nname = \"a\"\nbatch_size = 0\n", ServeConfig{}).ok());
+  EXPECT_FALSE(LoadTomlText("listen = \"nocolon\"\n", ServeConfig{}).ok());
+  auto broken = LoadTomlText("[http\n", ServeConfig{});
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.error().message().find("invalid TOML at line 1"), std::string::npos);
+}
+
+TEST(ServeConfigTest, ListenAddressParsesHostAndPort) {
+  auto v4 = ParseListenAddress("127.0.0.1:0");
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ(v4->first, "127.0.0.1");
+  EXPECT_EQ(v4->second, 0);
+  auto v6 = ParseListenAddress("[::1]:8080");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->first, "::1");
+  EXPECT_EQ(v6->second, 8080);
+  EXPECT_FALSE(ParseListenAddress("127.0.0.1:65536").ok());
+  EXPECT_FALSE(ParseListenAddress("127.0.0.1:http").ok());
+}
+
+}  // namespace
+}  // namespace jobstream::config

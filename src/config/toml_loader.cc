@@ -1,0 +1,176 @@
+// LoadTomlFile / LoadTomlText: the TOML form of ServeConfig (see config/jobstream.example.toml).
+#include <toml++/toml.h>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/serve_config.h"
+
+namespace jobstream::config {
+namespace {
+
+// Reads typed keys out of one TOML table and reports unknown or mistyped keys by path.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path) : table_(table), path_(std::move(path)) {}
+
+  template <typename T>
+  void Read(std::string_view key, T& out) {
+    known_.insert(std::string(key));
+    const toml::node* node = table_.get(key);
+    if (node == nullptr || !error_.ok()) return;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (auto value = node->value<std::string>()) return void(out = *value);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (auto value = node->value<bool>()) return void(out = *value);
+    } else {
+      if (auto value = node->value<std::int64_t>(); value && *value >= 0) return void(out = static_cast<T>(*value));
+    }
+    Fail(key, std::is_same_v<T, std::string> ? "a string" : "a non-negative integer");
+  }
+
+  template <typename Duration>
+  void ReadDuration(std::string_view key, Duration& out) {
+    std::int64_t count = out.count();
+    Read(key, count);
+    out = Duration(count);
+  }
+
+  void ReadStrings(std::string_view key, std::vector<std::string>& out) {
+    known_.insert(std::string(key));
+    const toml::node* node = table_.get(key);
+    if (node == nullptr || !error_.ok()) return;
+    const toml::array* array = node->as_array();
+    if (array == nullptr) return Fail(key, "an array of strings");
+    out.clear();
+    for (const toml::node& element : *array) {
+      auto text = element.value<std::string>();
+      if (!text) return Fail(key, "an array of strings");
+      out.push_back(*text);
+    }
+  }
+
+  void MarkKnown(std::string_view key) { known_.insert(std::string(key)); }
+
+  Status Finish() {
+    if (!error_.ok()) return error_;
+    for (const auto& [key, node] : table_) {
+      if (!known_.contains(std::string(key.str()))) {
+        return Status::InvalidArgument(fmt::format("unknown setting '{}{}'", path_, key.str()));
+      }
+    }
+    return Status::Ok();
+  }
+
+ private:
+  void Fail(std::string_view key, std::string_view expected) {
+    error_ = Status::InvalidArgument(fmt::format("setting '{}{}' must be {}", path_, key, expected));
+  }
+
+  const toml::table& table_;
+  std::string path_;
+  std::set<std::string> known_;
+  Status error_;
+};
+
+Status ReadConsumer(const toml::table& table, std::size_t index, consumers::ConsumerConfig& consumer) {
+  TableReader reader(table, fmt::format("consumers[{}].", index));
+  reader.Read("name", consumer.name);
+  reader.Read("function", consumer.function);
+  reader.ReadStrings("filters", consumer.filters);
+  reader.Read("batch_size", consumer.batch_size);
+  reader.ReadDuration("batching_window_ms", consumer.batching_window);
+  reader.Read("parallelism", consumer.parallelism);
+  reader.Read("max_retries", consumer.max_retries);
+  reader.ReadDuration("max_record_age_seconds", consumer.max_record_age);
+  reader.ReadDuration("timeout_seconds", consumer.timeout);
+  return reader.Finish();
+}
+
+Status ReadSection(const toml::table& root, std::string_view name, const std::function<void(TableReader&)>& read) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return Status::Ok();
+  const toml::table* table = node->as_table();
+  if (table == nullptr) return Status::InvalidArgument(fmt::format("'{}' must be a table", name));
+  TableReader reader(*table, std::string(name) + ".");
+  read(reader);
+  return reader.Finish();
+}
+
+}  // namespace
+
+Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
+  toml::table root;
+  try {
+    root = toml::parse(text);
+  } catch (const toml::parse_error& error) {
+    return Status::InvalidArgument(fmt::format("invalid TOML at line {}: {}", error.source().begin.line,
+                                               error.description()));
+  }
+  TableReader top(root, "");
+  std::string data_dir = config.data_dir.string();
+  top.Read("data_dir", data_dir);
+  config.data_dir = data_dir;
+  top.Read("listen", config.listen);
+  top.Read("log_level", config.log_level);
+  for (const char* section : {"http", "auth", "store", "consumers"}) top.MarkKnown(section);
+  if (Status status = top.Finish(); !status.ok()) return status;
+
+  Status status = ReadSection(root, "http", [&config](TableReader& r) {
+    r.Read("io_threads", config.io_threads);
+    r.Read("max_body_bytes", config.max_body_bytes);
+    r.Read("max_header_bytes", config.max_header_bytes);
+    r.ReadDuration("read_timeout_seconds", config.read_timeout);
+    r.ReadDuration("idle_timeout_seconds", config.idle_timeout);
+    r.Read("max_connections", config.max_connections);
+    r.ReadDuration("shutdown_grace_seconds", config.shutdown_grace);
+  });
+  if (!status.ok()) return status;
+  status = ReadSection(root, "auth", [&config](TableReader& r) {
+    r.Read("region", config.region);
+    r.Read("service", config.service);
+    r.ReadDuration("max_clock_skew_seconds", config.max_clock_skew);
+  });
+  if (!status.ok()) return status;
+  std::string view_type(stream::ToString(config.stream_view_type));
+  status = ReadSection(root, "store", [&config, &view_type](TableReader& r) {
+    r.Read("shards", config.shards);
+    r.ReadDuration("stream_retention_hours", config.stream_retention);
+    r.Read("stream_view_type", view_type);
+    r.Read("group_commit_max_batch", config.group_commit_max_batch);
+  });
+  if (!status.ok()) return status;
+  if (!stream::ParseStreamViewType(view_type, config.stream_view_type)) {
+    return Status::InvalidArgument("store.stream_view_type must be NEW_IMAGE, NEW_AND_OLD_IMAGES or KEYS_ONLY");
+  }
+
+  if (const toml::node* node = root.get("consumers")) {
+    const toml::array* array = node->as_array();
+    if (array == nullptr) return Status::InvalidArgument("'consumers' must be an array of tables ([[consumers]])");
+    config.consumers.clear();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::table* table = array->get(i)->as_table();
+      if (table == nullptr) return Status::InvalidArgument("'consumers' must be an array of tables ([[consumers]])");
+      consumers::ConsumerConfig consumer;
+      if (status = ReadConsumer(*table, i, consumer); !status.ok()) return status;
+      config.consumers.push_back(std::move(consumer));
+    }
+  }
+  if (status = config.Validate(); !status.ok()) return status;
+  return config;
+}
+
+Result<ServeConfig> LoadTomlFile(const std::filesystem::path& path, ServeConfig base) {
+  std::ifstream file(path);
+  if (!file) return Status::InvalidArgument(fmt::format("cannot read config file {}", path.string()));
+  std::stringstream text;
+  text << file.rdbuf();
+  auto loaded = LoadTomlText(text.str(), std::move(base));
+  if (!loaded.ok()) return Status::InvalidArgument(fmt::format("{}: {}", path.string(), loaded.error().message()));
+  return loaded;
+}
+
+}  // namespace jobstream::config

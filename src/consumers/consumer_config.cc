@@ -1,0 +1,28 @@
+#include "consumers/consumer_config.h"
+
+#include <fmt/format.h>
+
+namespace jobstream::consumers {
+
+Status ConsumerConfig::Validate() const {
+  auto fail = [this](std::string_view what) {
+    return Status::InvalidArgument(fmt::format("consumer '{}': {}", name, what));
+  };
+  if (name.empty() || name.size() > 64) return fail("name must have 1 to 64 characters");
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
+      return fail("name may hold only letters, digits, '_' and '-'");
+    }
+  }
+  if (batch_size < 1 || batch_size > 10000) return fail("batch_size must be between 1 and 10000");
+  if (batching_window.count() < 0 || batching_window > std::chrono::seconds(300)) {
+    return fail("batching_window must be between 0 and 300 seconds");
+  }
+  if (parallelism < 1 || parallelism > 10000) return fail("parallelism must be between 1 and 10000");
+  if (max_retries < 0 || max_retries > 10000) return fail("max_retries must be between 0 and 10000");
+  if (max_record_age.count() < 1) return fail("max_record_age must be at least 1 second");
+  if (timeout.count() < 1 || timeout > std::chrono::hours(24)) return fail("timeout must be between 1 second and 24 hours");
+  return Status::Ok();
+}
+
+}  // namespace jobstream::consumers

@@ -1,0 +1,30 @@
+// One consumer of the jobs stream, as Lambda's event source mapping describes one.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace jobstream::consumers {
+
+struct ConsumerConfig {
+  std::string name;
+  std::string function = "sleep";
+  // Lambda filter patterns (JSON text), OR'ed; empty means every record.
+  std::vector<std::string> filters = {R"({"eventName": ["INSERT"]})"};
+  int batch_size = 1;
+  std::chrono::milliseconds batching_window{0};
+  // Concurrent batches per shard. Records of one job always go to the same lane, so per-item
+  // order holds at any parallelism.
+  int parallelism = 100;
+  int max_retries = 0;
+  std::chrono::seconds max_record_age{6 * 3600};
+  std::chrono::seconds timeout{300};
+
+  // Range checks with messages naming the consumer and the setting.
+  Status Validate() const;
+};
+
+}  // namespace jobstream::consumers

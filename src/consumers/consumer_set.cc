@@ -1,0 +1,63 @@
+#include "consumers/consumer_set.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace jobstream::consumers {
+
+Result<std::unique_ptr<ConsumerSet>> ConsumerSet::Create(const std::vector<ConsumerConfig>& configs,
+                                                         const functions::FunctionRegistry& registry,
+                                                         store::JobStore& store, boost::asio::io_context& io) {
+  std::unique_ptr<ConsumerSet> set(new ConsumerSet(store));
+  std::set<std::string> names;
+  for (const ConsumerConfig& config : configs) {
+    if (Status status = config.Validate(); !status.ok()) return status;
+    if (!names.insert(config.name).second) {
+      return Status::InvalidArgument(fmt::format("consumer '{}' is defined twice", config.name));
+    }
+    auto filter = stream::FilterCriteria::Parse(config.filters);
+    if (!filter.ok()) {
+      return Status::InvalidArgument(fmt::format("consumer '{}': filter: {}", config.name, filter.error().message()));
+    }
+    auto function = registry.Create(config.function, io.get_executor());
+    if (!function.ok()) {
+      return Status::InvalidArgument(fmt::format("consumer '{}': {}", config.name, function.error().message()));
+    }
+    set->mappings_.push_back(std::make_unique<EventSourceMapping>(config, std::move(filter).value(),
+                                                                  std::move(function).value(), store, io));
+  }
+  return set;
+}
+
+Status ConsumerSet::Start() {
+  std::vector<std::string> names;
+  for (const auto& mapping : mappings_) names.push_back(mapping->config().name);
+  store_.SetTrimConsumers(names);
+  store_.SetCommitListener([this](const std::vector<int>& shards) {
+    for (const auto& mapping : mappings_) mapping->OnCommit(shards);
+  });
+  for (const auto& mapping : mappings_) {
+    if (Status status = mapping->Start(); !status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+void ConsumerSet::Stop() {
+  store_.SetCommitListener(nullptr);
+  for (const auto& mapping : mappings_) mapping->Stop();
+}
+
+std::map<std::string, store::ConsumerState> ConsumerSet::InitialStates(const store::Job& job) const {
+  std::map<std::string, store::ConsumerState> states;
+  if (mappings_.empty()) return states;
+  boost::json::object item = job.ToItem();
+  boost::json::value record = stream::BuildRecord(stream::RecordInput{stream::EventName::kInsert, job.id, &item,
+                                                                      nullptr, 0, job.created_at});
+  for (const auto& mapping : mappings_) {
+    if (mapping->Accepts(record)) states.emplace(mapping->config().name, store::ConsumerState{});
+  }
+  return states;
+}
+
+}  // namespace jobstream::consumers

@@ -1,0 +1,337 @@
+#include "consumers/event_source_mapping.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+namespace jobstream::consumers {
+namespace {
+
+constexpr std::size_t kReadChunk = 1000;
+constexpr int kMaxConflictRetries = 100;
+constexpr auto kStoreRetryDelay = std::chrono::seconds(1);
+
+boost::json::value ErrorValue(std::string_view type, std::string_view message) {
+  return boost::json::object{{"errorType", type}, {"errorMessage", message}};
+}
+
+}  // namespace
+
+// One invocation's worth of records from one lane, and its progress.
+struct EventSourceMapping::Batch {
+  std::size_t shard = 0;
+  std::size_t lane = 0;
+  std::vector<PendingRecord> records;   // everything taken from the lane (all get marked done)
+  std::vector<std::size_t> to_invoke;   // indexes into records that go to the function
+  std::size_t pending_writes = 0;
+  std::unique_ptr<boost::asio::steady_timer> timeout_timer;
+  bool finished_invocation = false;
+};
+
+EventSourceMapping::EventSourceMapping(ConsumerConfig config, stream::FilterCriteria filter,
+                                       std::unique_ptr<functions::Function> function, store::JobStore& store,
+                                       boost::asio::io_context& io)
+    : config_(std::move(config)),
+      filter_(std::move(filter)),
+      function_(std::move(function)),
+      store_(store),
+      strand_(boost::asio::make_strand(io)),
+      max_buffered_per_shard_(std::clamp<std::size_t>(
+          static_cast<std::size_t>(config_.parallelism) * static_cast<std::size_t>(config_.batch_size) * 4, 64,
+          100000)) {}
+
+EventSourceMapping::~EventSourceMapping() = default;
+
+Status EventSourceMapping::Start() {
+  std::vector<Shard> shards(static_cast<std::size_t>(store_.shard_count()));
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    auto checkpoint = store_.LoadCheckpoint(config_.name, static_cast<int>(i));
+    if (!checkpoint.ok()) return checkpoint.error();
+    shards[i].index = static_cast<int>(i);
+    shards[i].read_position = shards[i].checkpoint = shards[i].saved_checkpoint = *checkpoint;
+    shards[i].lanes.resize(static_cast<std::size_t>(config_.parallelism));
+  }
+  std::promise<void> started;
+  boost::asio::post(strand_, [this, &shards, &started] {
+    shards_ = std::move(shards);
+    for (Shard& shard : shards_) Pump(shard);
+    started.set_value();
+  });
+  started.get_future().wait();
+  return Status::Ok();
+}
+
+void EventSourceMapping::OnCommit(const std::vector<int>& shards) {
+  boost::asio::post(strand_, [this, shards] {
+    for (int index : shards) {
+      if (static_cast<std::size_t>(index) < shards_.size()) Pump(shards_[static_cast<std::size_t>(index)]);
+    }
+  });
+}
+
+void EventSourceMapping::Stop() {
+  std::promise<void> stopped;
+  boost::asio::post(strand_, [this, &stopped] {
+    stopping_ = true;
+    function_->CancelAll();
+    for (Shard& shard : shards_) {
+      for (Lane& lane : shard.lanes) {
+        if (lane.window_timer) lane.window_timer->cancel();
+      }
+    }
+    stopped.set_value();
+  });
+  stopped.get_future().wait();
+}
+
+void EventSourceMapping::Pump(Shard& shard) {
+  if (stopping_) return;
+  while (shard.outstanding.size() < max_buffered_per_shard_) {
+    std::size_t limit = std::min(kReadChunk, max_buffered_per_shard_ - shard.outstanding.size());
+    auto records = store_.ReadStream(shard.index, shard.read_position, limit);
+    if (!records.ok()) {
+      spdlog::error("consumer {}: cannot read shard {}: {}", config_.name, shard.index, records.error().message());
+      RetryLater([this, &shard] { Pump(shard); });
+      return;
+    }
+    auto now = std::chrono::steady_clock::now();
+    for (auto& stored : *records) {
+      shard.read_position = stored.sequence;
+      shard.outstanding.emplace(stored.sequence, false);
+      boost::system::error_code ec;
+      boost::json::parse_options options;
+      options.max_depth = 256;  // typed images nest twice as deep as the items they describe
+      boost::json::value record = boost::json::parse(stored.json, ec, {}, options);
+      if (ec || !filter_.Matches(record)) {
+        shard.outstanding[stored.sequence] = true;  // filtered out: nothing to deliver
+        continue;
+      }
+      const auto* event_name = record.as_object().if_contains("eventName");
+      bool is_insert = event_name != nullptr && event_name->is_string() && event_name->as_string() == "INSERT";
+      std::size_t lane = static_cast<std::size_t>(stream::ShardOf(stored.job_id, config_.parallelism));
+      shard.lanes[lane].queue.push_back(
+          PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now, std::move(record), is_insert, 0});
+    }
+    if (records->size() < limit) break;
+  }
+  AdvanceCheckpoint(shard);
+  for (std::size_t lane = 0; lane < shard.lanes.size(); ++lane) MaybeStartBatch(shard, lane);
+}
+
+void EventSourceMapping::MaybeStartBatch(Shard& shard, std::size_t lane_index) {
+  Lane& lane = shard.lanes[lane_index];
+  if (stopping_ || lane.busy || lane.queue.empty()) return;
+  auto batch_size = static_cast<std::size_t>(config_.batch_size);
+  if (lane.queue.size() < batch_size && config_.batching_window.count() > 0) {
+    auto ready_at = lane.queue.front().enqueued_at + config_.batching_window;
+    if (std::chrono::steady_clock::now() < ready_at) {
+      if (!lane.window_armed) {  // gather more records until the window closes
+        if (!lane.window_timer) lane.window_timer = std::make_unique<boost::asio::steady_timer>(strand_);
+        lane.window_armed = true;
+        lane.window_timer->expires_at(ready_at);
+        lane.window_timer->async_wait([this, &shard, lane_index](const boost::system::error_code& ec) {
+          shard.lanes[lane_index].window_armed = false;
+          if (!ec) MaybeStartBatch(shard, lane_index);
+        });
+      }
+      return;
+    }
+  }
+  auto batch = std::make_shared<Batch>();
+  batch->shard = static_cast<std::size_t>(shard.index);
+  batch->lane = lane_index;
+  while (!lane.queue.empty() && batch->records.size() < batch_size) {
+    batch->records.push_back(std::move(lane.queue.front()));
+    lane.queue.pop_front();
+  }
+  lane.busy = true;
+  RunBatch(std::move(batch));
+}
+
+// Marks the records Running on their jobs (skipping any that already hold an outcome from an
+// earlier delivery), then invokes the function with what is left.
+void EventSourceMapping::RunBatch(std::shared_ptr<Batch> batch) {
+  batch->to_invoke.clear();
+  batch->pending_writes = 1;  // held until every write below is issued
+  auto write_done = [this, batch](std::size_t index, bool skipped) {
+    if (!skipped) batch->to_invoke.push_back(index);
+    if (--batch->pending_writes == 0) Invoke(batch);
+  };
+  auto now = std::chrono::system_clock::now();
+  for (std::size_t i = 0; i < batch->records.size(); ++i) {
+    PendingRecord& record = batch->records[i];
+    if (!record.is_insert) {
+      batch->to_invoke.push_back(i);
+      continue;
+    }
+    ++batch->pending_writes;
+    if (now - record.created_at > config_.max_record_age) {
+      store::ConsumerState expired{"Failure", nullptr,
+                                   ErrorValue("RecordAgeExceeded",
+                                              fmt::format("The record is older than the maximum record age of {} seconds",
+                                                          config_.max_record_age.count()))};
+      WriteState(record.job_id, std::move(expired), [write_done](bool) { write_done(0, true); });
+      continue;
+    }
+    WriteState(record.job_id, store::ConsumerState{"Running", nullptr, nullptr},
+               [write_done, i](bool skipped) { write_done(i, skipped); });
+  }
+  write_done(0, true);
+}
+
+void EventSourceMapping::Invoke(std::shared_ptr<Batch> batch) {
+  if (stopping_) return;
+  if (batch->to_invoke.empty()) {
+    FinishBatch(std::move(batch));
+    return;
+  }
+  std::sort(batch->to_invoke.begin(), batch->to_invoke.end());
+  std::vector<boost::json::value> records;
+  records.reserve(batch->to_invoke.size());
+  for (std::size_t index : batch->to_invoke) records.push_back(batch->records[index].record);
+  functions::InvocationContext context{config_.name, config_.timeout};
+  batch->finished_invocation = false;
+  // The guard fires a second after the timeout so a function finishing exactly at its timeout
+  // (sleep 300 with a 300 s timeout) is not cut off.
+  batch->timeout_timer = std::make_unique<boost::asio::steady_timer>(strand_, config_.timeout + std::chrono::seconds(1));
+  batch->timeout_timer->async_wait([this, batch](const boost::system::error_code& ec) {
+    if (ec || batch->finished_invocation || stopping_) return;
+    std::vector<functions::RecordResult> timed_out(
+        batch->to_invoke.size(),
+        functions::RecordResult::Failure("TimeoutError",
+                                         fmt::format("Task timed out after {} seconds", config_.timeout.count())));
+    OnResults(batch, std::move(timed_out));
+  });
+  function_->Invoke(std::move(records), context, [this, batch](std::vector<functions::RecordResult> results) {
+    boost::asio::post(strand_, [this, batch, results = std::move(results)]() mutable {
+      if (batch->finished_invocation || stopping_) return;  // timed out already, or shutting down
+      OnResults(batch, std::move(results));
+    });
+  });
+}
+
+void EventSourceMapping::OnResults(std::shared_ptr<Batch> batch, std::vector<functions::RecordResult> results) {
+  batch->finished_invocation = true;
+  if (batch->timeout_timer) batch->timeout_timer->cancel();
+  if (results.size() != batch->to_invoke.size()) {
+    results.assign(batch->to_invoke.size(),
+                   functions::RecordResult::Failure("InvalidResponse", "the function returned a wrong number of results"));
+  }
+  auto retry = std::make_shared<std::vector<std::size_t>>();
+  auto pending = std::make_shared<std::size_t>(1);  // held until every write below is issued
+  auto one_done = [this, batch, retry, pending] {
+    if (--*pending != 0 || stopping_) return;  // when stopping, unfinished records stay unchecked
+    if (retry->empty()) {
+      FinishBatch(batch);
+      return;
+    }
+    // Failed records with retries left run again before anything behind them in their lane.
+    batch->to_invoke = *retry;
+    Invoke(batch);
+  };
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    std::size_t index = batch->to_invoke[k];
+    PendingRecord& record = batch->records[index];
+    functions::RecordResult& result = results[k];
+    if (!result.ok && record.attempts < config_.max_retries) {
+      record.attempts += 1;
+      retry->push_back(index);
+      continue;
+    }
+    if (!result.ok) {
+      spdlog::info("consumer {}: job {} failed: {}", config_.name, record.job_id, result.error_message);
+    }
+    if (!record.is_insert) continue;  // outcomes are written onto jobs for job submissions only
+    store::ConsumerState state = result.ok ? store::ConsumerState{"Success", std::move(result.results), nullptr}
+                                           : store::ConsumerState{"Failure", nullptr,
+                                                                  ErrorValue(result.error_type, result.error_message)};
+    ++*pending;
+    WriteState(record.job_id, std::move(state), [one_done](bool) { one_done(); });
+  }
+  one_done();
+}
+
+void EventSourceMapping::FinishBatch(std::shared_ptr<Batch> batch) {
+  Shard& shard = shards_[batch->shard];
+  for (const PendingRecord& record : batch->records) MarkDone(shard, record.sequence);
+  shard.lanes[batch->lane].busy = false;
+  AdvanceCheckpoint(shard);
+  MaybeStartBatch(shard, batch->lane);
+  Pump(shard);
+}
+
+void EventSourceMapping::MarkDone(Shard& shard, std::int64_t sequence) {
+  auto found = shard.outstanding.find(sequence);
+  if (found != shard.outstanding.end()) found->second = true;
+}
+
+void EventSourceMapping::AdvanceCheckpoint(Shard& shard) {
+  while (!shard.outstanding.empty() && shard.outstanding.begin()->second) {
+    shard.checkpoint = shard.outstanding.begin()->first;
+    shard.outstanding.erase(shard.outstanding.begin());
+  }
+  if (shard.outstanding.empty()) shard.checkpoint = shard.read_position;
+  if (shard.saving || shard.checkpoint <= shard.saved_checkpoint) return;
+  shard.saving = true;
+  std::int64_t saving = shard.checkpoint;
+  store_.SaveCheckpoint(config_.name, shard.index, saving, [this, &shard, saving](Status status) {
+    boost::asio::post(strand_, [this, &shard, saving, status] {
+      shard.saving = false;
+      if (status.ok()) {
+        shard.saved_checkpoint = std::max(shard.saved_checkpoint, saving);
+      } else if (!stopping_) {
+        spdlog::warn("consumer {}: checkpoint of shard {} failed: {}", config_.name, shard.index, status.message());
+      }
+      if (!stopping_) AdvanceCheckpoint(shard);
+    });
+  });
+}
+
+void EventSourceMapping::WriteState(std::string job_id, store::ConsumerState state,
+                                    std::function<void(bool skipped)> done, int attempt) {
+  auto job = store_.GetJob(job_id);
+  if (!job.ok()) {
+    if (job.error().code() == StatusCode::kNotFound) {
+      done(true);
+      return;
+    }
+    spdlog::error("consumer {}: cannot read job {}: {}", config_.name, job_id, job.error().message());
+    RetryLater([this, job_id, state, done, attempt] { WriteState(job_id, state, done, attempt); });
+    return;
+  }
+  auto current = job->consumers.find(config_.name);
+  if (current != job->consumers.end() && current->second.IsTerminal()) {
+    done(true);  // an earlier delivery finished this job for this consumer: idempotent skip
+    return;
+  }
+  std::int64_t version = job->version;
+  store_.UpdateConsumerState(
+      job_id, version, config_.name, state,
+      [this, job_id, state, done, attempt](Result<store::Job> written) {
+        boost::asio::post(strand_, [this, job_id, state, done, attempt, written = std::move(written)] {
+          if (written.ok()) {
+            done(false);
+          } else if (written.error().code() == StatusCode::kConditionFailed && attempt < kMaxConflictRetries) {
+            WriteState(job_id, state, done, attempt + 1);  // another consumer wrote first: re-read
+          } else if (written.error().code() == StatusCode::kNotFound) {
+            done(true);
+          } else {
+            spdlog::error("consumer {}: cannot write job {}: {}", config_.name, job_id, written.error().message());
+            RetryLater([this, job_id, state, done] { WriteState(job_id, state, done, 0); });
+          }
+        });
+      });
+}
+
+void EventSourceMapping::RetryLater(std::function<void()> action) {
+  if (stopping_) return;
+  auto timer = std::make_shared<boost::asio::steady_timer>(strand_, kStoreRetryDelay);
+  timer->async_wait([this, timer, action = std::move(action)](const boost::system::error_code& ec) {
+    if (!ec && !stopping_) action();
+  });
+}
+
+}  // namespace jobstream::consumers

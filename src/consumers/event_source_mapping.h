@@ -1,0 +1,100 @@
+// An event source mapping: reads the jobs stream shard by shard, filters, batches, invokes the
+// consumer's function and writes each outcome back onto the job.
+//
+// Delivery is at least once: a shard's checkpoint advances only past records whose outcome is
+// durable, and a record redelivered after a crash is skipped when the job already holds a
+// terminal outcome for this consumer. All state lives on one strand; store and function
+// callbacks are posted back onto it.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/json/value.hpp>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "consumers/consumer_config.h"
+#include "functions/function.h"
+#include "store/job_store.h"
+#include "stream/filter_pattern.h"
+
+namespace jobstream::consumers {
+
+class EventSourceMapping {
+ public:
+  EventSourceMapping(ConsumerConfig config, stream::FilterCriteria filter,
+                     std::unique_ptr<functions::Function> function, store::JobStore& store,
+                     boost::asio::io_context& io);
+  ~EventSourceMapping();
+
+  // Loads the checkpoints and starts reading. Fails if the store cannot be read.
+  Status Start();
+  // New records were committed to these shards (called on the store's writer thread).
+  void OnCommit(const std::vector<int>& shards);
+  // Stops at a checkpoint: no new batches; in-flight invocations are abandoned and their
+  // records, never checkpointed, are redelivered after a restart. Blocks until stopped.
+  void Stop();
+
+  const ConsumerConfig& config() const { return config_; }
+  // True when the consumer's filter accepts this record (used to list a job's consumers).
+  bool Accepts(const boost::json::value& record) const { return filter_.Matches(record); }
+
+ private:
+  struct PendingRecord {
+    std::int64_t sequence = 0;
+    std::string job_id;
+    SystemTime created_at;
+    std::chrono::steady_clock::time_point enqueued_at;
+    boost::json::value record;
+    bool is_insert = false;
+    int attempts = 0;
+  };
+  struct Lane {
+    std::deque<PendingRecord> queue;
+    bool busy = false;
+    std::unique_ptr<boost::asio::steady_timer> window_timer;
+    bool window_armed = false;
+  };
+  struct Shard {
+    int index = 0;
+    std::int64_t read_position = 0;    // last sequence read into memory
+    std::int64_t checkpoint = 0;       // every record up to here has a durable outcome
+    std::int64_t saved_checkpoint = 0;
+    bool saving = false;
+    std::map<std::int64_t, bool> outstanding;  // read but not yet past the checkpoint: done?
+    std::vector<Lane> lanes;
+  };
+  struct Batch;
+
+  void Pump(Shard& shard);
+  void MaybeStartBatch(Shard& shard, std::size_t lane_index);
+  void RunBatch(std::shared_ptr<Batch> batch);
+  void Invoke(std::shared_ptr<Batch> batch);
+  void OnResults(std::shared_ptr<Batch> batch, std::vector<functions::RecordResult> results);
+  void FinishBatch(std::shared_ptr<Batch> batch);
+  void MarkDone(Shard& shard, std::int64_t sequence);
+  void AdvanceCheckpoint(Shard& shard);
+  // Writes this consumer's state onto a job with a conditional (versioned) write, retrying on
+  // conflicts. `done(skipped)`: skipped is true when the job already held a terminal outcome.
+  void WriteState(std::string job_id, store::ConsumerState state, std::function<void(bool skipped)> done,
+                  int attempt = 0);
+  void RetryLater(std::function<void()> action);
+
+  // Constant after construction.
+  ConsumerConfig config_;
+  stream::FilterCriteria filter_;
+  std::unique_ptr<functions::Function> function_;
+  store::JobStore& store_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  std::size_t max_buffered_per_shard_;
+
+  // Strand-confined.
+  std::vector<Shard> shards_;
+  bool stopping_ = false;
+};
+
+}  // namespace jobstream::consumers

@@ -1,0 +1,254 @@
+#include "consumers/consumer_set.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <future>
+#include <thread>
+
+#include "common/uuid.h"
+#include "functions/sleep_function.h"
+#include "store/sqlite_connection.h"
+#include "store/sqlite_job_store.h"
+#include "testing/temp_dir.h"
+
+namespace jobstream::consumers {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Fails each record `failures_before_success` times, then succeeds; counts invocations.
+class FlakyFunction final : public functions::Function {
+ public:
+  FlakyFunction(int failures_before_success, std::atomic<int>& invocations)
+      : failures_before_success_(failures_before_success), invocations_(invocations) {}
+  void Invoke(std::vector<boost::json::value> records, const functions::InvocationContext&,
+              functions::InvocationDone done) override {
+    int call = invocations_++;
+    std::vector<functions::RecordResult> results;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      results.push_back(call < failures_before_success_ ? functions::RecordResult::Failure("Flaky", "try again")
+                                                         : functions::RecordResult::Success("fine"));
+    }
+    done(std::move(results));
+  }
+
+ private:
+  int failures_before_success_;
+  std::atomic<int>& invocations_;
+};
+
+// Never answers: for timeouts and shutdown.
+class SilentFunction final : public functions::Function {
+ public:
+  void Invoke(std::vector<boost::json::value>, const functions::InvocationContext&, functions::InvocationDone) override {}
+};
+
+class EventSourceMappingTest : public ::testing::Test {
+ protected:
+  void OpenStore() {
+    store::SqliteStoreOptions options;
+    options.data_dir = dir_.path();
+    store_ = std::move(store::SqliteJobStore::Open(options)).value();
+  }
+
+  void StartConsumers(std::vector<ConsumerConfig> configs) {
+    work_.emplace(boost::asio::make_work_guard(io_));
+    thread_ = std::thread([this] { io_.run(); });
+    auto set = ConsumerSet::Create(configs, registry_, *store_, io_);
+    ASSERT_TRUE(set.ok()) << set.error().message();
+    consumers_ = std::move(set).value();
+    ASSERT_TRUE(consumers_->Start().ok());
+  }
+
+  void StopAll() {
+    if (consumers_) consumers_->Stop();
+    if (store_) store_->Close();
+    work_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+    consumers_.reset();
+    store_.reset();
+    io_.restart();
+  }
+
+  void TearDown() override { StopAll(); }
+
+  std::string Submit(int seconds = 1) {
+    store::Job job;
+    job.id = NewUuid();
+    job.parameters = boost::json::object{{"seconds", seconds}};
+    job.created_at = job.updated_at = std::chrono::system_clock::now();
+    job.consumers = consumers_->InitialStates(job);
+    std::promise<Status> done;
+    store_->InsertJob(job, [&done](Status s) { done.set_value(s); });
+    EXPECT_TRUE(done.get_future().get().ok());
+    return job.id;
+  }
+
+  store::Job WaitForStatus(const std::string& id, std::string_view wanted, std::chrono::seconds limit = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      auto job = store_->GetJob(id);
+      if (job.ok() && job->AggregateStatus() == wanted) return *job;
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "job " << id << " never reached " << wanted << ": "
+                      << (job.ok() ? job->ToItemJson() : job.error().message());
+        return job.ok() ? *job : store::Job{};
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+
+  static ConsumerConfig Consumer(std::string name, std::string function) {
+    ConsumerConfig config;
+    config.name = std::move(name);
+    config.function = std::move(function);
+    return config;
+  }
+
+  testing::TempDir dir_;
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::thread thread_;
+  functions::FunctionRegistry registry_ = functions::FunctionRegistry::WithBuiltins();
+  std::unique_ptr<store::SqliteJobStore> store_;
+  std::unique_ptr<ConsumerSet> consumers_;
+};
+
+TEST_F(EventSourceMappingTest, EveryConsumerWritesRunningThenSuccessOntoTheJob) {
+  OpenStore();
+  StartConsumers({Consumer("consumer_1", "noop"), Consumer("consumer_2", "noop")});
+  std::string id = Submit();
+  store::Job job = WaitForStatus(id, "Success");
+  EXPECT_EQ(job.version, 5);  // insert + Running and Success per consumer
+  ASSERT_EQ(job.consumers.size(), 2u);
+  EXPECT_EQ(job.consumers["consumer_1"].status, "Success");
+  EXPECT_EQ(job.consumers["consumer_2"].results, boost::json::value("ok"));
+}
+
+TEST_F(EventSourceMappingTest, SleepFunctionAnswersWithTheSampleResults) {
+  OpenStore();
+  StartConsumers({Consumer("consumer_1", "sleep")});
+  std::string id = Submit(1);
+  store::Job job = WaitForStatus(id, "Success");
+  EXPECT_EQ(job.consumers["consumer_1"].results, boost::json::value("I slept for 1 seconds"));
+}
+
+TEST_F(EventSourceMappingTest, SecondsAboveTheTimeoutFailWithTheReferenceMessage) {
+  OpenStore();
+  StartConsumers({Consumer("consumer_1", "sleep")});
+  std::string id = Submit(301);
+  store::Job job = WaitForStatus(id, "Failure");
+  EXPECT_EQ(job.consumers["consumer_1"].error.at("errorMessage"),
+            boost::json::value("301 exceeds the timeout of 300 seconds"));
+}
+
+TEST_F(EventSourceMappingTest, FailedRecordIsRetriedUpToMaxRetries) {
+  OpenStore();
+  std::atomic<int> invocations{0};
+  registry_.Register("flaky", [&invocations](boost::asio::any_io_executor) {
+    return std::make_unique<FlakyFunction>(2, invocations);
+  });
+  ConsumerConfig retrying = Consumer("consumer_1", "flaky");
+  retrying.max_retries = 2;
+  StartConsumers({retrying});
+  store::Job job = WaitForStatus(Submit(), "Success");
+  EXPECT_EQ(invocations.load(), 3);
+  EXPECT_EQ(job.version, 3);  // Running once, then the final outcome
+}
+
+TEST_F(EventSourceMappingTest, WithoutRetriesTheFirstFailureIsFinal) {
+  OpenStore();
+  std::atomic<int> invocations{0};
+  registry_.Register("flaky", [&invocations](boost::asio::any_io_executor) {
+    return std::make_unique<FlakyFunction>(5, invocations);
+  });
+  StartConsumers({Consumer("consumer_1", "flaky")});
+  store::Job job = WaitForStatus(Submit(), "Failure");
+  EXPECT_EQ(invocations.load(), 1);
+  EXPECT_EQ(job.consumers["consumer_1"].error.at("errorType"), boost::json::value("Flaky"));
+}
+
+TEST_F(EventSourceMappingTest, FunctionThatOutlivesItsTimeoutFails) {
+  OpenStore();
+  registry_.Register("silent", [](boost::asio::any_io_executor) { return std::make_unique<SilentFunction>(); });
+  ConsumerConfig slow = Consumer("consumer_1", "silent");
+  slow.timeout = 1s;
+  StartConsumers({slow});
+  store::Job job = WaitForStatus(Submit(), "Failure", 15s);
+  EXPECT_EQ(job.consumers["consumer_1"].error.at("errorMessage"), boost::json::value("Task timed out after 1 seconds"));
+}
+
+TEST_F(EventSourceMappingTest, FilterDecidesWhichConsumersAJobWaitsFor) {
+  OpenStore();
+  ConsumerConfig picky = Consumer("picky", "noop");
+  picky.filters = {R"({"dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": [{"numeric": [">", 10]}]}}}}}})"};
+  StartConsumers({Consumer("consumer_1", "noop"), picky});
+  store::Job small = WaitForStatus(Submit(1), "Success");
+  EXPECT_EQ(small.consumers.size(), 1u);
+  store::Job large = WaitForStatus(Submit(20), "Success");
+  EXPECT_EQ(large.consumers.size(), 2u);
+}
+
+TEST_F(EventSourceMappingTest, ManyJobsAcrossShardsAllFinish) {
+  OpenStore();
+  StartConsumers({Consumer("consumer_1", "noop"), Consumer("consumer_2", "noop")});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 300; ++i) ids.push_back(Submit());
+  for (const auto& id : ids) EXPECT_EQ(WaitForStatus(id, "Success").version, 5);
+}
+
+TEST_F(EventSourceMappingTest, InterruptedJobIsRedeliveredAfterRestartAndFinishesOnce) {
+  OpenStore();
+  registry_.Register("silent", [](boost::asio::any_io_executor) { return std::make_unique<SilentFunction>(); });
+  StartConsumers({Consumer("consumer_1", "silent")});
+  std::string id = Submit();
+  WaitForStatus(id, "Running");
+  StopAll();  // stop at a checkpoint: the record was never checkpointed
+
+  OpenStore();
+  StartConsumers({Consumer("consumer_1", "noop")});
+  store::Job job = WaitForStatus(id, "Success");
+  EXPECT_EQ(job.version, 4);  // insert, Running, Running again on redelivery, Success
+}
+
+TEST_F(EventSourceMappingTest, FinishedJobIsNotRunAgainAfterRestart) {
+  OpenStore();
+  StartConsumers({Consumer("consumer_1", "noop")});
+  std::string id = Submit();
+  WaitForStatus(id, "Success");
+  // Forget the checkpoint, as if the process died before saving it.
+  StopAll();
+  {
+    Status status;
+    auto connection = store::Connection::Open(dir_.path() / "jobs.db", status);
+    ASSERT_TRUE(connection) << status.message();
+    ASSERT_TRUE(connection->Execute("DELETE FROM checkpoints").ok());
+  }
+  OpenStore();
+  std::atomic<int> invocations{0};
+  registry_.Register("counting", [&invocations](boost::asio::any_io_executor) {
+    return std::make_unique<FlakyFunction>(0, invocations);
+  });
+  StartConsumers({Consumer("consumer_1", "counting")});  // redelivers from the start
+  std::string second = Submit();
+  WaitForStatus(second, "Success");
+  EXPECT_EQ(store_->GetJob(id)->version, 3);
+  EXPECT_EQ(invocations.load(), 1);  // only the new job ran
+}
+
+TEST_F(EventSourceMappingTest, InvalidConsumerConfigurationIsRejected) {
+  OpenStore();
+  ConsumerConfig bad = Consumer("consumer_1", "no-such-function");
+  auto set = ConsumerSet::Create({bad}, registry_, *store_, io_);
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.error().message().find("unknown function"), std::string::npos);
+  ConsumerConfig bad_filter = Consumer("consumer_1", "noop");
+  bad_filter.filters = {"{not json"};
+  EXPECT_FALSE(ConsumerSet::Create({bad_filter}, registry_, *store_, io_).ok());
+  EXPECT_FALSE(ConsumerSet::Create({Consumer("a", "noop"), Consumer("a", "noop")}, registry_, *store_, io_).ok());
+}
+
+}  // namespace
+}  // namespace jobstream::consumers

@@ -1,0 +1,15 @@
+// "noop": succeeds at once with no results; the baseline for measuring the pipeline itself.
+#pragma once
+
+#include "functions/function.h"
+
+namespace jobstream::functions {
+
+class NoopFunction final : public Function {
+ public:
+  void Invoke(std::vector<boost::json::value> records, const InvocationContext&, InvocationDone done) override {
+    done(std::vector<RecordResult>(records.size(), RecordResult::Success("ok")));
+  }
+};
+
+}  // namespace jobstream::functions

@@ -1,0 +1,43 @@
+// The job item: what POST /jobs creates, consumers update, and GET /jobs/{id} returns.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace jobstream::store {
+
+// One consumer's progress on one job.
+struct ConsumerState {
+  std::string status = "Pending";  // Pending | Running | Success | Failure
+  boost::json::value results;      // set when status == Success
+  boost::json::value error;        // {"errorType", "errorMessage"} when status == Failure
+
+  bool IsTerminal() const { return status == "Success" || status == "Failure"; }
+};
+
+struct Job {
+  std::string id;
+  boost::json::object parameters;
+  std::map<std::string, ConsumerState> consumers;  // consumers expected to process this job
+  std::int64_t version = 0;  // optimistic-concurrency counter: 1 on insert, +1 per change
+  SystemTime created_at;
+  SystemTime updated_at;
+
+  // Aggregate over consumers: all Success → Success; all terminal with a Failure → Failure;
+  // any started → Running; otherwise (or no consumers yet started) Pending.
+  std::string AggregateStatus() const;
+
+  // The item as the API shows it (and as stream images carry it, in DynamoDB typed form).
+  boost::json::object ToItem() const;
+  std::string ToItemJson() const;
+  static Result<Job> FromItemJson(std::string_view json);
+};
+
+}  // namespace jobstream::store

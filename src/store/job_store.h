@@ -1,0 +1,65 @@
+// The jobs table and its change stream, behind an interface a PostgreSQL backend will implement.
+//
+// Contract shared by every backend:
+//  - Every change to a job appends exactly one stream record in the same transaction.
+//  - A write's completion callback runs only after the transaction is durable (fsync'd).
+//  - Reads never wait for the writer and see only committed data.
+//  - Sequence numbers grow strictly within a shard.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "store/job.h"
+#include "stream/stream_record.h"
+
+namespace jobstream::store {
+
+using WriteDone = std::function<void(Status)>;
+using UpdateDone = std::function<void(Result<Job>)>;
+// Runs after each durable commit with the shards that received new records.
+using CommitListener = std::function<void(const std::vector<int>& shards)>;
+
+// Thread-safe. Completion callbacks run on the backend's writer thread: keep them short and
+// hand real work to another executor.
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+
+  // Inserts a new job (version 1) with its INSERT record. Fails if the id exists.
+  virtual void InsertJob(Job job, WriteDone done) = 0;
+
+  // Conditional write: sets one consumer's state if the stored version equals expected_version
+  // (else kConditionFailed), bumps version and updatedAt, appends a MODIFY record. Returns the
+  // job as written.
+  virtual void UpdateConsumerState(std::string job_id, std::int64_t expected_version, std::string consumer,
+                                   ConsumerState state, UpdateDone done) = 0;
+
+  // The latest committed job, or kNotFound.
+  virtual Result<Job> GetJob(std::string_view id) = 0;
+  // The latest committed job as its item JSON text (GET's body without re-serialising).
+  virtual Result<std::string> GetJobJson(std::string_view id) = 0;
+
+  // Up to `limit` records of `shard` with sequence > after_sequence, in order.
+  virtual Result<std::vector<stream::StreamRecord>> ReadStream(int shard, std::int64_t after_sequence,
+                                                               std::size_t limit) = 0;
+
+  // A consumer's durable position in a shard (0 when it never checkpointed).
+  virtual Result<std::int64_t> LoadCheckpoint(std::string_view consumer, int shard) = 0;
+  virtual void SaveCheckpoint(std::string consumer, int shard, std::int64_t sequence, WriteDone done) = 0;
+
+  // Consumers whose checkpoints gate trimming (records are trimmed only once all consumed them).
+  virtual void SetTrimConsumers(std::vector<std::string> consumers) = 0;
+
+  virtual void SetCommitListener(CommitListener listener) = 0;
+  virtual int shard_count() const = 0;
+
+  // Finishes queued writes (their callbacks run), then stops accepting new ones (kUnavailable).
+  virtual void Close() = 0;
+};
+
+}  // namespace jobstream::store

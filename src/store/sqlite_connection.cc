@@ -1,0 +1,96 @@
+#include "store/sqlite_connection.h"
+
+#include <fmt/format.h>
+
+namespace jobstream::store {
+
+Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
+  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                              &statement_, nullptr);
+  if (rc != SQLITE_OK) {
+    status_ = Status::Internal(fmt::format("cannot prepare '{}': {}", sql, sqlite3_errmsg(db)));
+    statement_ = nullptr;
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(statement_); }
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::int64_t number) {
+  sqlite3_bind_int64(statement_, index, number);
+  return *this;
+}
+
+bool Statement::Step() {
+  int rc = sqlite3_step(statement_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status_ = Status::IOError(sqlite3_errmsg(db_));
+  return false;
+}
+
+Status Statement::Run() {
+  status_ = Status::Ok();
+  while (Step()) {
+  }
+  Status outcome = status_;
+  Reset();
+  return outcome;
+}
+
+void Statement::Reset() {
+  if (statement_ != nullptr) status_ = Status::Ok();
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+std::int64_t Statement::ColumnInt(int column) const { return sqlite3_column_int64(statement_, column); }
+
+std::string_view Statement::ColumnText(int column) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
+  int size = sqlite3_column_bytes(statement_, column);
+  return text == nullptr ? std::string_view() : std::string_view(text, static_cast<std::size_t>(size));
+}
+
+bool Statement::ColumnIsNull(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
+
+std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, Status& status) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    status = Status::IOError(fmt::format("cannot open {}: {}", path.string(), db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close(db);
+    return nullptr;
+  }
+  std::unique_ptr<Connection> connection(new Connection(db));
+  // WAL lets readers run beside the single writer; synchronous=FULL fsyncs the WAL at every
+  // commit, which is what makes an acknowledged job survive power loss.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000",
+                             "PRAGMA foreign_keys=OFF", "PRAGMA cache_size=-65536"}) {
+    status = connection->Execute(pragma);
+    if (!status.ok()) return nullptr;
+  }
+  status = Status::Ok();
+  return connection;
+}
+
+Connection::~Connection() { sqlite3_close_v2(db_); }
+
+Status Connection::Execute(std::string_view sql) {
+  char* error = nullptr;
+  std::string text(sql);
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    Status status = Status::IOError(fmt::format("'{}' failed: {}", text, error ? error : "unknown error"));
+    sqlite3_free(error);
+    return status;
+  }
+  return Status::Ok();
+}
+
+std::string Connection::LastError() const { return sqlite3_errmsg(db_); }
+
+}  // namespace jobstream::store

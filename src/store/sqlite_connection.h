@@ -1,0 +1,62 @@
+// Thin RAII wrappers over the SQLite C API: a connection and its prepared statements.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace jobstream::store {
+
+// A prepared statement, reset and reused for every execution. Not thread-safe.
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& Bind(int index, std::string_view text);
+  Statement& Bind(int index, std::int64_t number);
+  // Steps once: true when a row is available, false when done. Errors land in status().
+  bool Step();
+  // Steps to completion (for writes); returns the outcome and resets the statement.
+  Status Run();
+  void Reset();
+
+  std::int64_t ColumnInt(int column) const;
+  std::string_view ColumnText(int column) const;
+  bool ColumnIsNull(int column) const;
+  const Status& status() const { return status_; }
+  bool prepared() const { return statement_ != nullptr; }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* statement_ = nullptr;
+  Status status_;
+};
+
+// One SQLite connection in WAL mode with synchronous=FULL. Not thread-safe: each thread (the
+// writer, each pooled reader) owns its own.
+class Connection {
+ public:
+  static std::unique_ptr<Connection> Open(const std::filesystem::path& path, Status& status);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Status Execute(std::string_view sql);  // for schema and pragmas; not for hot paths
+  sqlite3* handle() const { return db_; }
+  std::string LastError() const;
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+}  // namespace jobstream::store

@@ -1,0 +1,462 @@
+#include "store/sqlite_job_store.h"
+
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <future>
+#include <limits>
+#include <set>
+
+namespace jobstream::store {
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY,
+  item TEXT NOT NULL,          -- the job as GET /jobs/{id} returns it
+  version INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stream (
+  shard INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  job_id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  record TEXT NOT NULL,        -- DynamoDB-Streams-shaped record
+  PRIMARY KEY (shard, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+  consumer TEXT NOT NULL,
+  shard INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (consumer, shard)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+)sql";
+
+}  // namespace
+
+// Everything the writer thread owns: its connection, statements and the sequence counter.
+class SqliteJobStore::Writer {
+ public:
+  explicit Writer(std::unique_ptr<Connection> connection)
+      : connection_(std::move(connection)),
+        begin_(connection_->handle(), "BEGIN IMMEDIATE"),
+        commit_(connection_->handle(), "COMMIT"),
+        rollback_(connection_->handle(), "ROLLBACK"),
+        savepoint_(connection_->handle(), "SAVEPOINT op"),
+        release_(connection_->handle(), "RELEASE op"),
+        rollback_to_(connection_->handle(), "ROLLBACK TO op"),
+        insert_job_(connection_->handle(), "INSERT INTO jobs (id, item, version) VALUES (?1, ?2, ?3)"),
+        select_job_(connection_->handle(), "SELECT item FROM jobs WHERE id = ?1"),
+        update_job_(connection_->handle(), "UPDATE jobs SET item = ?2, version = ?3 WHERE id = ?1"),
+        insert_record_(connection_->handle(),
+                       "INSERT INTO stream (shard, seq, job_id, created_ms, record) VALUES (?1, ?2, ?3, ?4, ?5)"),
+        save_checkpoint_(connection_->handle(),
+                         "INSERT INTO checkpoints (consumer, shard, seq) VALUES (?1, ?2, ?3) "
+                         "ON CONFLICT (consumer, shard) DO UPDATE SET seq = max(seq, excluded.seq)"),
+        save_sequence_(connection_->handle(),
+                       "INSERT INTO meta (key, value) VALUES ('last_sequence', ?1) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value") {}
+
+  Status PreparedStatus() const {
+    for (const Statement* s : {&begin_, &commit_, &rollback_, &savepoint_, &release_, &rollback_to_, &insert_job_,
+                               &select_job_, &update_job_, &insert_record_, &save_checkpoint_, &save_sequence_}) {
+      if (!s->status().ok()) return s->status();
+    }
+    return Status::Ok();
+  }
+
+  Connection& connection() { return *connection_; }
+
+  std::unique_ptr<Connection> connection_;
+  Statement begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
+  Statement insert_job_, select_job_, update_job_, insert_record_, save_checkpoint_, save_sequence_;
+  std::int64_t last_sequence_ = 0;
+};
+
+// A pooled read connection with its statements; used by one thread at a time.
+class SqliteJobStore::Reader {
+ public:
+  explicit Reader(std::unique_ptr<Connection> connection)
+      : connection_(std::move(connection)),
+        get_job_(connection_->handle(), "SELECT item FROM jobs WHERE id = ?1"),
+        read_stream_(connection_->handle(),
+                     "SELECT seq, job_id, created_ms, record FROM stream WHERE shard = ?1 AND seq > ?2 "
+                     "ORDER BY seq LIMIT ?3"),
+        load_checkpoint_(connection_->handle(), "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2") {}
+
+  std::unique_ptr<Connection> connection_;
+  Statement get_job_, read_stream_, load_checkpoint_;
+};
+
+SqliteJobStore::SqliteJobStore(SqliteStoreOptions options)
+    : options_(std::move(options)), db_path_(options_.data_dir / "jobs.db"), shards_(options_.shards) {}
+
+Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::Open(SqliteStoreOptions options) {
+  if (options.shards < 1 || options.shards > 1024) return Status::InvalidArgument("shards must be between 1 and 1024");
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return Status::IOError(fmt::format("cannot create {}: {}", options.data_dir.string(), ec.message()));
+  std::unique_ptr<SqliteJobStore> store(new SqliteJobStore(std::move(options)));
+  Status status = store->Initialize();
+  if (!status.ok()) return status;
+  store->writer_thread_ = std::thread([raw = store.get()] { raw->WriterLoop(); });
+  return store;
+}
+
+Status SqliteJobStore::Initialize() {
+  Status status;
+  auto connection = Connection::Open(db_path_, status);
+  if (!connection) return status;
+  if (status = connection->Execute(kSchema); !status.ok()) return status;
+  writer_ = std::make_unique<Writer>(std::move(connection));
+  if (status = writer_->PreparedStatus(); !status.ok()) return status;
+
+  // The shard count is part of the data: changing it would move a job's records to another
+  // shard and break per-item order, so the stored value wins.
+  Statement get_meta(writer_->connection().handle(), "SELECT value FROM meta WHERE key = ?1");
+  get_meta.Bind(1, "shards");
+  if (get_meta.Step()) {
+    int stored = std::stoi(std::string(get_meta.ColumnText(0)));
+    if (stored != shards_) {
+      spdlog::warn("data directory was created with {} shards; ignoring the configured {}", stored, shards_);
+      shards_ = stored;
+    }
+  } else {
+    if (!get_meta.status().ok()) return get_meta.status();
+    Statement put(writer_->connection().handle(), "INSERT INTO meta (key, value) VALUES ('shards', ?1)");
+    if (status = put.Bind(1, std::to_string(shards_)).Run(); !status.ok()) return status;
+  }
+  get_meta.Reset();
+  get_meta.Bind(1, "last_sequence");
+  if (get_meta.Step()) writer_->last_sequence_ = std::stoll(std::string(get_meta.ColumnText(0)));
+  return get_meta.status();
+}
+
+SqliteJobStore::~SqliteJobStore() { Close(); }
+
+void SqliteJobStore::Close() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (closing_ && !writer_thread_.joinable()) return;
+    closing_ = true;
+  }
+  queue_ready_.notify_all();
+  if (writer_thread_.joinable()) writer_thread_.join();
+}
+
+Status SqliteJobStore::Enqueue(Op op) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (closing_) return Status::Unavailable("the store is shutting down");
+    if (queue_.size() >= options_.max_queue) return Status::Unavailable("the write queue is full");
+    queue_.push_back(std::move(op));
+  }
+  queue_ready_.notify_one();
+  return Status::Ok();
+}
+
+void SqliteJobStore::InsertJob(Job job, WriteDone done) {
+  auto callback = done;
+  if (Status status = Enqueue(InsertOp{std::move(job), std::move(done)}); !status.ok()) callback(status);
+}
+
+void SqliteJobStore::UpdateConsumerState(std::string job_id, std::int64_t expected_version, std::string consumer,
+                                         ConsumerState state, UpdateDone done) {
+  auto callback = done;
+  Status status = Enqueue(UpdateOp{std::move(job_id), expected_version, std::move(consumer), std::move(state),
+                                   std::move(done)});
+  if (!status.ok()) callback(status);
+}
+
+void SqliteJobStore::SaveCheckpoint(std::string consumer, int shard, std::int64_t sequence, WriteDone done) {
+  auto callback = done;
+  if (Status status = Enqueue(CheckpointOp{std::move(consumer), shard, sequence, std::move(done)}); !status.ok()) {
+    if (callback) callback(status);
+  }
+}
+
+Status SqliteJobStore::TrimNow(SystemTime now) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  Status status = Enqueue(TrimOp{now, [&promise](Status s) { promise.set_value(std::move(s)); }});
+  if (!status.ok()) return status;
+  return future.get();
+}
+
+void SqliteJobStore::SetTrimConsumers(std::vector<std::string> consumers) {
+  std::lock_guard lock(queue_mutex_);
+  trim_consumers_ = std::move(consumers);
+}
+
+void SqliteJobStore::SetCommitListener(CommitListener listener) {
+  std::lock_guard lock(queue_mutex_);
+  commit_listener_ = std::move(listener);
+}
+
+}  // namespace jobstream::store
+
+namespace jobstream::store {
+
+void SqliteJobStore::WriterLoop() {
+  auto next_trim = std::chrono::steady_clock::now() + options_.trim_interval;
+  std::vector<Op> batch;
+  for (;;) {
+    CommitListener listener;
+    std::vector<std::string> trim_consumers;
+    {
+      std::unique_lock lock(queue_mutex_);
+      queue_ready_.wait_until(lock, next_trim, [this] { return !queue_.empty() || closing_; });
+      if (queue_.empty() && closing_) break;
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      listener = commit_listener_;
+      trim_consumers = trim_consumers_;
+    }
+    if (std::chrono::steady_clock::now() >= next_trim) {
+      batch.emplace_back(TrimOp{std::chrono::system_clock::now(), nullptr, {}});
+      next_trim = std::chrono::steady_clock::now() + options_.trim_interval;
+    }
+    if (batch.empty()) continue;
+
+    std::set<int> touched;
+    Status commit = ApplyBatch(batch, trim_consumers, touched);
+    if (!commit.ok()) spdlog::error("commit of {} writes failed: {}", batch.size(), commit.message());
+    // Acknowledge only now: the transaction is durable (or failed, and every write says so).
+    for (Op& op : batch) {
+      std::visit(
+          [&commit](auto& o) {
+            if (!o.done) return;
+            if constexpr (std::is_same_v<std::decay_t<decltype(o)>, UpdateOp>) {
+              o.done(commit.ok() ? std::move(o.outcome) : Result<Job>(commit));
+            } else {
+              o.done(commit.ok() ? o.outcome : commit);
+            }
+          },
+          op);
+    }
+    batch.clear();
+    if (commit.ok() && !touched.empty() && listener) listener(std::vector<int>(touched.begin(), touched.end()));
+  }
+}
+
+Status SqliteJobStore::ApplyBatch(std::vector<Op>& batch, const std::vector<std::string>& trim_consumers,
+                                  std::set<int>& touched) {
+  Writer& w = *writer_;
+  if (Status status = w.begin_.Run(); !status.ok()) return status;
+  std::int64_t sequence = w.last_sequence_;
+  for (Op& op : batch) {
+    std::visit(
+        [&](auto& o) {
+          using T = std::decay_t<decltype(o)>;
+          if constexpr (std::is_same_v<T, InsertOp>) ApplyInsert(o, sequence, touched);
+          if constexpr (std::is_same_v<T, UpdateOp>) ApplyUpdate(o, sequence, touched);
+          if constexpr (std::is_same_v<T, CheckpointOp>) ApplyCheckpoint(o);
+          if constexpr (std::is_same_v<T, TrimOp>) ApplyTrim(o, trim_consumers);
+        },
+        op);
+  }
+  Status status = Status::Ok();
+  if (sequence != w.last_sequence_) status = w.save_sequence_.Bind(1, std::to_string(sequence)).Run();
+  if (status.ok()) status = w.commit_.Run();
+  if (!status.ok()) {
+    (void)w.rollback_.Run();
+    touched.clear();
+    return status;
+  }
+  w.last_sequence_ = sequence;
+  return Status::Ok();
+}
+
+Status SqliteJobStore::AppendRecord(stream::EventName event, const std::string& job_id,
+                                    const boost::json::object* new_item, const boost::json::object* old_item,
+                                    std::int64_t& sequence, std::set<int>& touched) {
+  SystemTime now = std::chrono::system_clock::now();
+  std::int64_t next = sequence + 1;
+  int shard = stream::ShardOf(job_id, shards_);
+  auto record = stream::BuildRecord(stream::RecordInput{event, job_id, new_item, old_item, next, now,
+                                                        options_.view_type, options_.region});
+  Status status = writer_->insert_record_.Bind(1, std::int64_t{shard})
+                      .Bind(2, next)
+                      .Bind(3, job_id)
+                      .Bind(4, ToUnixMillis(now))
+                      .Bind(5, boost::json::serialize(record))
+                      .Run();
+  if (status.ok()) {
+    sequence = next;
+    touched.insert(shard);
+  }
+  return status;
+}
+
+// Each op runs inside a savepoint so that one failing op leaves the others in the transaction.
+void SqliteJobStore::ApplyInsert(InsertOp& op, std::int64_t& sequence, std::set<int>& touched) {
+  Writer& w = *writer_;
+  (void)w.savepoint_.Run();
+  op.job.version = 1;
+  boost::json::object item = op.job.ToItem();
+  op.outcome = w.insert_job_.Bind(1, op.job.id).Bind(2, boost::json::serialize(item)).Bind(3, op.job.version).Run();
+  if (op.outcome.ok()) {
+    op.outcome = AppendRecord(stream::EventName::kInsert, op.job.id, &item, nullptr, sequence, touched);
+  } else if (sqlite3_extended_errcode(w.connection().handle()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    op.outcome = Status::ConditionFailed("a job with this id exists");
+  }
+  (void)(op.outcome.ok() ? w.release_.Run() : (w.rollback_to_.Run(), w.release_.Run()));
+}
+
+void SqliteJobStore::ApplyUpdate(UpdateOp& op, std::int64_t& sequence, std::set<int>& touched) {
+  Writer& w = *writer_;
+  w.select_job_.Bind(1, op.job_id);
+  if (!w.select_job_.Step()) {
+    Status status = w.select_job_.status();
+    w.select_job_.Reset();
+    op.outcome = status.ok() ? Status::NotFound("Job not found") : status;
+    return;
+  }
+  Result<Job> current = Job::FromItemJson(w.select_job_.ColumnText(0));
+  w.select_job_.Reset();
+  if (!current.ok()) {
+    op.outcome = current.error();
+    return;
+  }
+  Job job = std::move(current).value();
+  if (job.version != op.expected_version) {
+    op.outcome = Status::ConditionFailed(
+        fmt::format("version is {}, expected {}", job.version, op.expected_version));
+    return;
+  }
+  boost::json::object old_item = job.ToItem();
+  job.consumers[op.consumer] = std::move(op.state);
+  job.version += 1;
+  job.updated_at = std::chrono::system_clock::now();
+  boost::json::object new_item = job.ToItem();
+  (void)w.savepoint_.Run();
+  Status status = w.update_job_.Bind(1, job.id).Bind(2, boost::json::serialize(new_item)).Bind(3, job.version).Run();
+  if (status.ok()) {
+    status = AppendRecord(stream::EventName::kModify, job.id, &new_item, &old_item, sequence, touched);
+  }
+  (void)(status.ok() ? w.release_.Run() : (w.rollback_to_.Run(), w.release_.Run()));
+  if (status.ok()) {
+    op.outcome = std::move(job);
+  } else {
+    op.outcome = status;
+  }
+}
+
+void SqliteJobStore::ApplyCheckpoint(CheckpointOp& op) {
+  op.outcome = writer_->save_checkpoint_.Bind(1, op.consumer).Bind(2, std::int64_t{op.shard}).Bind(3, op.sequence).Run();
+}
+
+void SqliteJobStore::ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers) {
+  sqlite3* db = writer_->connection().handle();
+  Statement checkpoint(db, "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2");
+  Statement trim(db, "DELETE FROM stream WHERE shard = ?1 AND seq <= ?2 AND created_ms < ?3");
+  std::int64_t cutoff = ToUnixMillis(op.now - options_.retention);
+  std::int64_t removed = 0;
+  for (int shard = 0; shard < shards_; ++shard) {
+    // Only records every consumer has passed may go: the lowest checkpoint bounds the trim.
+    std::int64_t consumed_by_all = std::numeric_limits<std::int64_t>::max();
+    for (const std::string& consumer : trim_consumers) {
+      checkpoint.Bind(1, consumer).Bind(2, std::int64_t{shard});
+      std::int64_t position = checkpoint.Step() ? checkpoint.ColumnInt(0) : 0;
+      checkpoint.Reset();
+      consumed_by_all = std::min(consumed_by_all, position);
+    }
+    op.outcome = trim.Bind(1, std::int64_t{shard}).Bind(2, consumed_by_all).Bind(3, cutoff).Run();
+    if (!op.outcome.ok()) return;
+    removed += sqlite3_changes(db);
+  }
+  if (removed > 0) spdlog::info("trimmed {} stream records older than the retention period", removed);
+}
+
+std::unique_ptr<SqliteJobStore::Reader> SqliteJobStore::AcquireReader(Status& status) {
+  {
+    std::lock_guard lock(readers_mutex_);
+    if (!idle_readers_.empty()) {
+      auto reader = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return reader;
+    }
+  }
+  auto connection = Connection::Open(db_path_, status);
+  if (!connection) return nullptr;
+  auto reader = std::make_unique<Reader>(std::move(connection));
+  for (const Statement* s : {&reader->get_job_, &reader->read_stream_, &reader->load_checkpoint_}) {
+    if (!s->status().ok()) {
+      status = s->status();
+      return nullptr;
+    }
+  }
+  return reader;
+}
+
+void SqliteJobStore::ReleaseReader(std::unique_ptr<Reader> reader) {
+  std::lock_guard lock(readers_mutex_);
+  idle_readers_.push_back(std::move(reader));
+}
+
+Result<std::string> SqliteJobStore::GetJobJson(std::string_view id) {
+  Status status;
+  auto reader = AcquireReader(status);
+  if (!reader) return status;
+  Statement& get = reader->get_job_;
+  get.Bind(1, id);
+  Result<std::string> result = Status::NotFound("Job not found");
+  if (get.Step()) {
+    result = std::string(get.ColumnText(0));
+  } else if (!get.status().ok()) {
+    result = get.status();
+  }
+  get.Reset();
+  ReleaseReader(std::move(reader));
+  return result;
+}
+
+Result<Job> SqliteJobStore::GetJob(std::string_view id) {
+  auto json = GetJobJson(id);
+  if (!json.ok()) return json.error();
+  return Job::FromItemJson(*json);
+}
+
+Result<std::vector<stream::StreamRecord>> SqliteJobStore::ReadStream(int shard, std::int64_t after_sequence,
+                                                                     std::size_t limit) {
+  Status status;
+  auto reader = AcquireReader(status);
+  if (!reader) return status;
+  Statement& read = reader->read_stream_;
+  read.Bind(1, std::int64_t{shard}).Bind(2, after_sequence).Bind(3, static_cast<std::int64_t>(limit));
+  std::vector<stream::StreamRecord> records;
+  while (read.Step()) {
+    stream::StreamRecord record;
+    record.shard = shard;
+    record.sequence = read.ColumnInt(0);
+    record.job_id = std::string(read.ColumnText(1));
+    record.created_at = FromUnixMillis(read.ColumnInt(2));
+    record.json = std::string(read.ColumnText(3));
+    records.push_back(std::move(record));
+  }
+  status = read.status();
+  read.Reset();
+  ReleaseReader(std::move(reader));
+  if (!status.ok()) return status;
+  return records;
+}
+
+Result<std::int64_t> SqliteJobStore::LoadCheckpoint(std::string_view consumer, int shard) {
+  Status status;
+  auto reader = AcquireReader(status);
+  if (!reader) return status;
+  Statement& load = reader->load_checkpoint_;
+  load.Bind(1, consumer).Bind(2, std::int64_t{shard});
+  std::int64_t position = load.Step() ? load.ColumnInt(0) : 0;
+  status = load.status();
+  load.Reset();
+  ReleaseReader(std::move(reader));
+  if (!status.ok()) return status;
+  return position;
+}
+
+}  // namespace jobstream::store

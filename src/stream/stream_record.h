@@ -1,0 +1,52 @@
+// Change-stream records, shaped like DynamoDB Streams records so handlers written for DynamoDB
+// stream events read them unchanged.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <string>
+
+#include "common/clock.h"
+
+namespace jobstream::stream {
+
+enum class EventName { kInsert, kModify, kRemove };
+std::string_view ToString(EventName name);
+
+// Which images a record carries, as DynamoDB's StreamViewType.
+enum class StreamViewType { kNewImage, kNewAndOldImages, kKeysOnly };
+std::string_view ToString(StreamViewType type);
+bool ParseStreamViewType(std::string_view text, StreamViewType& out);
+
+// One committed change, as the store keeps it.
+struct StreamRecord {
+  int shard = 0;
+  std::int64_t sequence = 0;  // grows strictly within a shard (and across the whole stream)
+  std::string job_id;
+  SystemTime created_at;
+  std::string json;  // the whole DynamoDB-Streams-shaped record
+};
+
+struct RecordInput {
+  EventName event_name = EventName::kInsert;
+  std::string job_id;
+  const boost::json::object* new_item = nullptr;  // plain JSON item; null for REMOVE
+  const boost::json::object* old_item = nullptr;  // null for INSERT
+  std::int64_t sequence = 0;
+  SystemTime created_at;
+  StreamViewType view_type = StreamViewType::kNewImage;
+  std::string region = "us-east-1";
+};
+
+// Builds the record: eventID, eventName, eventVersion, eventSource, awsRegion,
+// dynamodb{ApproximateCreationDateTime, Keys, NewImage, OldImage, SequenceNumber, SizeBytes,
+// StreamViewType}, eventSourceARN. Images are in DynamoDB's typed JSON.
+boost::json::object BuildRecord(const RecordInput& input);
+
+// SequenceNumber text: zero-padded decimal, so string order equals numeric order like DynamoDB's.
+std::string FormatSequenceNumber(std::int64_t sequence);
+
+// The shard of a job id: a stable hash (FNV-1a), so it never changes between releases.
+int ShardOf(std::string_view job_id, int shard_count);
+
+}  // namespace jobstream::stream
