@@ -137,7 +137,6 @@ TEST_F(KeyFileTest, KeysSurviveReopeningInCreationOrder) {
 
 TEST_F(KeyFileTest, FileIsOwnerOnlyAndHoldsTheIamFields) {
   auto file = OpenOrDie();
-  ::umask(022);
   Credential created = file->Create("alice").value();
   struct stat info{};
   ASSERT_EQ(::stat((dir_ / "credentials.json").c_str(), &info), 0);

@@ -110,3 +110,31 @@ TEST(ServeConfigTest, ListenAddressParsesHostAndPort) {
 
 }  // namespace
 }  // namespace jobstream::config
+
+namespace jobstream::config {
+namespace {
+
+#ifndef JOBSTREAM_TESTDATA_DIR
+#define JOBSTREAM_TESTDATA_DIR "tests/testdata"
+#endif
+
+TEST(ServeConfigTest, ExampleFileDocumentsExactlyTheDefaults) {
+  auto example = LoadTomlFile(std::string(JOBSTREAM_TESTDATA_DIR) + "/../../config/jobstream.example.toml", ServeConfig{});
+  ASSERT_TRUE(example.ok()) << example.error().message();
+  ServeConfig defaults;
+  EXPECT_EQ(example->listen, defaults.listen);
+  EXPECT_EQ(example->max_body_bytes, defaults.max_body_bytes);
+  EXPECT_EQ(example->shards, defaults.shards);
+  EXPECT_EQ(example->shutdown_grace, defaults.shutdown_grace);
+  ASSERT_EQ(example->consumers.size(), defaults.consumers.size());
+  for (std::size_t i = 0; i < defaults.consumers.size(); ++i) {
+    EXPECT_EQ(example->consumers[i].name, defaults.consumers[i].name);
+    EXPECT_EQ(example->consumers[i].filters, defaults.consumers[i].filters);
+    EXPECT_EQ(example->consumers[i].parallelism, defaults.consumers[i].parallelism);
+    EXPECT_EQ(example->consumers[i].timeout, defaults.consumers[i].timeout);
+    EXPECT_EQ(example->consumers[i].max_record_age, defaults.consumers[i].max_record_age);
+  }
+}
+
+}  // namespace
+}  // namespace jobstream::config

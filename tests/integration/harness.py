@@ -27,8 +27,8 @@ import sigv4
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-SHARED = os.environ.get("JOBSTREAM_SHARED",
-                        os.path.abspath(os.path.join(REPO_ROOT, "..", "shared")))
+# The project's copy of the shared test data (AWS SigV4 suite, seed Postman collection).
+SHARED = os.environ.get("JOBSTREAM_SHARED", os.path.join(REPO_ROOT, "tests"))
 
 START_TIMEOUT = 20.0   # seconds for `serve` to print its Listening line
 STOP_TIMEOUT = 10.0    # seconds for a SIGTERM'd server to exit

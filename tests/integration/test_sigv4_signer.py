@@ -13,8 +13,7 @@ import sigv4
 
 SUITE = os.environ.get(
     "JOBSTREAM_SIGV4_SUITE",
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared",
-                 "testdata", "sigv4-suite", "v4"))
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata", "sigv4-suite", "v4"))
 
 # Cases whose signed headers are exactly the request's headers plus X-Amz-Date and whose payload
 # hash is that of the body: the way jobstream's clients sign. (Cases that need a session token,
