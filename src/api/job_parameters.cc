@@ -1,5 +1,6 @@
 #include "api/job_parameters.h"
 
+#include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
@@ -10,6 +11,9 @@ Result<boost::json::object> ParseJobParameters(std::string_view body) {
   options.max_depth = 32;  // parameters are small; deep nesting is an attack, not a job
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(body, ec, {}, options);
+  if (ec == boost::json::error::too_deep) {
+    return Status::InvalidArgument(fmt::format("Request body is nested more than {} levels deep", options.max_depth));
+  }
   if (ec) return Status::InvalidArgument("Request body is not valid JSON");
   if (!parsed.is_object()) return Status::InvalidArgument("Request body must be a JSON object of job parameters");
   boost::json::object& parameters = parsed.as_object();

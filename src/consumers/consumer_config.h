@@ -16,8 +16,8 @@ struct ConsumerConfig {
   std::vector<std::string> filters = {R"({"eventName": ["INSERT"]})"};
   int batch_size = 1;
   std::chrono::milliseconds batching_window{0};
-  // Concurrent batches per shard. Records of one job always go to the same lane, so per-item
-  // order holds at any parallelism.
+  // Concurrent batches per shard. A job's records never run concurrently or out of order, so
+  // per-item order holds at any parallelism.
   int parallelism = 100;
   int max_retries = 0;
   std::chrono::seconds max_record_age{6 * 3600};

@@ -11,8 +11,12 @@ namespace jobstream::consumers {
 namespace {
 
 constexpr std::size_t kReadChunk = 1000;
+// Records read past a checkpoint that is held back by a long-running record. Filtered-out and
+// finished records behind it cost a map entry each; this bounds that memory.
+constexpr std::size_t kMaxOutstanding = 1000000;
 constexpr int kMaxConflictRetries = 100;
 constexpr auto kStoreRetryDelay = std::chrono::seconds(1);
+
 
 boost::json::value ErrorValue(std::string_view type, std::string_view message) {
   return boost::json::object{{"errorType", type}, {"errorMessage", message}};
@@ -20,11 +24,10 @@ boost::json::value ErrorValue(std::string_view type, std::string_view message) {
 
 }  // namespace
 
-// One invocation's worth of records from one lane, and its progress.
+// One invocation's worth of records from one shard, and its progress.
 struct EventSourceMapping::Batch {
   std::size_t shard = 0;
-  std::size_t lane = 0;
-  std::vector<PendingRecord> records;   // everything taken from the lane (all get marked done)
+  std::vector<PendingRecord> records;   // at most one per job; all get marked done at the end
   std::vector<std::size_t> to_invoke;   // indexes into records that go to the function
   std::size_t pending_writes = 0;
   std::unique_ptr<boost::asio::steady_timer> timeout_timer;
@@ -52,7 +55,6 @@ Status EventSourceMapping::Start() {
     if (!checkpoint.ok()) return checkpoint.error();
     shards[i].index = static_cast<int>(i);
     shards[i].read_position = shards[i].checkpoint = shards[i].saved_checkpoint = *checkpoint;
-    shards[i].lanes.resize(static_cast<std::size_t>(config_.parallelism));
   }
   std::promise<void> started;
   boost::asio::post(strand_, [this, &shards, &started] {
@@ -78,9 +80,7 @@ void EventSourceMapping::Stop() {
     stopping_ = true;
     function_->CancelAll();
     for (Shard& shard : shards_) {
-      for (Lane& lane : shard.lanes) {
-        if (lane.window_timer) lane.window_timer->cancel();
-      }
+      if (shard.window_timer) shard.window_timer->cancel();
     }
     stopped.set_value();
   });
@@ -89,8 +89,9 @@ void EventSourceMapping::Stop() {
 
 void EventSourceMapping::Pump(Shard& shard) {
   if (stopping_) return;
-  while (shard.outstanding.size() < max_buffered_per_shard_) {
-    std::size_t limit = std::min(kReadChunk, max_buffered_per_shard_ - shard.outstanding.size());
+  auto queued = [&shard] { return shard.waiting.size() + shard.busy_jobs.size(); };
+  while (queued() < max_buffered_per_shard_ && shard.outstanding.size() < kMaxOutstanding) {
+    std::size_t limit = std::min(kReadChunk, max_buffered_per_shard_ - queued());
     auto records = store_.ReadStream(shard.index, shard.read_position, limit);
     if (!records.ok()) {
       spdlog::error("consumer {}: cannot read shard {}: {}", config_.name, shard.index, records.error().message());
@@ -111,44 +112,52 @@ void EventSourceMapping::Pump(Shard& shard) {
       }
       const auto* event_name = record.as_object().if_contains("eventName");
       bool is_insert = event_name != nullptr && event_name->is_string() && event_name->as_string() == "INSERT";
-      std::size_t lane = static_cast<std::size_t>(stream::ShardOf(stored.job_id, config_.parallelism));
-      shard.lanes[lane].queue.push_back(
+      shard.waiting.push_back(
           PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now, std::move(record), is_insert, 0});
     }
     if (records->size() < limit) break;
   }
   AdvanceCheckpoint(shard);
-  for (std::size_t lane = 0; lane < shard.lanes.size(); ++lane) MaybeStartBatch(shard, lane);
+  Dispatch(shard);
 }
 
-void EventSourceMapping::MaybeStartBatch(Shard& shard, std::size_t lane_index) {
-  Lane& lane = shard.lanes[lane_index];
-  if (stopping_ || lane.busy || lane.queue.empty()) return;
+void EventSourceMapping::Dispatch(Shard& shard) {
   auto batch_size = static_cast<std::size_t>(config_.batch_size);
-  if (lane.queue.size() < batch_size && config_.batching_window.count() > 0) {
-    auto ready_at = lane.queue.front().enqueued_at + config_.batching_window;
-    if (std::chrono::steady_clock::now() < ready_at) {
-      if (!lane.window_armed) {  // gather more records until the window closes
-        if (!lane.window_timer) lane.window_timer = std::make_unique<boost::asio::steady_timer>(strand_);
-        lane.window_armed = true;
-        lane.window_timer->expires_at(ready_at);
-        lane.window_timer->async_wait([this, &shard, lane_index](const boost::system::error_code& ec) {
-          shard.lanes[lane_index].window_armed = false;
-          if (!ec) MaybeStartBatch(shard, lane_index);
-        });
+  while (!stopping_ && !shard.waiting.empty() &&
+         shard.running_batches < static_cast<std::size_t>(config_.parallelism)) {
+    if (shard.waiting.size() < batch_size && config_.batching_window.count() > 0) {
+      auto ready_at = shard.waiting.front().enqueued_at + config_.batching_window;
+      if (std::chrono::steady_clock::now() < ready_at) {
+        if (!shard.window_armed) {  // gather more records until the window closes
+          if (!shard.window_timer) shard.window_timer = std::make_unique<boost::asio::steady_timer>(strand_);
+          shard.window_armed = true;
+          shard.window_timer->expires_at(ready_at);
+          shard.window_timer->async_wait([this, &shard](const boost::system::error_code& ec) {
+            shard.window_armed = false;
+            if (!ec) Dispatch(shard);
+          });
+        }
+        return;
       }
-      return;
     }
+    auto batch = std::make_shared<Batch>();
+    batch->shard = static_cast<std::size_t>(shard.index);
+    std::unordered_set<std::string_view> passed_over;  // jobs whose earlier record must go first
+    for (auto it = shard.waiting.begin(); it != shard.waiting.end() && batch->records.size() < batch_size;) {
+      bool blocked = shard.busy_jobs.contains(it->job_id) || passed_over.contains(it->job_id);
+      if (blocked) {
+        passed_over.insert(it->job_id);
+        ++it;
+        continue;
+      }
+      shard.busy_jobs.insert(it->job_id);
+      batch->records.push_back(std::move(*it));
+      it = shard.waiting.erase(it);
+    }
+    if (batch->records.empty()) return;  // everything waiting belongs to busy jobs
+    ++shard.running_batches;
+    RunBatch(std::move(batch));
   }
-  auto batch = std::make_shared<Batch>();
-  batch->shard = static_cast<std::size_t>(shard.index);
-  batch->lane = lane_index;
-  while (!lane.queue.empty() && batch->records.size() < batch_size) {
-    batch->records.push_back(std::move(lane.queue.front()));
-    lane.queue.pop_front();
-  }
-  lane.busy = true;
-  RunBatch(std::move(batch));
 }
 
 // Marks the records Running on their jobs (skipping any that already hold an outcome from an
@@ -228,7 +237,7 @@ void EventSourceMapping::OnResults(std::shared_ptr<Batch> batch, std::vector<fun
       FinishBatch(batch);
       return;
     }
-    // Failed records with retries left run again before anything behind them in their lane.
+    // Failed records with retries left run again; their jobs stay busy, so nothing overtakes them.
     batch->to_invoke = *retry;
     Invoke(batch);
   };
@@ -256,11 +265,13 @@ void EventSourceMapping::OnResults(std::shared_ptr<Batch> batch, std::vector<fun
 
 void EventSourceMapping::FinishBatch(std::shared_ptr<Batch> batch) {
   Shard& shard = shards_[batch->shard];
-  for (const PendingRecord& record : batch->records) MarkDone(shard, record.sequence);
-  shard.lanes[batch->lane].busy = false;
+  for (const PendingRecord& record : batch->records) {
+    MarkDone(shard, record.sequence);
+    shard.busy_jobs.erase(record.job_id);
+  }
+  --shard.running_batches;
   AdvanceCheckpoint(shard);
-  MaybeStartBatch(shard, batch->lane);
-  Pump(shard);
+  Pump(shard);  // reads more if there is room, then dispatches
 }
 
 void EventSourceMapping::MarkDone(Shard& shard, std::int64_t sequence) {

@@ -11,7 +11,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json/value.hpp>
-#include <deque>
+#include <list>
+#include <unordered_set>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,12 +54,6 @@ class EventSourceMapping {
     bool is_insert = false;
     int attempts = 0;
   };
-  struct Lane {
-    std::deque<PendingRecord> queue;
-    bool busy = false;
-    std::unique_ptr<boost::asio::steady_timer> window_timer;
-    bool window_armed = false;
-  };
   struct Shard {
     int index = 0;
     std::int64_t read_position = 0;    // last sequence read into memory
@@ -66,12 +61,19 @@ class EventSourceMapping {
     std::int64_t saved_checkpoint = 0;
     bool saving = false;
     std::map<std::int64_t, bool> outstanding;  // read but not yet past the checkpoint: done?
-    std::vector<Lane> lanes;
+    std::list<PendingRecord> waiting;          // accepted by the filter, not yet in a batch, in order
+    std::unordered_set<std::string> busy_jobs;  // jobs with a record in a running batch
+    std::size_t running_batches = 0;
+    std::unique_ptr<boost::asio::steady_timer> window_timer;
+    bool window_armed = false;
   };
   struct Batch;
 
   void Pump(Shard& shard);
-  void MaybeStartBatch(Shard& shard, std::size_t lane_index);
+  // Starts batches while fewer than `parallelism` run: each takes the oldest waiting records
+  // whose jobs are not busy and have no earlier record waiting, so one job's records never
+  // overtake each other, while a slow job never holds up others.
+  void Dispatch(Shard& shard);
   void RunBatch(std::shared_ptr<Batch> batch);
   void Invoke(std::shared_ptr<Batch> batch);
   void OnResults(std::shared_ptr<Batch> batch, std::vector<functions::RecordResult> results);

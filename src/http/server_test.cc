@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <boost/json/parse.hpp>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -101,12 +100,8 @@ TEST(ServerTest, ResponsesCarryTransportHeaders) {
   ASSERT_TRUE(response);
   EXPECT_EQ(Field(*response, "Content-Type"), "application/json");
   EXPECT_EQ(Field(*response, "Content-Length"), "2");
-  EXPECT_TRUE(std::regex_match(
-      Field(*response, "Date"),
-      std::regex(R"([A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT)")));
-  EXPECT_TRUE(std::regex_match(
-      Field(*response, "x-amzn-RequestId"),
-      std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")));
+  EXPECT_TRUE(LooksLikeHttpDate(Field(*response, "Date")));
+  EXPECT_TRUE(LooksLikeUuidV4(Field(*response, "x-amzn-RequestId")));
 }
 
 TEST(ServerTest, HandlerSeesTheRequestIdOfItsResponseNotTheClients) {

@@ -33,6 +33,34 @@ using tcp = net::ip::tcp;
 using namespace std::chrono_literals;
 using HttpResponse = bhttp::response<bhttp::string_body>;
 
+// Canonical lowercase UUID v4 text, e.g. "0f8fad5b-d9cb-469f-a165-70867728950e".
+inline bool LooksLikeUuidV4(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return false;
+    }
+  }
+  return text[14] == '4' && std::string_view("89ab").find(text[19]) != std::string_view::npos;
+}
+
+// The shape of an IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (D: digit, A: letter).
+inline bool LooksLikeHttpDate(std::string_view text) {
+  constexpr std::string_view kShape = "AAA, DD AAA DDDD DD:DD:DD GMT";
+  if (text.size() != kShape.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool ok = kShape[i] == 'D'   ? (c >= '0' && c <= '9')
+                    : kShape[i] == 'A' ? ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+                                       : c == kShape[i];
+    if (!ok) return false;
+  }
+  return true;
+}
+
 inline std::string Get(std::string_view target, std::string_view extra_headers = "") {
   return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" +
          std::string(extra_headers) + "\r\n";
