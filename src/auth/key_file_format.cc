@@ -1,5 +1,7 @@
 #include "auth/key_file_format.h"
 
+#include "common/pretty_json.h"
+
 #include <set>
 
 #include <boost/json/parse.hpp>
@@ -13,47 +15,6 @@ namespace {
 constexpr const char* kFields[] = {"UserName", "AccessKeyId", "Status", "SecretAccessKey",
                                    "CreateDate"};
 
-// JSON as awscli prints it (Python's json.dumps with indent=4): one member per line, 4-space
-// indents, empty containers as {} and [].
-void AppendPretty(const json::value& value, int indent, std::string& out) {
-  const std::string inner(static_cast<std::size_t>(indent + 4), ' ');
-  if (value.is_object()) {
-    const json::object& object = value.get_object();
-    if (object.empty()) {
-      out += "{}";
-      return;
-    }
-    out += "{\n";
-    bool first = true;
-    for (const auto& member : object) {
-      if (!first) out += ",\n";
-      first = false;
-      out += inner;
-      out += json::serialize(json::value(member.key()));
-      out += ": ";
-      AppendPretty(member.value(), indent + 4, out);
-    }
-    out += "\n" + std::string(static_cast<std::size_t>(indent), ' ') + "}";
-  } else if (value.is_array()) {
-    const json::array& array = value.get_array();
-    if (array.empty()) {
-      out += "[]";
-      return;
-    }
-    out += "[\n";
-    bool first = true;
-    for (const json::value& element : array) {
-      if (!first) out += ",\n";
-      first = false;
-      out += inner;
-      AppendPretty(element, indent + 4, out);
-    }
-    out += "\n" + std::string(static_cast<std::size_t>(indent), ' ') + "]";
-  } else {
-    out += json::serialize(value);
-  }
-}
-
 json::object ToJson(const Credential& credential) {
   json::object object;
   object["UserName"] = credential.user_name;
@@ -66,12 +27,6 @@ json::object ToJson(const Credential& credential) {
 
 Status Corrupt(std::string what) {
   return Status::IOError("credentials.json is corrupt: " + std::move(what));
-}
-
-std::string PrettyJson(const json::value& value) {
-  std::string out;
-  AppendPretty(value, 0, out);
-  return out;
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
 #include "cli/keys_command.h"
 
-#include <boost/json/serialize.hpp>
 
 #include <iostream>
 
 #include "auth/key_file.h"
+#include "common/pretty_json.h"
 
 namespace jobstream::cli {
 namespace {
@@ -24,7 +24,7 @@ std::string ListAccessKeysJson(const std::vector<auth::Credential>& keys) {
                                            {"Status", key.active ? "Active" : "Inactive"},
                                            {"CreateDate", key.create_date}});
   }
-  return boost::json::serialize(boost::json::object{{"AccessKeyMetadata", std::move(metadata)}});
+  return PrettyJson(boost::json::object{{"AccessKeyMetadata", std::move(metadata)}});
 }
 
 int Run(const KeysFlags& flags, const std::string& action) {

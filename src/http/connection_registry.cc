@@ -39,4 +39,9 @@ bool ConnectionRegistry::CallWhenEmpty(std::function<void()> callback) {
   return false;
 }
 
+void ConnectionRegistry::CancelWhenEmpty() {
+  std::lock_guard lock(mutex_);
+  on_empty_ = nullptr;
+}
+
 }  // namespace jobstream::http

@@ -27,11 +27,13 @@ class ConnectionRegistry {
   // Runs `callback` (on the thread of the last Remove) once the registry is empty; returns true
   // instead, without storing it, when it is empty already.
   bool CallWhenEmpty(std::function<void()> callback);
+  // Drops a callback stored by CallWhenEmpty.
+  void CancelWhenEmpty();
 
  private:
   mutable std::mutex mutex_;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;  // GUARDED_BY(mutex_)
-  std::function<void()> on_empty_;                                        // GUARDED_BY(mutex_)
+  std::function<void()> on_empty_;                                       // GUARDED_BY(mutex_)
   std::atomic<std::size_t> size_{0};  // mirrors sessions_.size() for lock-free reads
 };
 

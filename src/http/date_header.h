@@ -7,7 +7,8 @@
 
 namespace jobstream::http {
 
-// The IMF-fixdate for `seconds_since_epoch` (RFC 9110 §5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+// The IMF-fixdate (RFC 9110 §5.6.7) for `seconds_since_epoch`:
+// "Sun, 06 Nov 1994 08:49:37 GMT".
 std::string FormatHttpDate(std::time_t seconds_since_epoch);
 
 // The current time as an IMF-fixdate. Thread-safe and lock-free: each thread caches the string

@@ -16,19 +16,14 @@ constexpr std::string_view kRequestIdHeader = "x-amzn-RequestId";
 
 // Headers whose value only the transport can know; a handler setting them would corrupt framing.
 constexpr std::array<std::string_view, 7> kTransportHeaders = {
-    "Content-Length", "Content-Type", "Date", "Connection", "Transfer-Encoding", "Keep-Alive",
-    kRequestIdHeader};
+    "Content-Length",    "Content-Type", "Date",          "Connection",
+    "Transfer-Encoding", "Keep-Alive",   kRequestIdHeader};
 
 bool IsTokenChar(char c) {
   // RFC 9110 tchar.
+  constexpr std::string_view kPunctuation = "!#$%&'*+-.^_`|~";
   if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-      return true;
-    default:
-      return false;
-  }
+  return kPunctuation.find(c) != std::string_view::npos;
 }
 
 bool IsValidName(std::string_view name) {
@@ -78,8 +73,7 @@ std::string_view ReasonPhrase(unsigned status) {
 
 }  // namespace
 
-void SerializeResponse(const Response& response, const ResponseFraming& framing,
-                       std::string& out) {
+void SerializeResponse(const Response& response, const ResponseFraming& framing, std::string& out) {
   unsigned status = response.status;
   if (status < 200 || status > 599) {
     // 1xx would need different framing and nothing in the API sends one: a handler bug.

@@ -22,7 +22,6 @@ struct ResponseFraming {
 // cost per request (PERF-NOTES.md: 0.63 vs 0.98 of nginx). Headers the transport owns
 // (Content-Length, Date, Connection, ...) are dropped from response.headers, as are headers
 // that could split the response (CR or LF in them); a status outside 200..599 becomes 500.
-void SerializeResponse(const Response& response, const ResponseFraming& framing,
-                       std::string& out);
+void SerializeResponse(const Response& response, const ResponseFraming& framing, std::string& out);
 
 }  // namespace jobstream::http

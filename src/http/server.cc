@@ -33,7 +33,7 @@ Server::Server(net::io_context& io, ServerLimits limits, RequestHandler& handler
 
 Server::~Server() {
   // Sessions can outlive the server (a held Respond); their last Remove must not call back here.
-  registry_->CallWhenEmpty(nullptr);
+  registry_->CancelWhenEmpty();
   boost::system::error_code ec;
   acceptor_.close(ec);
 }
@@ -47,9 +47,8 @@ Status Server::Listen(const std::string& host, std::uint16_t port) {
   } else {
     // A name such as "localhost": resolving blocks, which is fine before the server runs.
     tcp::resolver resolver(io_);
-    const auto results = resolver.resolve(host, std::to_string(port),
-                                          tcp::resolver::passive | tcp::resolver::numeric_service,
-                                          ec);
+    const auto results = resolver.resolve(
+        host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
     if (ec || results.empty()) {
       return Status::InvalidArgument(
           fmt::format("cannot resolve listen host '{}': {}", host, ec.message()));
@@ -91,8 +90,7 @@ std::size_t Server::active_connections() const { return registry_->size(); }
 void Server::Accept() {
   if (shutting_down_ || !acceptor_.is_open()) return;
   // Each connection gets its own strand, so sessions run in parallel on a multi-threaded io.
-  acceptor_.async_accept(net::make_strand(io_),
-                         beast::bind_front_handler(&Server::OnAccept, this));
+  acceptor_.async_accept(net::make_strand(io_), beast::bind_front_handler(&Server::OnAccept, this));
 }
 
 void Server::OnAccept(boost::system::error_code ec, tcp::socket socket) {

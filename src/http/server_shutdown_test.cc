@@ -7,7 +7,7 @@
 namespace jobstream::http {
 namespace {
 
-using namespace testing;  // NOLINT: test support types
+using namespace test_support;  // NOLINT: test support types
 
 TEST(ServerShutdownTest, ShutdownFinishesInFlightResponse) {
   DeferredHandler handler;

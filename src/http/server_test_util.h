@@ -9,8 +9,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/json/parse.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -24,7 +25,7 @@
 #include "http/request_handler.h"
 #include "http/server.h"
 
-namespace jobstream::http::testing {
+namespace jobstream::http::test_support {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
@@ -62,15 +63,15 @@ inline bool LooksLikeHttpDate(std::string_view text) {
 }
 
 inline std::string Get(std::string_view target, std::string_view extra_headers = "") {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" +
-         std::string(extra_headers) + "\r\n";
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra_headers) +
+         "\r\n";
 }
 
 inline std::string Post(std::string_view target, std::string_view body,
                         std::string_view extra_headers = "") {
-  return "POST " + std::string(target) + " HTTP/1.1\r\nHost: test\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + std::string(extra_headers) + "\r\n" +
-         std::string(body);
+  return "POST " + std::string(target) +
+         " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(extra_headers) + "\r\n" + std::string(body);
 }
 
 // A blocking client over a raw Asio socket, with its own io_context so reads can time out.
@@ -161,8 +162,8 @@ class RunningServer {
     const auto start = std::chrono::steady_clock::now();
     auto done = BeginShutdown(deadline);
     EXPECT_EQ(done.wait_for(deadline + 5s), std::future_status::ready);
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - start);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start);
   }
 
   // Polls until the server has `count` open connections.
@@ -191,8 +192,7 @@ class EchoHandler : public RequestHandler {
     Response response;
     response.body = request.body();
     response.headers.emplace_back("x-echo-target", std::string(request.target()));
-    response.headers.emplace_back("x-seen-request-id",
-                                  std::string(request["x-amzn-RequestId"]));
+    response.headers.emplace_back("x-seen-request-id", std::string(request["x-amzn-RequestId"]));
     respond(std::move(response));
   }
 };
@@ -226,6 +226,15 @@ class DeferredHandler : public RequestHandler {
   std::deque<Pending> pending_;  // GUARDED_BY(mutex_)
 };
 
+inline std::string Field(const HttpResponse& response, std::string_view name) {
+  return std::string(response[name]);
+}
+
+// The "message" of a JSON error body.
+inline std::string JsonMessage(const HttpResponse& response) {
+  return std::string(boost::json::parse(response.body()).as_object().at("message").as_string());
+}
+
 inline Response TextResponse(std::string body, unsigned status = 200) {
   Response response;
   response.status = status;
@@ -233,4 +242,4 @@ inline Response TextResponse(std::string body, unsigned status = 200) {
   return response;
 }
 
-}  // namespace jobstream::http::testing
+}  // namespace jobstream::http::test_support

@@ -117,10 +117,11 @@ void Session::ContinueReading() {
     return Close();
   }
   parser_.emplace();
-  parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(
-      limits_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  parser_->header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(limits_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
   parser_->body_limit(static_cast<std::uint64_t>(limits_.max_body_bytes));
   parser_->eager(true);
+  continue_checked_ = false;
   phase_ = Phase::kIdle;
   SetDeadline(Clock::now() + limits_.idle_timeout);
   if (read_buffer_.size() > 0) {
@@ -151,7 +152,7 @@ void Session::OnRead(beast::error_code ec, std::size_t bytes) {
 
 void Session::Parse() {
   if (!parser_->got_some()) {
-    // RFC 9112 §2.2: ignore empty lines before a request line (some clients add them after a body).
+    // RFC 9112 §2.2: skip empty lines before a request line (some clients send one after a body).
     const auto* data = static_cast<const char*>(read_buffer_.data().data());
     std::size_t blank = 0;
     while (blank < read_buffer_.size() && (data[blank] == '\r' || data[blank] == '\n')) ++blank;
@@ -167,10 +168,26 @@ void Session::Parse() {
       phase_ = Phase::kReading;
       SetDeadline(Clock::now() + limits_.read_timeout);
     }
+    if (parser_->is_header_done() && !continue_checked_ && !MaybeSendContinue()) return Close();
     return ReadSome();
   }
   if (ec) return RejectMalformed(ec);
   HandleRequest();
+}
+
+bool Session::MaybeSendContinue() {
+  continue_checked_ = true;
+  const auto& header = parser_->get();
+  const auto expect = header[bhttp::field::expect];
+  if (header.version() < 11 || !beast::iequals(expect, "100-continue")) return true;
+  // Clients that ask wait (curl: 1 s) before sending the body unless told to go on. An oversized
+  // body never gets here: the parser already refused its Content-Length.
+  constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  beast::error_code ec;
+  const std::size_t written = socket_.write_some(net::buffer(kContinue), ec);
+  // Nothing written (send buffer full): the client sends the body after its wait anyway. Part
+  // written: the byte stream is no longer framed, so the caller closes.
+  return written == 0 || written == kContinue.size();
 }
 
 void Session::RejectMalformed(beast::error_code ec) {
@@ -235,9 +252,8 @@ void Session::WriteFinalError(unsigned status, std::string_view message) {
   StopReading();
   parser_.reset();
   request_id_ = RequestId::Generate();
-  const ResponseFraming framing{.request_id = request_id_.view(),
-                                .date = CurrentHttpDate(),
-                                .keep_alive = false};
+  const ResponseFraming framing{
+      .request_id = request_id_.view(), .date = CurrentHttpDate(), .keep_alive = false};
   SerializeResponse(ErrorResponse(status, message), framing, write_buffer_);
   close_after_write_ = true;
   StartWrite();
@@ -259,11 +275,9 @@ void Session::StartWrite() {
     return Close();
   }
   SetDeadline(Clock::now() + limits_.write_timeout);
-  net::async_write(socket_,
-                   net::buffer(write_buffer_.data() + written, write_buffer_.size() - written),
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->OnWrite(ec);
-                   });
+  net::async_write(
+      socket_, net::buffer(write_buffer_.data() + written, write_buffer_.size() - written),
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
 }
 
 void Session::OnWrite(beast::error_code ec) {

@@ -28,8 +28,8 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   // `socket` must be bound to a strand. `limits` and `handler` must outlive the session's I/O;
   // `registry` is null for a connection that is only told "Too many connections".
-  Session(boost::asio::ip::tcp::socket socket, const ServerLimits& limits,
-          RequestHandler& handler, std::shared_ptr<ConnectionRegistry> registry);
+  Session(boost::asio::ip::tcp::socket socket, const ServerLimits& limits, RequestHandler& handler,
+          std::shared_ptr<ConnectionRegistry> registry);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -61,6 +61,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadSome();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void Parse();
+  bool MaybeSendContinue();
   void RejectMalformed(boost::beast::error_code ec);
   void HandleRequest();
   void OnResponse(std::uint64_t request_seq, Response response);
@@ -86,7 +87,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerLimits& limits_;
   RequestHandler& handler_;
   const std::shared_ptr<ConnectionRegistry> registry_;  // null when rejected
-  std::string remote_;  // for debug logs only
+  std::string remote_;                                  // for debug logs only
 
   // Strand-only state.
   Phase phase_ = Phase::kIdle;
@@ -98,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool http10_ = false;
   bool head_request_ = false;
+  bool continue_checked_ = false;  // Expect: 100-continue handled for the request being read
   bool close_after_write_ = false;
   bool shutting_down_ = false;
   bool read_in_flight_ = false;
@@ -108,7 +110,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The timer is re-armed only when a deadline moves earlier; a later deadline is picked up when
   // the timer fires. Keep-alive traffic then costs no timer syscalls per request (a per-read timer
   // cost ~15% on GET, PERF-NOTES.md).
-  Clock::time_point deadline_ = Clock::time_point::max();  // max: none
+  Clock::time_point deadline_ = Clock::time_point::max();      // max: none
   Clock::time_point timer_expiry_ = Clock::time_point::max();  // max: not armed
   std::uint64_t timer_generation_ = 0;  // tells a stale timer completion from the armed one
 };

@@ -1,0 +1,46 @@
+#include "api/job_parameters.h"
+
+#include <gtest/gtest.h>
+
+namespace jobstream::api {
+namespace {
+
+std::string MessageFor(std::string_view body) {
+  auto parsed = ParseJobParameters(body);
+  EXPECT_FALSE(parsed.ok()) << body;
+  return parsed.ok() ? "" : parsed.error().message();
+}
+
+TEST(JobParametersTest, SampleJobAndExtraParametersAreAccepted) {
+  auto parsed = ParseJobParameters(R"({"seconds": 5, "note": "hi", "nested": {"a": [1, 2]}})");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->at("seconds").as_int64(), 5);
+  EXPECT_EQ(parsed->at("note").as_string(), "hi");
+}
+
+TEST(JobParametersTest, BoundsOfSecondsAreInclusive) {
+  EXPECT_TRUE(ParseJobParameters(R"({"seconds": 1})").ok());
+  EXPECT_TRUE(ParseJobParameters(R"({"seconds": 31536000})").ok());
+}
+
+TEST(JobParametersTest, EveryBadBodyGetsItsOwnMessage) {
+  const std::string range = "'seconds' must be an integer between 1 and 31536000";
+  EXPECT_EQ(MessageFor(""), "Request body is not valid JSON");
+  EXPECT_EQ(MessageFor("{"), "Request body is not valid JSON");
+  EXPECT_EQ(MessageFor("[]"), "Request body must be a JSON object of job parameters");
+  EXPECT_EQ(MessageFor("\"x\""), "Request body must be a JSON object of job parameters");
+  EXPECT_EQ(MessageFor("{}"), "'seconds' is required");
+  for (const char* body : {R"({"seconds": 0})", R"({"seconds": -1})", R"({"seconds": 1.5})", R"({"seconds": "1"})",
+                           R"({"seconds": true})", R"({"seconds": null})", R"({"seconds": 100000000000000000000})",
+                           R"({"seconds": 1e308})", R"({"seconds": 31536001})", R"({"seconds": 18446744073709551615})"}) {
+    EXPECT_EQ(MessageFor(body), range) << body;
+  }
+}
+
+TEST(JobParametersTest, DeepNestingIsRefusedWithAClearMessage) {
+  std::string deep = R"({"seconds": 1, "x": )" + std::string(40, '[') + std::string(40, ']') + "}";
+  EXPECT_EQ(MessageFor(deep), "Request body is nested more than 32 levels deep");
+}
+
+}  // namespace
+}  // namespace jobstream::api

@@ -1,0 +1,125 @@
+#include "api/jobs_api.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <future>
+
+#include "auth/sigv4_signer.h"
+#include "auth/testing_credentials.h"
+#include "store/sqlite_job_store.h"
+#include "testing/temp_dir.h"
+
+namespace jobstream::api {
+namespace {
+
+class JobsApiTest : public ::testing::Test {
+ protected:
+  JobsApiTest() {
+    credentials_.Add(auth::Credential{"tester", "AKIDTEST", "secret/key", true, "2026-01-01T00:00:00Z"});
+    store::SqliteStoreOptions options;
+    options.data_dir = dir_.path();
+    store_ = std::move(store::SqliteJobStore::Open(options)).value();
+    api_ = std::make_unique<JobsApi>(verifier_, *store_, [](const store::Job&) {
+      return std::map<std::string, store::ConsumerState>{{"consumer_1", {}}};
+    });
+  }
+
+  http::Response Call(std::string_view method, std::string_view target, std::string body = "", bool sign = true,
+                      std::string secret = "secret/key") {
+    http::Request request{boost::beast::http::string_to_verb(method), target, 11};
+    request.set("Host", "localhost:8080");
+    request.body() = body;
+    if (sign) {
+      auth::RequestToSign to_sign{method, target, {{"Host", "localhost:8080"}}, body};
+      auto signature = auth::SignRequest(to_sign, {"AKIDTEST", secret, ""}, {}, std::chrono::system_clock::now());
+      EXPECT_TRUE(signature.ok());
+      for (const auto& [name, value] : signature->headers_to_add) request.set(name, value);
+    }
+    std::promise<http::Response> answered;
+    api_->Handle(request, [&answered](http::Response response) { answered.set_value(std::move(response)); });
+    return answered.get_future().get();
+  }
+
+  static std::string Message(const http::Response& response) {
+    return std::string(boost::json::parse(response.body).at("message").as_string());
+  }
+  static std::string Header(const http::Response& response, std::string_view name) {
+    for (const auto& [key, value] : response.headers) {
+      if (key == name) return value;
+    }
+    return "";
+  }
+
+  testing::TempDir dir_;
+  auth::testing::MemoryCredentialStore credentials_;
+  auth::SigV4Verifier verifier_{auth::VerifierOptions{}, credentials_};
+  std::unique_ptr<store::SqliteJobStore> store_;
+  std::unique_ptr<JobsApi> api_;
+};
+
+TEST_F(JobsApiTest, PostAnswers202WithLocationOnlyOnceTheJobIsStored) {
+  http::Response created = Call("POST", "/jobs", R"({"seconds": 2})");
+  ASSERT_EQ(created.status, 202u) << created.body;
+  std::string id(boost::json::parse(created.body).at("id").as_string());
+  EXPECT_EQ(Header(created, "Location"), "/jobs/" + id);
+  auto stored = store_->GetJob(id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->consumers.size(), 1u);
+
+  http::Response fetched = Call("GET", "/jobs/" + id);
+  ASSERT_EQ(fetched.status, 200u);
+  auto job = boost::json::parse(fetched.body);
+  EXPECT_EQ(job.at("status").as_string(), "Pending");
+  EXPECT_EQ(job.at("parameters").at("seconds").as_int64(), 2);
+  EXPECT_EQ(job.at("version").as_int64(), 1);
+}
+
+TEST_F(JobsApiTest, UnsignedRequestsGetMissingAuthenticationTokenOnAnyPath) {
+  for (const char* target : {"/jobs", "/nope", "/", "/jobs/x"}) {
+    http::Response response = Call("GET", target, "", /*sign=*/false);
+    EXPECT_EQ(response.status, 403u) << target;
+    EXPECT_EQ(Message(response), "Missing Authentication Token");
+    EXPECT_EQ(Header(response, "x-amzn-ErrorType"), "MissingAuthenticationTokenException");
+  }
+}
+
+TEST_F(JobsApiTest, WrongSecretIsRejectedBeforeRouting) {
+  http::Response response = Call("GET", "/nope", "", true, "wrong");
+  EXPECT_EQ(response.status, 403u);
+  EXPECT_EQ(Header(response, "x-amzn-ErrorType"), "InvalidSignatureException");
+}
+
+TEST_F(JobsApiTest, SignedRequestsToUnknownRoutesGet404And405) {
+  EXPECT_EQ(Call("GET", "/nope").status, 404u);
+  EXPECT_EQ(Call("GET", "/jobs/a/b").status, 404u);
+  http::Response wrong_method = Call("DELETE", "/jobs");
+  EXPECT_EQ(wrong_method.status, 405u);
+  EXPECT_EQ(Header(wrong_method, "Allow"), "POST");
+  EXPECT_EQ(Header(Call("POST", "/jobs/0b0c1d2e-0000-4000-8000-000000000000"), "Allow"), "GET");
+}
+
+TEST_F(JobsApiTest, UnknownOrMalformedIdsAreJobNotFound) {
+  for (const char* target : {"/jobs/0b0c1d2e-0000-4000-8000-000000000000", "/jobs/not-a-uuid", "/jobs/"}) {
+    http::Response response = Call("GET", target);
+    EXPECT_EQ(response.status, 404u) << target;
+    EXPECT_EQ(Message(response), "Job not found");
+  }
+}
+
+TEST_F(JobsApiTest, BadBodyIs400AndStoresNothing) {
+  http::Response response = Call("POST", "/jobs", R"({"seconds": 0})");
+  EXPECT_EQ(response.status, 400u);
+  EXPECT_EQ(Message(response), "'seconds' must be an integer between 1 and 31536000");
+  EXPECT_TRUE(store_->ReadStream(0, 0, 10)->empty());
+}
+
+TEST_F(JobsApiTest, StoreThatRefusesWritesAnswers503) {
+  store_->Close();
+  http::Response response = Call("POST", "/jobs", R"({"seconds": 1})");
+  EXPECT_EQ(response.status, 503u);
+  EXPECT_EQ(Message(response), "the store is shutting down");
+}
+
+}  // namespace
+}  // namespace jobstream::api
