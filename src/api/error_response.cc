@@ -5,14 +5,21 @@ namespace {
 
 unsigned HttpStatusOf(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kConditionFailed: return 409;
-    case StatusCode::kPayloadTooLarge: return 413;
-    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kConditionFailed:
+      return 409;
+    case StatusCode::kPayloadTooLarge:
+      return 413;
+    case StatusCode::kUnavailable:
+      return 503;
     case StatusCode::kIOError:
-    case StatusCode::kInternal: return 500;
+    case StatusCode::kInternal:
+      return 500;
   }
   return 500;
 }

@@ -1,8 +1,8 @@
 #include "api/job_parameters.h"
 
+#include <fmt/format.h>
 #include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
-#include <fmt/format.h>
 
 namespace jobstream::api {
 

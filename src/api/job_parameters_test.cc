@@ -30,9 +30,10 @@ TEST(JobParametersTest, EveryBadBodyGetsItsOwnMessage) {
   EXPECT_EQ(MessageFor("[]"), "Request body must be a JSON object of job parameters");
   EXPECT_EQ(MessageFor("\"x\""), "Request body must be a JSON object of job parameters");
   EXPECT_EQ(MessageFor("{}"), "'seconds' is required");
-  for (const char* body : {R"({"seconds": 0})", R"({"seconds": -1})", R"({"seconds": 1.5})", R"({"seconds": "1"})",
-                           R"({"seconds": true})", R"({"seconds": null})", R"({"seconds": 100000000000000000000})",
-                           R"({"seconds": 1e308})", R"({"seconds": 31536001})", R"({"seconds": 18446744073709551615})"}) {
+  for (const char* body :
+       {R"({"seconds": 0})", R"({"seconds": -1})", R"({"seconds": 1.5})", R"({"seconds": "1"})", R"({"seconds": true})",
+        R"({"seconds": null})", R"({"seconds": 100000000000000000000})", R"({"seconds": 1e308})",
+        R"({"seconds": 31536001})", R"({"seconds": 18446744073709551615})"}) {
     EXPECT_EQ(MessageFor(body), range) << body;
   }
 }

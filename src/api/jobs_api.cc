@@ -1,7 +1,7 @@
 #include "api/jobs_api.h"
 
-#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
 
 #include "api/error_response.h"
 #include "api/job_parameters.h"

@@ -11,8 +11,8 @@ struct Credential {
   std::string user_name;
   std::string access_key_id;
   std::string secret_access_key;
-  bool active = true;        // "Status": "Active" | "Inactive"
-  std::string create_date;   // ISO 8601, e.g. 2026-11-27T02:46:16Z
+  bool active = true;       // "Status": "Active" | "Inactive"
+  std::string create_date;  // ISO 8601, e.g. 2026-11-27T02:46:16Z
 };
 
 // Thread-safe: Find is called concurrently from every I/O thread.

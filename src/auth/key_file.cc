@@ -19,8 +19,7 @@ namespace {
 // A key file is a few hundred bytes per key; anything this large is not ours.
 constexpr off_t kMaxFileSize = 16 << 20;
 constexpr std::string_view kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-constexpr std::string_view kBase64 =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 Status Errno(const std::string& what, const std::filesystem::path& path) {
   return Status::IOError(what + " " + path.string() + ": " + std::strerror(errno));
@@ -50,8 +49,7 @@ class Fd {
 // `keys delete`); readers need no lock because writers only ever rename whole files into place.
 Result<std::unique_ptr<Fd>> LockDirectory(const std::filesystem::path& data_dir) {
   std::filesystem::path lock_path = data_dir / "credentials.json.lock";
-  auto fd = std::make_unique<Fd>(
-      ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  auto fd = std::make_unique<Fd>(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd->get() < 0) return Errno("cannot open", lock_path);
   while (::flock(fd->get(), LOCK_EX) != 0) {
     if (errno != EINTR) return Errno("cannot lock", lock_path);
@@ -143,8 +141,7 @@ bool ValidUserName(std::string_view name) {
 KeyFile::KeyFile(std::filesystem::path data_dir, KeyFileOptions options)
     : data_dir_(std::move(data_dir)), path_(data_dir_ / kFileName), options_(options) {}
 
-Result<std::unique_ptr<KeyFile>> KeyFile::Open(const std::filesystem::path& data_dir,
-                                               KeyFileOptions options) {
+Result<std::unique_ptr<KeyFile>> KeyFile::Open(const std::filesystem::path& data_dir, KeyFileOptions options) {
   std::error_code error;
   std::filesystem::create_directories(data_dir, error);
   if (error) {
@@ -158,14 +155,13 @@ Result<std::unique_ptr<KeyFile>> KeyFile::Open(const std::filesystem::path& data
 }
 
 Result<KeyFile::FileStamp> KeyFile::StatFile() const {
-  struct stat info{};
+  struct stat info {};
   if (::stat(path_.c_str(), &info) != 0) {
     if (errno == ENOENT) return FileStamp{};
     return Errno("cannot stat", path_);
   }
   return FileStamp{true, info.st_dev, info.st_ino, info.st_size,
-                   static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
-                       info.st_mtim.tv_nsec};
+                   static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
 }
 
 Status KeyFile::LoadLocked() const {
@@ -213,8 +209,7 @@ Status KeyFile::StoreLocked(std::vector<Credential> keys) {
 
 Result<Credential> KeyFile::Create(std::string user_name) {
   if (!ValidUserName(user_name)) {
-    return Status::InvalidArgument(
-        "user name must be 1-64 characters of A-Z a-z 0-9 and + = , . @ _ -");
+    return Status::InvalidArgument("user name must be 1-64 characters of A-Z a-z 0-9 and + = , . @ _ -");
   }
   std::lock_guard lock(mutex_);
   auto directory_lock = LockDirectory(data_dir_);
@@ -228,9 +223,8 @@ Result<Credential> KeyFile::Create(std::string user_name) {
     auto suffix = RandomString(kBase32, 16);
     if (!suffix.ok()) return suffix.error();
     credential.access_key_id = "AKIA" + *suffix;
-  } while (std::any_of(keys_.begin(), keys_.end(), [&](const Credential& existing) {
-    return existing.access_key_id == credential.access_key_id;
-  }));
+  } while (std::any_of(keys_.begin(), keys_.end(),
+                       [&](const Credential& existing) { return existing.access_key_id == credential.access_key_id; }));
   auto secret = RandomString(kBase64, 40);
   if (!secret.ok()) return secret.error();
   credential.secret_access_key = std::move(*secret);
@@ -255,11 +249,9 @@ Status KeyFile::Delete(std::string_view access_key_id) {
   if (!directory_lock.ok()) return directory_lock.error();
   if (Status status = LoadLocked(); !status.ok()) return status;
   std::vector<Credential> keys = keys_;
-  auto erased = std::erase_if(
-      keys, [&](const Credential& key) { return key.access_key_id == access_key_id; });
+  auto erased = std::erase_if(keys, [&](const Credential& key) { return key.access_key_id == access_key_id; });
   if (erased == 0) {
-    return Status::NotFound("The Access Key with id " + std::string(access_key_id) +
-                            " cannot be found.");
+    return Status::NotFound("The Access Key with id " + std::string(access_key_id) + " cannot be found.");
   }
   return StoreLocked(std::move(keys));
 }

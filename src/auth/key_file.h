@@ -36,8 +36,7 @@ class KeyFile : public CredentialStore {
 
   // Opens the key file of data_dir, creating the directory if missing. A missing file means no
   // keys yet; a corrupt one is an error.
-  static Result<std::unique_ptr<KeyFile>> Open(const std::filesystem::path& data_dir,
-                                               KeyFileOptions options = {});
+  static Result<std::unique_ptr<KeyFile>> Open(const std::filesystem::path& data_dir, KeyFileOptions options = {});
 
   // Creates an active key for user_name (1-64 of A-Z a-z 0-9 + = , . @ _ -) and persists it
   // before returning it.

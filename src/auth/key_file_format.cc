@@ -12,8 +12,7 @@ namespace jobstream::auth {
 namespace json = boost::json;
 namespace {
 
-constexpr const char* kFields[] = {"UserName", "AccessKeyId", "Status", "SecretAccessKey",
-                                   "CreateDate"};
+constexpr const char* kFields[] = {"UserName", "AccessKeyId", "Status", "SecretAccessKey", "CreateDate"};
 
 json::object ToJson(const Credential& credential) {
   json::object object;
@@ -25,9 +24,7 @@ json::object ToJson(const Credential& credential) {
   return object;
 }
 
-Status Corrupt(std::string what) {
-  return Status::IOError("credentials.json is corrupt: " + std::move(what));
-}
+Status Corrupt(std::string what) { return Status::IOError("credentials.json is corrupt: " + std::move(what)); }
 
 }  // namespace
 
@@ -51,9 +48,7 @@ Result<std::vector<Credential>> ParseKeyFile(std::string_view text) {
         return Corrupt(position + " has no string \"" + name + "\"");
       }
     }
-    auto text_of = [fields](const char* name) {
-      return std::string(fields->at(name).get_string());
-    };
+    auto text_of = [fields](const char* name) { return std::string(fields->at(name).get_string()); };
     Credential credential;
     credential.user_name = text_of("UserName");
     credential.access_key_id = text_of("AccessKeyId");

@@ -32,8 +32,8 @@ class KeyFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("jobstream-key-file-" + std::to_string(::getpid()) + "-" + info->name()) / "data";
+    dir_ =
+        fs::temp_directory_path() / ("jobstream-key-file-" + std::to_string(::getpid()) + "-" + info->name()) / "data";
     fs::remove_all(dir_.parent_path());
   }
   void TearDown() override { fs::remove_all(dir_.parent_path()); }
@@ -75,11 +75,10 @@ TEST_F(KeyFileTest, CreatedKeyHasTheShapeOfAnIamAccessKey) {
   ASSERT_TRUE(created.ok()) << created.error().message();
   EXPECT_EQ(created->user_name, "alice");
   EXPECT_EQ(created->access_key_id.substr(0, 4), "AKIA");
-  EXPECT_TRUE(Shaped(std::string_view(created->access_key_id).substr(4), 16,
-                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"))
+  EXPECT_TRUE(Shaped(std::string_view(created->access_key_id).substr(4), 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"))
       << created->access_key_id;
-  EXPECT_TRUE(Shaped(created->secret_access_key, 40,
-                     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"))
+  EXPECT_TRUE(
+      Shaped(created->secret_access_key, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"))
       << "secret has the wrong shape";
   EXPECT_TRUE(created->active);
   // 2026-11-27T02:46:16Z
@@ -138,20 +137,27 @@ TEST_F(KeyFileTest, KeysSurviveReopeningInCreationOrder) {
 TEST_F(KeyFileTest, FileIsOwnerOnlyAndHoldsTheIamFields) {
   auto file = OpenOrDie();
   Credential created = file->Create("alice").value();
-  struct stat info{};
+  struct stat info {};
   ASSERT_EQ(::stat((dir_ / "credentials.json").c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
-  EXPECT_EQ(ReadFile(), "{\n"
-                        "    \"AccessKeys\": [\n"
-                        "        {\n"
-                        "            \"UserName\": \"alice\",\n"
-                        "            \"AccessKeyId\": \"" + created.access_key_id + "\",\n"
-                        "            \"Status\": \"Active\",\n"
-                        "            \"SecretAccessKey\": \"" + created.secret_access_key + "\",\n"
-                        "            \"CreateDate\": \"" + created.create_date + "\"\n"
-                        "        }\n"
-                        "    ]\n"
-                        "}\n");
+  EXPECT_EQ(ReadFile(),
+            "{\n"
+            "    \"AccessKeys\": [\n"
+            "        {\n"
+            "            \"UserName\": \"alice\",\n"
+            "            \"AccessKeyId\": \"" +
+                created.access_key_id +
+                "\",\n"
+                "            \"Status\": \"Active\",\n"
+                "            \"SecretAccessKey\": \"" +
+                created.secret_access_key +
+                "\",\n"
+                "            \"CreateDate\": \"" +
+                created.create_date +
+                "\"\n"
+                "        }\n"
+                "    ]\n"
+                "}\n");
   // Nothing is left behind by the atomic write.
   EXPECT_FALSE(fs::exists(dir_ / "credentials.json.tmp"));
 }
@@ -166,8 +172,7 @@ TEST_F(KeyFileTest, DeleteRemovesTheKeyDurablyAndUnknownKeysAreNotFound) {
 
   Status missing = file->Delete(alice.access_key_id);
   EXPECT_EQ(missing.code(), StatusCode::kNotFound);
-  EXPECT_EQ(missing.message(),
-            "The Access Key with id " + alice.access_key_id + " cannot be found.");
+  EXPECT_EQ(missing.message(), "The Access Key with id " + alice.access_key_id + " cannot be found.");
 
   auto reopened = OpenOrDie();
   ASSERT_EQ(reopened->List().size(), 1u);
@@ -262,8 +267,8 @@ TEST_F(KeyFileTest, FileRemovedWhileRunningMeansNoKeys) {
 }
 
 TEST(CreateAccessKeyJsonTest, MatchesAwsIamCreateAccessKeyOutput) {
-  Credential credential{"alice", "AKIAIOSFODNN7EXAMPLE",
-                        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", true, "2026-11-27T02:46:16Z"};
+  Credential credential{"alice", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY", true,
+                        "2026-11-27T02:46:16Z"};
   EXPECT_EQ(CreateAccessKeyJson(credential),
             "{\n"
             "    \"AccessKey\": {\n"

@@ -28,8 +28,8 @@ std::string CacheId(std::string_view secret, std::string_view date_stamp, std::s
 
 }  // namespace
 
-Sha256Digest DeriveSigningKey(std::string_view secret, std::string_view date_stamp,
-                              std::string_view region, std::string_view service) {
+Sha256Digest DeriveSigningKey(std::string_view secret, std::string_view date_stamp, std::string_view region,
+                              std::string_view service) {
   std::string seed = "AWS4";
   seed.append(secret);
   Sha256Digest key = HmacSha256(AsBytes(seed), date_stamp);
@@ -45,8 +45,8 @@ std::string SignatureFor(const Sha256Digest& signing_key, std::string_view strin
 
 SigningKeyCache::SigningKeyCache(std::size_t capacity) : capacity_(capacity == 0 ? 1 : capacity) {}
 
-Sha256Digest SigningKeyCache::Get(std::string_view secret, std::string_view date_stamp,
-                                  std::string_view region, std::string_view service) {
+Sha256Digest SigningKeyCache::Get(std::string_view secret, std::string_view date_stamp, std::string_view region,
+                                  std::string_view service) {
   std::string id = CacheId(secret, date_stamp, region, service);
   {
     std::lock_guard lock(mutex_);

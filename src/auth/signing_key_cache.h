@@ -14,8 +14,8 @@
 namespace jobstream::auth {
 
 // kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").
-Sha256Digest DeriveSigningKey(std::string_view secret, std::string_view date_stamp,
-                              std::string_view region, std::string_view service);
+Sha256Digest DeriveSigningKey(std::string_view secret, std::string_view date_stamp, std::string_view region,
+                              std::string_view service);
 
 // The signature: lowercase hex HMAC of the string to sign under the signing key.
 std::string SignatureFor(const Sha256Digest& signing_key, std::string_view string_to_sign);
@@ -45,7 +45,7 @@ class SigningKeyCache {
   const std::size_t capacity_;
 
   mutable std::mutex mutex_;
-  std::list<Entry> entries_;  // GUARDED_BY(mutex_); most recently used first
+  std::list<Entry> entries_;                                           // GUARDED_BY(mutex_); most recently used first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;  // GUARDED_BY(mutex_)
 };
 

@@ -8,8 +8,8 @@ namespace jobstream::auth {
 namespace {
 
 bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+         c == '.' || c == '~';
 }
 
 int HexValue(char c) {
@@ -105,8 +105,7 @@ std::vector<QueryParameter> ParseQuery(std::string_view raw_query) {
       if (equals == std::string_view::npos) {
         parameters.push_back({PercentDecode(pair), ""});
       } else {
-        parameters.push_back(
-            {PercentDecode(pair.substr(0, equals)), PercentDecode(pair.substr(equals + 1))});
+        parameters.push_back({PercentDecode(pair.substr(0, equals)), PercentDecode(pair.substr(equals + 1))});
       }
     }
     start = end + 1;
@@ -174,11 +173,11 @@ CanonicalHeaders BuildCanonicalHeaders(const std::vector<HeaderField>& headers,
 }
 
 std::string BuildCanonicalRequest(std::string_view method, std::string_view canonical_uri,
-                                  std::string_view canonical_query,
-                                  const CanonicalHeaders& headers, std::string_view payload_hash) {
+                                  std::string_view canonical_query, const CanonicalHeaders& headers,
+                                  std::string_view payload_hash) {
   std::string out;
-  out.reserve(method.size() + canonical_uri.size() + canonical_query.size() +
-              headers.block.size() + headers.signed_headers.size() + payload_hash.size() + 8);
+  out.reserve(method.size() + canonical_uri.size() + canonical_query.size() + headers.block.size() +
+              headers.signed_headers.size() + payload_hash.size() + 8);
   out.append(method).push_back('\n');
   out.append(canonical_uri).push_back('\n');
   out.append(canonical_query).push_back('\n');
@@ -188,8 +187,7 @@ std::string BuildCanonicalRequest(std::string_view method, std::string_view cano
   return out;
 }
 
-std::string CredentialScope(std::string_view date_stamp, std::string_view region,
-                            std::string_view service) {
+std::string CredentialScope(std::string_view date_stamp, std::string_view region, std::string_view service) {
   std::string scope;
   scope.append(date_stamp).push_back('/');
   scope.append(region).push_back('/');
@@ -198,8 +196,7 @@ std::string CredentialScope(std::string_view date_stamp, std::string_view region
   return scope;
 }
 
-std::string BuildStringToSign(std::string_view amz_date, std::string_view scope,
-                              std::string_view canonical_request) {
+std::string BuildStringToSign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request) {
   std::string out;
   out.append(kSigV4Algorithm).push_back('\n');
   out.append(amz_date).push_back('\n');

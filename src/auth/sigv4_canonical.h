@@ -62,15 +62,13 @@ CanonicalHeaders BuildCanonicalHeaders(const std::vector<HeaderField>& headers,
                                        const std::vector<std::string>& signed_names);
 
 std::string BuildCanonicalRequest(std::string_view method, std::string_view canonical_uri,
-                                  std::string_view canonical_query,
-                                  const CanonicalHeaders& headers, std::string_view payload_hash);
+                                  std::string_view canonical_query, const CanonicalHeaders& headers,
+                                  std::string_view payload_hash);
 
 // "20150830/us-east-1/execute-api/aws4_request"
-std::string CredentialScope(std::string_view date_stamp, std::string_view region,
-                            std::string_view service);
+std::string CredentialScope(std::string_view date_stamp, std::string_view region, std::string_view service);
 
-std::string BuildStringToSign(std::string_view amz_date, std::string_view scope,
-                              std::string_view canonical_request);
+std::string BuildStringToSign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request);
 
 // ASCII lowercase of text.
 std::string ToLowerAscii(std::string_view text);

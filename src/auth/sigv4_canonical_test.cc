@@ -67,14 +67,12 @@ TEST(CanonicalQueryTest, DecodesThenReencodesKeysAndValues) {
   EXPECT_EQ(CanonicalQueryString(ParseQuery("%41=%7e")), "A=~");
   EXPECT_EQ(CanonicalQueryString(ParseQuery("k=a b+c")), "k=a%20b%2Bc");
   EXPECT_EQ(CanonicalQueryString(ParseQuery("k=%zz")), "k=%25zz");
-  EXPECT_EQ(CanonicalQueryString(ParseQuery("cred=AKID%2F20150830%2Fus-east-1")),
-            "cred=AKID%2F20150830%2Fus-east-1");
+  EXPECT_EQ(CanonicalQueryString(ParseQuery("cred=AKID%2F20150830%2Fus-east-1")), "cred=AKID%2F20150830%2Fus-east-1");
   EXPECT_EQ(CanonicalQueryString(ParseQuery("k=a=b")), "k=a%3Db");
 }
 
 TEST(SplitTargetTest, SplitsAtTheFirstQuestionMark) {
-  EXPECT_EQ(SplitTarget("/a?b=1?c"), std::make_pair(std::string_view("/a"),
-                                                    std::string_view("b=1?c")));
+  EXPECT_EQ(SplitTarget("/a?b=1?c"), std::make_pair(std::string_view("/a"), std::string_view("b=1?c")));
   EXPECT_EQ(SplitTarget("/a"), std::make_pair(std::string_view("/a"), std::string_view()));
 }
 
@@ -86,10 +84,8 @@ TEST(CanonicalHeaderValueTest, TrimsAndCollapsesWhitespaceIncludingObsFold) {
 }
 
 TEST(CanonicalHeadersTest, JoinsRepeatedHeadersInOrderAndMatchesNamesInAnyCase) {
-  std::vector<HeaderField> headers = {{"Host", "example.com"},
-                                      {"My-Header", "b"},
-                                      {"X-Other", "ignored"},
-                                      {"my-header", " a "}};
+  std::vector<HeaderField> headers = {
+      {"Host", "example.com"}, {"My-Header", "b"}, {"X-Other", "ignored"}, {"my-header", " a "}};
   CanonicalHeaders canonical = BuildCanonicalHeaders(headers, {"host", "my-header", "x-absent"});
   EXPECT_EQ(canonical.block, "host:example.com\nmy-header:b,a\nx-absent:\n");
   EXPECT_EQ(canonical.signed_headers, "host;my-header;x-absent");
@@ -109,8 +105,7 @@ TEST(CanonicalRequestTest, LaysOutTheSixPartsAndTheStringToSign) {
 
 TEST(SigningKeyTest, DerivationMatchesTheAwsDocumentationExample) {
   // "Examples of how to derive a signing key for Signature Version 4" (AWS General Reference).
-  Sha256Digest key = DeriveSigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215",
-                                      "us-east-1", "iam");
+  Sha256Digest key = DeriveSigningKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20120215", "us-east-1", "iam");
   EXPECT_EQ(HexEncode(key), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
 }
 

@@ -21,8 +21,8 @@ std::string QuotedHash(std::string_view text) { return "'" + Base64Encode(Sha256
 // Splits the Authorization value the way API Gateway does: on spaces, tabs and commas, so
 // "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=b" and "...Credential=a,SignedHeaders=b" read
 // alike. The first token is the algorithm; every other one must be key=value.
-Result<std::map<std::string, std::string>, AuthFailure> ReadAuthorizationFields(
-    std::string_view authorization, std::string& algorithm) {
+Result<std::map<std::string, std::string>, AuthFailure> ReadAuthorizationFields(std::string_view authorization,
+                                                                                std::string& algorithm) {
   std::map<std::string, std::string> fields;
   std::size_t pos = 0;
   bool first = true;
@@ -37,25 +37,24 @@ Result<std::map<std::string, std::string>, AuthFailure> ReadAuthorizationFields(
     if (first) {
       first = false;
       if (equals != std::string_view::npos) {
-        return MakeUnexpected(IncompleteSignature(
-            "Authorization header must begin with the algorithm name, which cannot include an "
-            "equal-sign"));
+        return MakeUnexpected(
+            IncompleteSignature("Authorization header must begin with the algorithm name, which cannot include an "
+                                "equal-sign"));
       }
       algorithm = std::string(token);
       continue;
     }
     if (equals == std::string_view::npos) {
       // API Gateway quotes a hash of the header, not the header: it may hold a bearer secret.
-      return MakeUnexpected(IncompleteSignature(
-          "Invalid key=value pair (missing equal-sign) in Authorization header (hashed with "
-          "SHA-256 and encoded with Base64): " +
-          QuotedHash(authorization)));
+      return MakeUnexpected(
+          IncompleteSignature("Invalid key=value pair (missing equal-sign) in Authorization header (hashed with "
+                              "SHA-256 and encoded with Base64): " +
+                              QuotedHash(authorization)));
     }
     std::string key(token.substr(0, equals));
     if (!fields.emplace(key, std::string(token.substr(equals + 1))).second) {
       return MakeUnexpected(IncompleteSignature("Authorization header has duplicate '" + key +
-                                                "' parameter. Authorization=" +
-                                                std::string(authorization)));
+                                                "' parameter. Authorization=" + std::string(authorization)));
     }
   }
   return fields;
@@ -83,24 +82,18 @@ Result<std::chrono::seconds, AuthFailure> ParseExpires(std::string_view text) {
   if (negative) return MakeUnexpected(IncompleteSignature("X-Amz-Expires must be non-negative"));
   long long seconds = std::stoll(std::string(digits));
   if (seconds > 604800) {
-    return MakeUnexpected(IncompleteSignature(
-        "X-Amz-Expires must be less than a week (in seconds) that is 604800"));
+    return MakeUnexpected(IncompleteSignature("X-Amz-Expires must be less than a week (in seconds) that is 604800"));
   }
   return std::chrono::seconds{seconds};
 }
 
 }  // namespace
 
-AuthFailure IncompleteSignature(std::string message) {
-  return {std::string(kIncompleteSignature), std::move(message)};
-}
+AuthFailure IncompleteSignature(std::string message) { return {std::string(kIncompleteSignature), std::move(message)}; }
 
-AuthFailure InvalidSignature(std::string message) {
-  return {std::string(kInvalidSignature), std::move(message)};
-}
+AuthFailure InvalidSignature(std::string message) { return {std::string(kInvalidSignature), std::move(message)}; }
 
-std::vector<std::string_view> HeaderValues(const SignedRequestView& request,
-                                           std::string_view name) {
+std::vector<std::string_view> HeaderValues(const SignedRequestView& request, std::string_view name) {
   std::vector<std::string_view> values;
   for (const auto& [header_name, value] : request.headers) {
     if (EqualsIgnoreCase(header_name, name)) values.push_back(value);
@@ -108,8 +101,7 @@ std::vector<std::string_view> HeaderValues(const SignedRequestView& request,
   return values;
 }
 
-Result<SignatureClaim, AuthFailure> ReadHeaderClaim(const SignedRequestView& request,
-                                                    std::string_view authorization) {
+Result<SignatureClaim, AuthFailure> ReadHeaderClaim(const SignedRequestView& request, std::string_view authorization) {
   if (authorization.size() > kMaxAuthorizationLength) {
     return MakeUnexpected(IncompleteSignature("Authorization header is too long."));
   }
@@ -129,18 +121,15 @@ Result<SignatureClaim, AuthFailure> ReadHeaderClaim(const SignedRequestView& req
     missing += "Authorization header requires 'SignedHeaders' parameter. ";
   }
   if (amz_dates.empty() && http_dates.empty()) {
-    missing +=
-        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
+    missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
   }
   if (!missing.empty()) {
-    return MakeUnexpected(
-        IncompleteSignature(missing + "Authorization=" + std::string(authorization)));
+    return MakeUnexpected(IncompleteSignature(missing + "Authorization=" + std::string(authorization)));
   }
 
   // X-Amz-Date wins over Date: clients that cannot set Date (browsers) send X-Amz-Date.
   std::string_view date_text = amz_dates.empty() ? http_dates.front() : amz_dates.front();
-  std::optional<TimePoint> time =
-      amz_dates.empty() ? ParseHttpDate(date_text) : ParseAmzDate(date_text);
+  std::optional<TimePoint> time = amz_dates.empty() ? ParseHttpDate(date_text) : ParseAmzDate(date_text);
   if (!time) return MakeUnexpected(BadDate(date_text));
   claim.request_time = *time;
   claim.amz_date = FormatAmzDate(*time);
@@ -167,8 +156,7 @@ Result<SignatureClaim, AuthFailure> ReadQueryClaim(std::vector<QueryParameter> q
   };
   std::string missing;
   for (const char* key :
-       {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders",
-        "X-Amz-Date"}) {
+       {"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date"}) {
     const std::string* value = first(key);
     if (value == nullptr || value->empty()) {
       missing += std::string("AWS query-string parameters must include '") + key + "'. ";
@@ -206,14 +194,13 @@ Result<std::vector<std::string>, AuthFailure> ParseSignedHeaders(std::string_vie
     std::size_t end = signed_headers.find(';', start);
     if (end == std::string_view::npos) end = signed_headers.size();
     std::string_view name = signed_headers.substr(start, end - start);
-    if (name.empty() || name.size() > kMaxHeaderNameLength ||
-        !std::all_of(name.begin(), name.end(), IsTokenChar)) {
-      return MakeUnexpected(IncompleteSignature("SignedHeaders contains an invalid header name: '" +
-                                                std::string(name) + "'."));
+    if (name.empty() || name.size() > kMaxHeaderNameLength || !std::all_of(name.begin(), name.end(), IsTokenChar)) {
+      return MakeUnexpected(
+          IncompleteSignature("SignedHeaders contains an invalid header name: '" + std::string(name) + "'."));
     }
     if (names.size() == kMaxSignedHeaders) {
-      return MakeUnexpected(IncompleteSignature("SignedHeaders lists more than " +
-                                                std::to_string(kMaxSignedHeaders) + " headers."));
+      return MakeUnexpected(
+          IncompleteSignature("SignedHeaders lists more than " + std::to_string(kMaxSignedHeaders) + " headers."));
     }
     names.push_back(ToLowerAscii(name));
     start = end + 1;
@@ -236,13 +223,13 @@ Result<CredentialScopeParts, AuthFailure> ParseCredential(std::string_view crede
     start = end + 1;
   }
   if (parts.size() != 5) {
-    return MakeUnexpected(IncompleteSignature(
-        "Credential must have exactly 5 slash-delimited elements, e.g. "
-        "keyid/date/region/service/term, got '" +
-        std::string(credential) + "'"));
+    return MakeUnexpected(
+        IncompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. "
+                            "keyid/date/region/service/term, got '" +
+                            std::string(credential) + "'"));
   }
-  return CredentialScopeParts{std::move(parts[0]), std::move(parts[1]), std::move(parts[2]),
-                              std::move(parts[3]), std::move(parts[4])};
+  return CredentialScopeParts{std::move(parts[0]), std::move(parts[1]), std::move(parts[2]), std::move(parts[3]),
+                              std::move(parts[4])};
 }
 
 }  // namespace jobstream::auth

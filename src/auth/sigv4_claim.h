@@ -28,7 +28,7 @@ struct SignatureClaim {
   std::string credential;      // "AKID/20150830/us-east-1/execute-api/aws4_request"
   std::string signed_headers;  // as sent: "host;x-amz-date"
   std::string signature;
-  std::string amz_date;        // ISO 8601 basic form of the request time, as signed
+  std::string amz_date;  // ISO 8601 basic form of the request time, as signed
   TimePoint request_time;
   std::optional<std::chrono::seconds> expires;  // presigned only, when given
   std::optional<std::string> session_token;
@@ -52,8 +52,7 @@ AuthFailure InvalidSignature(std::string message);
 std::vector<std::string_view> HeaderValues(const SignedRequestView& request, std::string_view name);
 
 // Reads the header form from the Authorization header's value.
-Result<SignatureClaim, AuthFailure> ReadHeaderClaim(const SignedRequestView& request,
-                                                    std::string_view authorization);
+Result<SignatureClaim, AuthFailure> ReadHeaderClaim(const SignedRequestView& request, std::string_view authorization);
 
 // Reads the presigned form from already-parsed query parameters.
 Result<SignatureClaim, AuthFailure> ReadQueryClaim(std::vector<QueryParameter> query);

@@ -67,8 +67,7 @@ Sha256Digest HmacSha256(std::span<const unsigned char> key, std::string_view dat
   Sha256Digest out{};
   std::size_t length = 0;
   if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size()) != 1 ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
       EVP_MAC_final(ctx.get(), out.data(), &length, out.size()) != 1 || length != out.size()) {
     CryptoUnavailable("an HMAC-SHA256");
   }
@@ -89,8 +88,8 @@ std::string HexEncode(std::span<const unsigned char> bytes) {
 std::string Base64Encode(std::span<const unsigned char> bytes) {
   // EVP_EncodeBlock also writes a terminating NUL, hence the extra byte.
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
-                                static_cast<int>(bytes.size()));
+  int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(), static_cast<int>(bytes.size()));
   out.resize(written < 0 ? 0 : static_cast<std::size_t>(written));
   return out;
 }

@@ -40,8 +40,7 @@ class SigV4PresignedTest : public ::testing::Test {
 
 TEST_F(SigV4PresignedTest, PresignedRequestIsAcceptedForItsWholeLifetime) {
   OwnedRequest request = PresignedAt(Get(), SuiteTime(), 3600s);
-  EXPECT_EQ(request.target.rfind("/jobs/j-1?verbose=true&X-Amz-Algorithm=AWS4-HMAC-SHA256&", 0),
-            0u);
+  EXPECT_EQ(request.target.rfind("/jobs/j-1?verbose=true&X-Amz-Algorithm=AWS4-HMAC-SHA256&", 0), 0u);
   for (auto now : {SuiteTime(), SuiteTime() + 30min, SuiteTime() + 3600s}) {
     auto verified = Verify(request, now);
     ASSERT_TRUE(verified.ok()) << verified.error().message;
@@ -106,8 +105,7 @@ TEST_F(SigV4PresignedTest, BadXAmzExpiresOrDateIsIncompleteSignature) {
   } cases[] = {
       {"X-Amz-Expires=soon", "X-Amz-Expires should be a number"},
       {"X-Amz-Expires=-5", "X-Amz-Expires must be non-negative"},
-      {"X-Amz-Expires=604801",
-       "X-Amz-Expires must be less than a week (in seconds) that is 604800"},
+      {"X-Amz-Expires=604801", "X-Amz-Expires must be less than a week (in seconds) that is 604800"},
       {"X-Amz-Expires=99999999999999999999", "X-Amz-Expires should be a number"},
   };
   for (const Case& c : cases) {
@@ -158,8 +156,7 @@ TEST_F(SigV4PresignedTest, SessionTokenNeedsTheValidator) {
 TEST_F(SigV4PresignedTest, TokenAppendedAfterSigningIsAcceptedButStillValidated) {
   SignerOptions unsigned_token;
   unsigned_token.sign_session_token = false;
-  OwnedRequest request =
-      PresignedAt(Get(), SuiteTime(), 60s, {kKeyId, kSecret, "tok"}, unsigned_token);
+  OwnedRequest request = PresignedAt(Get(), SuiteTime(), 60s, {kKeyId, kSecret, "tok"}, unsigned_token);
   testing::FixedSessionTokens tokens;
   tokens.Add(kKeyId, "tok");
   EXPECT_TRUE(Verify(request, SuiteTime(), &tokens).ok());

@@ -10,8 +10,8 @@
 namespace jobstream::auth {
 namespace {
 
-constexpr std::string_view kReservedHeaders[] = {"authorization", "x-amz-date",
-                                                 "x-amz-security-token", "x-amz-content-sha256"};
+constexpr std::string_view kReservedHeaders[] = {"authorization", "x-amz-date", "x-amz-security-token",
+                                                 "x-amz-content-sha256"};
 
 Status CheckRequest(const RequestToSign& request, const SigningCredentials& credentials) {
   if (request.method.empty()) return Status::InvalidArgument("the request has no method");
@@ -25,8 +25,7 @@ Status CheckRequest(const RequestToSign& request, const SigningCredentials& cred
   for (const auto& [name, value] : request.headers) {
     std::string lower = ToLowerAscii(name);
     if (lower == "host") has_host = true;
-    if (std::find(std::begin(kReservedHeaders), std::end(kReservedHeaders), lower) !=
-        std::end(kReservedHeaders)) {
+    if (std::find(std::begin(kReservedHeaders), std::end(kReservedHeaders), lower) != std::end(kReservedHeaders)) {
       return Status::InvalidArgument("the signer adds the " + name + " header itself");
     }
   }
@@ -52,17 +51,15 @@ std::vector<HeaderField> AsFields(const std::vector<std::pair<std::string, std::
 }
 
 SigningTrace Sign(std::string_view method, std::string_view path, std::string_view canonical_query,
-                  const std::vector<HeaderField>& headers, std::string_view body,
-                  std::string_view amz_date, std::string_view scope,
-                  const SigningCredentials& credentials, const SignerOptions& options) {
+                  const std::vector<HeaderField>& headers, std::string_view body, std::string_view amz_date,
+                  std::string_view scope, const SigningCredentials& credentials, const SignerOptions& options) {
   SigningTrace trace;
   CanonicalHeaders canonical_headers = BuildCanonicalHeaders(headers, SignedNames(headers));
-  trace.canonical_request =
-      BuildCanonicalRequest(method, CanonicalUri(path, options.normalize_path), canonical_query,
-                            canonical_headers, HexSha256(body));
+  trace.canonical_request = BuildCanonicalRequest(method, CanonicalUri(path, options.normalize_path), canonical_query,
+                                                  canonical_headers, HexSha256(body));
   trace.string_to_sign = BuildStringToSign(amz_date, scope, trace.canonical_request);
-  Sha256Digest key = DeriveSigningKey(credentials.secret_access_key, amz_date.substr(0, 8),
-                                      options.region, options.service);
+  Sha256Digest key =
+      DeriveSigningKey(credentials.secret_access_key, amz_date.substr(0, 8), options.region, options.service);
   trace.signature = SignatureFor(key, trace.string_to_sign);
   return trace;
 }
@@ -76,10 +73,8 @@ void AppendQueryParameter(std::string& query, std::string_view key, std::string_
 
 }  // namespace
 
-Result<HeaderSignature> SignRequest(const RequestToSign& request,
-                                    const SigningCredentials& credentials,
-                                    const SignerOptions& options,
-                                    std::chrono::system_clock::time_point now) {
+Result<HeaderSignature> SignRequest(const RequestToSign& request, const SigningCredentials& credentials,
+                                    const SignerOptions& options, std::chrono::system_clock::time_point now) {
   if (Status status = CheckRequest(request, credentials); !status.ok()) return status;
   std::string amz_date = FormatAmzDate(now);
   std::string scope = CredentialScope(amz_date.substr(0, 8), options.region, options.service);
@@ -98,24 +93,21 @@ Result<HeaderSignature> SignRequest(const RequestToSign& request,
   for (const auto& [name, value] : result.headers_to_add) signed_headers.emplace_back(name, value);
   std::string names = BuildCanonicalHeaders({}, SignedNames(signed_headers)).signed_headers;
   auto [path, query] = SplitTarget(request.target);
-  result.trace = Sign(request.method, path, CanonicalQueryString(ParseQuery(query)),
-                      signed_headers, request.body, amz_date, scope, credentials, options);
+  result.trace = Sign(request.method, path, CanonicalQueryString(ParseQuery(query)), signed_headers, request.body,
+                      amz_date, scope, credentials, options);
   signed_headers.clear();
 
   if (has_token && !options.sign_session_token) {
     result.headers_to_add.emplace_back("X-Amz-Security-Token", credentials.session_token);
   }
   result.headers_to_add.emplace_back(
-      "Authorization", std::string(kSigV4Algorithm) + " Credential=" + credentials.access_key_id +
-                           "/" + scope + ", SignedHeaders=" + names +
-                           ", Signature=" + result.trace.signature);
+      "Authorization", std::string(kSigV4Algorithm) + " Credential=" + credentials.access_key_id + "/" + scope +
+                           ", SignedHeaders=" + names + ", Signature=" + result.trace.signature);
   return result;
 }
 
-Result<PresignedRequest> PresignRequest(const RequestToSign& request,
-                                        const SigningCredentials& credentials,
-                                        const SignerOptions& options,
-                                        std::chrono::seconds expires,
+Result<PresignedRequest> PresignRequest(const RequestToSign& request, const SigningCredentials& credentials,
+                                        const SignerOptions& options, std::chrono::seconds expires,
                                         std::chrono::system_clock::time_point now) {
   if (Status status = CheckRequest(request, credentials); !status.ok()) return status;
   if (expires < std::chrono::seconds{1} || expires > kMaxPresignExpiry) {
@@ -143,8 +135,8 @@ Result<PresignedRequest> PresignRequest(const RequestToSign& request,
   signed_query.append(auth_query);
 
   PresignedRequest result;
-  result.trace = Sign(request.method, path, CanonicalQueryString(ParseQuery(signed_query)),
-                      headers, request.body, amz_date, scope, credentials, options);
+  result.trace = Sign(request.method, path, CanonicalQueryString(ParseQuery(signed_query)), headers, request.body,
+                      amz_date, scope, credentials, options);
   if (has_token && !options.sign_session_token) {
     AppendQueryParameter(signed_query, "X-Amz-Security-Token", credentials.session_token);
   }

@@ -62,17 +62,13 @@ struct PresignedRequest {
 inline constexpr std::chrono::seconds kMaxPresignExpiry{604800};  // 7 days, as AWS allows
 
 // Signs request in the header form at time now.
-Result<HeaderSignature> SignRequest(const RequestToSign& request,
-                                    const SigningCredentials& credentials,
-                                    const SignerOptions& options,
-                                    std::chrono::system_clock::time_point now);
+Result<HeaderSignature> SignRequest(const RequestToSign& request, const SigningCredentials& credentials,
+                                    const SignerOptions& options, std::chrono::system_clock::time_point now);
 
 // Presigns request: the signature travels in the query, valid for `expires` (1 s to 7 days)
 // from now. Every header in request.headers is signed and must be sent unchanged.
-Result<PresignedRequest> PresignRequest(const RequestToSign& request,
-                                        const SigningCredentials& credentials,
-                                        const SignerOptions& options,
-                                        std::chrono::seconds expires,
+Result<PresignedRequest> PresignRequest(const RequestToSign& request, const SigningCredentials& credentials,
+                                        const SignerOptions& options, std::chrono::seconds expires,
                                         std::chrono::system_clock::time_point now);
 
 }  // namespace jobstream::auth

@@ -39,16 +39,14 @@ TEST(SigV4SignerTest, SessionTokenAndContentHashAreSentAndSigned) {
   OwnedRequest request;
   SignerOptions options;
   options.add_content_sha256_header = true;
-  auto signature =
-      SignRequest(request.ToSign(), {kKeyId, kSecret, "token"}, options, SuiteTime());
+  auto signature = SignRequest(request.ToSign(), {kKeyId, kSecret, "token"}, options, SuiteTime());
   ASSERT_TRUE(signature.ok());
   EXPECT_EQ(Names(*signature),
-            (std::vector<std::string>{"X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256",
-                                      "Authorization"}));
-  EXPECT_NE(signature->headers_to_add.back().second.find(
-                "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;"
-                "x-amz-security-token,"),
-            std::string::npos);
+            (std::vector<std::string>{"X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256", "Authorization"}));
+  EXPECT_NE(
+      signature->headers_to_add.back().second.find("SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;"
+                                                   "x-amz-security-token,"),
+      std::string::npos);
 }
 
 TEST(SigV4SignerTest, UnsignedSessionTokenIsSentButNotSigned) {
@@ -57,8 +55,7 @@ TEST(SigV4SignerTest, UnsignedSessionTokenIsSentButNotSigned) {
   options.sign_session_token = false;
   auto signature = SignRequest(request.ToSign(), {kKeyId, kSecret, "token"}, options, SuiteTime());
   ASSERT_TRUE(signature.ok());
-  EXPECT_EQ(Names(*signature), (std::vector<std::string>{"X-Amz-Date", "X-Amz-Security-Token",
-                                                         "Authorization"}));
+  EXPECT_EQ(Names(*signature), (std::vector<std::string>{"X-Amz-Date", "X-Amz-Security-Token", "Authorization"}));
   EXPECT_EQ(signature->trace.canonical_request.find("x-amz-security-token"), std::string::npos);
 }
 
@@ -79,10 +76,8 @@ TEST(SigV4SignerTest, RefusesRequestsItCannotSignCorrectly) {
   OwnedRequest request;
   EXPECT_FALSE(SignRequest(request.ToSign(), {kKeyId, "", ""}, {}, SuiteTime()).ok());
   EXPECT_FALSE(PresignRequest(request.ToSign(), DefaultCredentials(), {}, 0s, SuiteTime()).ok());
-  EXPECT_FALSE(
-      PresignRequest(request.ToSign(), DefaultCredentials(), {}, 604801s, SuiteTime()).ok());
-  EXPECT_TRUE(
-      PresignRequest(request.ToSign(), DefaultCredentials(), {}, 604800s, SuiteTime()).ok());
+  EXPECT_FALSE(PresignRequest(request.ToSign(), DefaultCredentials(), {}, 604801s, SuiteTime()).ok());
+  EXPECT_TRUE(PresignRequest(request.ToSign(), DefaultCredentials(), {}, 604800s, SuiteTime()).ok());
 }
 
 TEST(SigV4SignerTest, PresignKeepsTheQueryAndAppendsTheSignatureLast) {

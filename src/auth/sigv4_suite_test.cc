@@ -140,8 +140,8 @@ class SigV4SuiteTest : public ::testing::TestWithParam<std::string> {
   void SetUp() override {
     dir_ = SuiteDir() / GetParam();
     context_ = ReadContext(dir_);
-    store_.Add({"suite-user", context_.credentials.access_key_id,
-                context_.credentials.secret_access_key, true, "2015-08-30T12:36:00Z"});
+    store_.Add({"suite-user", context_.credentials.access_key_id, context_.credentials.secret_access_key, true,
+                "2015-08-30T12:36:00Z"});
     if (!context_.credentials.session_token.empty()) {
       tokens_.Add(context_.credentials.access_key_id, context_.credentials.session_token);
     }
@@ -164,9 +164,8 @@ class SigV4SuiteTest : public ::testing::TestWithParam<std::string> {
   }
 
   SigV4Verifier Verifier() const {
-    return SigV4Verifier({context_.region, context_.service, context_.normalize,
-                          std::chrono::seconds{300}},
-                         store_, &tokens_);
+    return SigV4Verifier({context_.region, context_.service, context_.normalize, std::chrono::seconds{300}}, store_,
+                         &tokens_);
   }
 
   fs::path dir_;
@@ -179,8 +178,7 @@ std::string Mismatch(const std::string& canonical_request, const std::string& st
   return "The request signature we calculated does not match the signature you provided. Check "
          "your AWS Secret Access Key and signing method. Consult the service documentation for "
          "details.\n\nThe Canonical String for this request should have been\n'" +
-         canonical_request + "'\n\nThe String-to-Sign should have been\n'" + string_to_sign +
-         "'\n";
+         canonical_request + "'\n\nThe String-to-Sign should have been\n'" + string_to_sign + "'\n";
 }
 
 // Changes one hex character right after marker, keeping it hex.
@@ -201,9 +199,8 @@ TEST_P(SigV4SuiteTest, SignerReproducesHeaderFormCanonicalRequestStringToSignAnd
   EXPECT_EQ(signed_request->trace.signature, TrimRight(Expected("header-signature.txt")));
 
   ParsedRequest expected = ParseRequestFile(Expected("header-signed-request.txt"));
-  auto expected_authorization =
-      std::find_if(expected.headers.begin(), expected.headers.end(),
-                   [](const auto& header) { return header.first == "Authorization"; });
+  auto expected_authorization = std::find_if(expected.headers.begin(), expected.headers.end(),
+                                             [](const auto& header) { return header.first == "Authorization"; });
   ASSERT_NE(expected_authorization, expected.headers.end());
   EXPECT_EQ(signed_request->headers_to_add.back(),
             std::make_pair(std::string("Authorization"), expected_authorization->second));
@@ -211,8 +208,7 @@ TEST_P(SigV4SuiteTest, SignerReproducesHeaderFormCanonicalRequestStringToSignAnd
 
 TEST_P(SigV4SuiteTest, SignerReproducesQueryFormCanonicalRequestStringToSignAndSignature) {
   ParsedRequest request = ParseRequestFile(Expected("request.txt"));
-  auto presigned = PresignRequest(ToSign(request), context_.credentials, Signer(),
-                                  context_.expires, context_.now);
+  auto presigned = PresignRequest(ToSign(request), context_.credentials, Signer(), context_.expires, context_.now);
   ASSERT_TRUE(presigned.ok()) << presigned.error().message();
   EXPECT_EQ(presigned->trace.canonical_request, Expected("query-canonical-request.txt"));
   EXPECT_EQ(presigned->trace.string_to_sign, Expected("query-string-to-sign.txt"));
@@ -248,8 +244,8 @@ TEST_P(SigV4SuiteTest, VerifierRejectsHeaderSignedRequestWithOneSignatureCharact
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.error().error_type, "InvalidSignatureException");
   // The refusal shows the canonical request and string to sign the suite expects.
-  EXPECT_EQ(verified.error().message, Mismatch(Expected("header-canonical-request.txt"),
-                                               Expected("header-string-to-sign.txt")));
+  EXPECT_EQ(verified.error().message,
+            Mismatch(Expected("header-canonical-request.txt"), Expected("header-string-to-sign.txt")));
 }
 
 TEST_P(SigV4SuiteTest, VerifierRejectsPresignedRequestWithOneSignatureCharacterChanged) {
@@ -259,8 +255,8 @@ TEST_P(SigV4SuiteTest, VerifierRejectsPresignedRequestWithOneSignatureCharacterC
   ASSERT_FALSE(verified.ok());
   EXPECT_EQ(verified.error().error_type, "InvalidSignatureException");
   if (!context_.omit_session_token) {  // otherwise the message shows the token-signed form
-    EXPECT_EQ(verified.error().message, Mismatch(Expected("query-canonical-request.txt"),
-                                                 Expected("query-string-to-sign.txt")));
+    EXPECT_EQ(verified.error().message,
+              Mismatch(Expected("query-canonical-request.txt"), Expected("query-string-to-sign.txt")));
   }
 }
 

@@ -25,8 +25,8 @@ inline TimePoint SuiteTime() { return ParseAmzDate("20150830T123600Z").value(); 
 struct OwnedRequest {
   std::string method = "POST";
   std::string target = "/jobs?wait=1";
-  std::vector<std::pair<std::string, std::string>> headers = {
-      {"Host", "jobs.example.com"}, {"Content-Type", "application/json"}};
+  std::vector<std::pair<std::string, std::string>> headers = {{"Host", "jobs.example.com"},
+                                                              {"Content-Type", "application/json"}};
   std::string body = R"({"payload":{"n":1}})";
 
   SignedRequestView View() const {
@@ -92,8 +92,8 @@ inline OwnedRequest PresignedAt(OwnedRequest request, TimePoint at, std::chrono:
   return request;
 }
 
-inline void ExpectFailure(const Result<Principal, AuthFailure>& result,
-                          std::string_view error_type, std::string_view message) {
+inline void ExpectFailure(const Result<Principal, AuthFailure>& result, std::string_view error_type,
+                          std::string_view message) {
   ASSERT_FALSE(result.ok()) << "accepted, expected " << error_type << ": " << message;
   EXPECT_EQ(result.error().error_type, error_type);
   EXPECT_EQ(result.error().message, message);

@@ -20,8 +20,10 @@ CivilTime ToCivil(TimePoint time) {
   auto day_start = floor<days>(whole);
   std::chrono::year_month_day date{day_start};
   std::chrono::hh_mm_ss clock{whole - day_start};
-  return {static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
-          static_cast<unsigned>(date.day()), static_cast<unsigned>(clock.hours().count()),
+  return {static_cast<int>(date.year()),
+          static_cast<unsigned>(date.month()),
+          static_cast<unsigned>(date.day()),
+          static_cast<unsigned>(clock.hours().count()),
           static_cast<unsigned>(clock.minutes().count()),
           static_cast<unsigned>(clock.seconds().count())};
 }
@@ -33,8 +35,8 @@ std::optional<TimePoint> FromCivil(const CivilTime& civil) {
   if (!date.ok() || civil.hour > 23 || civil.minute > 59 || civil.second > 59) {
     return std::nullopt;
   }
-  return std::chrono::sys_days{date} + std::chrono::hours{civil.hour} +
-         std::chrono::minutes{civil.minute} + seconds{civil.second};
+  return std::chrono::sys_days{date} + std::chrono::hours{civil.hour} + std::chrono::minutes{civil.minute} +
+         seconds{civil.second};
 }
 
 // Reads exactly `width` ASCII digits at text[pos]; nullopt otherwise.
@@ -48,8 +50,7 @@ std::optional<unsigned> Digits(std::string_view text, std::size_t pos, std::size
   return value;
 }
 
-constexpr std::array<std::string_view, 7> kWeekdays = {"Sun", "Mon", "Tue", "Wed",
-                                                       "Thu", "Fri", "Sat"};
+constexpr std::array<std::string_view, 7> kWeekdays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
@@ -58,8 +59,8 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
 std::string FormatAmzDate(TimePoint time) {
   CivilTime civil = ToCivil(time);
   char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%04d%02u%02uT%02u%02u%02uZ", civil.year, civil.month,
-                civil.day, civil.hour, civil.minute, civil.second);
+  std::snprintf(buffer, sizeof(buffer), "%04d%02u%02uT%02u%02u%02uZ", civil.year, civil.month, civil.day, civil.hour,
+                civil.minute, civil.second);
   return buffer;
 }
 
@@ -77,8 +78,8 @@ std::optional<TimePoint> ParseAmzDate(std::string_view text) {
 
 std::optional<TimePoint> ParseHttpDate(std::string_view text) {
   // "Sun, 30 Aug 2015 12:36:00 GMT": fixed width, 29 characters.
-  if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' ||
-      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT") {
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' || text[16] != ' ' ||
+      text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT") {
     return std::nullopt;
   }
   std::string_view weekday = text.substr(0, 3);
@@ -104,8 +105,8 @@ std::optional<TimePoint> ParseHttpDate(std::string_view text) {
 std::string FormatIso8601(TimePoint time) {
   CivilTime civil = ToCivil(time);
   char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02u-%02uT%02u:%02u:%02uZ", civil.year, civil.month,
-                civil.day, civil.hour, civil.minute, civil.second);
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02u-%02uT%02u:%02u:%02uZ", civil.year, civil.month, civil.day,
+                civil.hour, civil.minute, civil.second);
   return buffer;
 }
 

@@ -24,8 +24,7 @@ constexpr std::string_view kSignatureMismatch =
     "AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
 AuthFailure Unrecognized() {
-  return {std::string(kUnrecognizedClient),
-          "The security token included in the request is invalid."};
+  return {std::string(kUnrecognizedClient), "The security token included in the request is invalid."};
 }
 
 // "5 min." as AWS prints the allowed window; windows of odd seconds (X-Amz-Expires) in seconds.
@@ -34,21 +33,20 @@ std::string DescribeWindow(seconds window) {
   return std::to_string(window.count()) + " sec.";
 }
 
-std::optional<AuthFailure> CheckClock(const SignatureClaim& claim, TimePoint now_exact,
-                                      seconds max_skew) {
+std::optional<AuthFailure> CheckClock(const SignatureClaim& claim, TimePoint now_exact, seconds max_skew) {
   // Whole seconds on both sides, so the message never says a time is earlier than itself.
   TimePoint now = std::chrono::floor<seconds>(now_exact);
   if (claim.request_time > now + max_skew) {
-    return InvalidSignature("Signature not yet current: " + claim.amz_date +
-                            " is still later than " + FormatAmzDate(now + max_skew) + " (" +
-                            FormatAmzDate(now) + " + " + DescribeWindow(max_skew) + ")");
+    return InvalidSignature("Signature not yet current: " + claim.amz_date + " is still later than " +
+                            FormatAmzDate(now + max_skew) + " (" + FormatAmzDate(now) + " + " +
+                            DescribeWindow(max_skew) + ")");
   }
   // A presigned request lives for its X-Amz-Expires; any other for the allowed clock skew.
   seconds window = claim.expires.value_or(max_skew);
   if (claim.request_time < now - window) {
     return InvalidSignature("Signature expired: " + claim.amz_date + " is now earlier than " +
-                            FormatAmzDate(now - window) + " (" + FormatAmzDate(now) + " - " +
-                            DescribeWindow(window) + ")");
+                            FormatAmzDate(now - window) + " (" + FormatAmzDate(now) + " - " + DescribeWindow(window) +
+                            ")");
   }
   return std::nullopt;
 }
@@ -64,23 +62,21 @@ std::string ScopeMismatches(const CredentialScopeParts& scope, const SignatureCl
     message += "Credential should be scoped to correct service: '" + options.service + "'. ";
   }
   if (scope.terminator != kScopeTerminator) {
-    message += "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
-               scope.terminator + "'. ";
+    message += "Credential should be scoped with a valid terminator: 'aws4_request', not '" + scope.terminator + "'. ";
   }
   std::string_view date_stamp = std::string_view(claim.amz_date).substr(0, 8);
   if (scope.date_stamp != date_stamp) {
-    message += "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
-               "from HTTP: '" +
-               scope.date_stamp + "' != '" + std::string(date_stamp) + "', from '" +
-               claim.amz_date + "'.";
+    message +=
+        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+        "from HTTP: '" +
+        scope.date_stamp + "' != '" + std::string(date_stamp) + "', from '" + claim.amz_date + "'.";
   }
   return message;
 }
 
 bool SameSignature(std::string_view expected, std::string_view provided) {
   // The length of a signature is public; only its content must not leak through timing.
-  return expected.size() == provided.size() &&
-         CRYPTO_memcmp(expected.data(), provided.data(), expected.size()) == 0;
+  return expected.size() == provided.size() && CRYPTO_memcmp(expected.data(), provided.data(), expected.size()) == 0;
 }
 
 bool HasPresignedParameters(const std::vector<QueryParameter>& query) {
@@ -107,8 +103,7 @@ bool SigV4Verifier::CarriesAuthentication(const SignedRequestView& request) {
   return HasPresignedParameters(ParseQuery(SplitTarget(request.target).second));
 }
 
-Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& request,
-                                                     TimePoint now) const {
+Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& request, TimePoint now) const {
   if (request.target.size() > kMaxTargetLength || request.headers.size() > kMaxHeaderCount) {
     return MakeUnexpected(IncompleteSignature("The request is too large to authenticate."));
   }
@@ -116,14 +111,13 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
 
   // 1. What the request claims: the header form wins when both forms are present.
   std::vector<std::string_view> authorization = HeaderValues(request, "authorization");
-  Result<SignatureClaim, AuthFailure> read = MakeUnexpected(AuthFailure{
-      std::string(kMissingAuthenticationToken), "Missing Authentication Token"});
+  Result<SignatureClaim, AuthFailure> read =
+      MakeUnexpected(AuthFailure{std::string(kMissingAuthenticationToken), "Missing Authentication Token"});
   if (authorization.size() > 1) {
     return MakeUnexpected(IncompleteSignature("Only one Authorization header is allowed."));
   } else if (authorization.size() == 1) {
     read = ReadHeaderClaim(request, authorization.front());
-  } else if (std::vector<QueryParameter> query = ParseQuery(raw_query);
-             HasPresignedParameters(query)) {
+  } else if (std::vector<QueryParameter> query = ParseQuery(raw_query); HasPresignedParameters(query)) {
     read = ReadQueryClaim(std::move(query));
   }
   if (!read.ok()) return MakeUnexpected(read.error());
@@ -136,8 +130,7 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
   auto signed_names = ParseSignedHeaders(claim.signed_headers);
   if (!signed_names.ok()) return MakeUnexpected(signed_names.error());
   if (!std::binary_search(signed_names->begin(), signed_names->end(), std::string("host"))) {
-    return MakeUnexpected(
-        InvalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization."));
+    return MakeUnexpected(InvalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization."));
   }
   if (claim.algorithm != kSigV4Algorithm) {
     return MakeUnexpected(IncompleteSignature("Unsupported AWS 'algorithm': '" + claim.algorithm +
@@ -157,17 +150,14 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
   CanonicalHeaders canonical_headers = BuildCanonicalHeaders(headers, *signed_names);
   std::string canonical_uri = CanonicalUri(path, options_.normalize_path);
   std::string payload_hash = HexSha256(request.body);
-  std::string credential_scope =
-      CredentialScope(scope->date_stamp, options_.region, options_.service);
-  Sha256Digest signing_key = signing_keys_.Get(credential->secret_access_key, scope->date_stamp,
-                                               options_.region, options_.service);
+  std::string credential_scope = CredentialScope(scope->date_stamp, options_.region, options_.service);
+  Sha256Digest signing_key =
+      signing_keys_.Get(credential->secret_access_key, scope->date_stamp, options_.region, options_.service);
   auto compute = [&](const std::vector<QueryParameter>& query) {
     Computed computed;
-    computed.canonical_request =
-        BuildCanonicalRequest(request.method, canonical_uri, CanonicalQueryString(query),
-                              canonical_headers, payload_hash);
-    computed.string_to_sign =
-        BuildStringToSign(claim.amz_date, credential_scope, computed.canonical_request);
+    computed.canonical_request = BuildCanonicalRequest(request.method, canonical_uri, CanonicalQueryString(query),
+                                                       canonical_headers, payload_hash);
+    computed.string_to_sign = BuildStringToSign(claim.amz_date, credential_scope, computed.canonical_request);
     computed.signature = SignatureFor(signing_key, computed.string_to_sign);
     return computed;
   };
@@ -177,20 +167,20 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
     // Some clients (AWS IoT's) append X-Amz-Security-Token after presigning, leaving it out of
     // the signature. The token is still checked below, so accepting that form grants nothing.
     std::vector<QueryParameter> without_token = claim.query;
-    std::erase_if(without_token,
-                  [](const QueryParameter& p) { return p.key == "X-Amz-Security-Token"; });
+    std::erase_if(without_token, [](const QueryParameter& p) { return p.key == "X-Amz-Security-Token"; });
     matches = SameSignature(compute(without_token).signature, claim.signature);
   }
   if (!matches) {
-    return MakeUnexpected(InvalidSignature(
-        std::string(kSignatureMismatch) + "\n\nThe Canonical String for this request should have "
-        "been\n'" + computed.canonical_request + "'\n\nThe String-to-Sign should have been\n'" +
-        computed.string_to_sign + "'\n"));
+    return MakeUnexpected(InvalidSignature(std::string(kSignatureMismatch) +
+                                           "\n\nThe Canonical String for this request should have "
+                                           "been\n'" +
+                                           computed.canonical_request + "'\n\nThe String-to-Sign should have been\n'" +
+                                           computed.string_to_sign + "'\n"));
   }
 
   // 4. A session token belongs to temporary credentials; long-term keys have none.
-  if (claim.session_token && (session_tokens_ == nullptr ||
-                              !session_tokens_->Accepts(*credential, *claim.session_token))) {
+  if (claim.session_token &&
+      (session_tokens_ == nullptr || !session_tokens_->Accepts(*credential, *claim.session_token))) {
     return MakeUnexpected(Unrecognized());
   }
   return Principal{credential->access_key_id, credential->user_name};

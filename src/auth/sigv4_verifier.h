@@ -42,8 +42,7 @@ struct VerifierOptions {
 };
 
 // The x-amzn-ErrorType values a verification can fail with.
-inline constexpr std::string_view kMissingAuthenticationToken =
-    "MissingAuthenticationTokenException";
+inline constexpr std::string_view kMissingAuthenticationToken = "MissingAuthenticationTokenException";
 inline constexpr std::string_view kIncompleteSignature = "IncompleteSignatureException";
 inline constexpr std::string_view kInvalidSignature = "InvalidSignatureException";
 inline constexpr std::string_view kUnrecognizedClient = "UnrecognizedClientException";

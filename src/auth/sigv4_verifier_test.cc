@@ -87,8 +87,7 @@ TEST_F(SigV4VerifierTest, IncompleteAuthorizationListsOnlyWhatIsMissing) {
   std::string& authorization = request.Header("Authorization");
   authorization = authorization.substr(0, authorization.find(", Signature="));
   ExpectFailure(Verify(request, SuiteTime()), "IncompleteSignatureException",
-                "Authorization header requires 'Signature' parameter. Authorization=" +
-                    authorization);
+                "Authorization header requires 'Signature' parameter. Authorization=" + authorization);
 
   request = SignedAt({}, SuiteTime());
   request.Remove("X-Amz-Date");
@@ -107,8 +106,7 @@ TEST_F(SigV4VerifierTest, TokenWithoutEqualSignIsReportedByHashNotByValue) {
 }
 
 TEST_F(SigV4VerifierTest, AlgorithmNameWithEqualSignIsRefused) {
-  ExpectFailure(VerifyAuthorization("Credential=a, SignedHeaders=host, Signature=b"),
-                "IncompleteSignatureException",
+  ExpectFailure(VerifyAuthorization("Credential=a, SignedHeaders=host, Signature=b"), "IncompleteSignatureException",
                 "Authorization header must begin with the algorithm name, which cannot include an "
                 "equal-sign");
 }
@@ -149,16 +147,12 @@ TEST_F(SigV4VerifierTest, DateHeaderInRfc1123FormSignsInsteadOfXAmzDate) {
   request.headers.emplace_back("Date", "Sun, 30 Aug 2015 12:36:00 GMT");
   std::vector<HeaderField> fields(request.View().headers);
   CanonicalHeaders headers = BuildCanonicalHeaders(fields, {"content-type", "date", "host"});
-  std::string canonical = BuildCanonicalRequest("POST", "/jobs", "wait=1", headers,
-                                                HexSha256(request.body));
+  std::string canonical = BuildCanonicalRequest("POST", "/jobs", "wait=1", headers, HexSha256(request.body));
   std::string scope = CredentialScope("20150830", "us-east-1", "execute-api");
-  std::string signature =
-      SignatureFor(DeriveSigningKey(kSecret, "20150830", "us-east-1", "execute-api"),
-                   BuildStringToSign("20150830T123600Z", scope, canonical));
-  request.headers.emplace_back("Authorization",
-                               "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" + scope +
-                                   ", SignedHeaders=content-type;date;host, Signature=" +
-                                   signature);
+  std::string signature = SignatureFor(DeriveSigningKey(kSecret, "20150830", "us-east-1", "execute-api"),
+                                       BuildStringToSign("20150830T123600Z", scope, canonical));
+  request.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/" + scope +
+                                                    ", SignedHeaders=content-type;date;host, Signature=" + signature);
   auto verified = Verify(request, SuiteTime() + 1min);
   EXPECT_TRUE(verified.ok()) << verified.error().message;
 
@@ -223,8 +217,7 @@ TEST_F(SigV4VerifierTest, SignedHeadersAreBoundedAndMustBeHeaderNames) {
 
   request = SignedAt({}, SuiteTime());
   request.Header("Authorization") += ", Pad=" + std::string(9000, 'x');
-  ExpectFailure(Verify(request, SuiteTime()), "IncompleteSignatureException",
-                "Authorization header is too long.");
+  ExpectFailure(Verify(request, SuiteTime()), "IncompleteSignatureException", "Authorization header is too long.");
 }
 
 TEST_F(SigV4VerifierTest, CredentialMustHaveFiveElements) {
@@ -269,8 +262,7 @@ TEST_F(SigV4VerifierTest, CredentialDateMustBeTheRequestDate) {
 
 TEST_F(SigV4VerifierTest, EveryScopeMismatchIsListedAtOnce) {
   OwnedRequest request = SignedAt({}, SuiteTime());
-  request.EditAuthorization("/20150830/us-east-1/execute-api/aws4_request",
-                            "/20150831/mars-1/s3/aws9_request");
+  request.EditAuthorization("/20150830/us-east-1/execute-api/aws4_request", "/20150831/mars-1/s3/aws9_request");
   ExpectFailure(Verify(request, SuiteTime()), "InvalidSignatureException",
                 "Credential should be scoped to a valid region, not 'mars-1'. Credential should "
                 "be scoped to correct service: 'execute-api'. Credential should be scoped with a "
@@ -290,16 +282,13 @@ TEST_F(SigV4VerifierTest, UnknownOrInactiveKeyIsUnrecognizedClient) {
 
 TEST_F(SigV4VerifierTest, WrongSecretShowsTheCanonicalRequestAndStringToSignButNoSecret) {
   OwnedRequest request;
-  auto signature =
-      SignRequest(request.ToSign(), {kKeyId, "not-the-secret", ""}, {}, SuiteTime());
+  auto signature = SignRequest(request.ToSign(), {kKeyId, "not-the-secret", ""}, {}, SuiteTime());
   ASSERT_TRUE(signature.ok());
   for (auto& header : signature->headers_to_add) request.headers.push_back(header);
   // The canonical request does not depend on the secret, so the signer's equals the server's.
   ExpectFailure(Verify(request, SuiteTime()), "InvalidSignatureException",
-                std::string(kMismatchPrefix) +
-                    "\n\nThe Canonical String for this request should have been\n'" +
-                    signature->trace.canonical_request +
-                    "'\n\nThe String-to-Sign should have been\n'" +
+                std::string(kMismatchPrefix) + "\n\nThe Canonical String for this request should have been\n'" +
+                    signature->trace.canonical_request + "'\n\nThe String-to-Sign should have been\n'" +
                     signature->trace.string_to_sign + "'\n");
   auto verified = Verify(request, SuiteTime());
   EXPECT_EQ(verified.error().message.find(kSecret), std::string::npos);

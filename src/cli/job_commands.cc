@@ -14,10 +14,10 @@ namespace {
 
 // Exit codes shared by submit and get.
 constexpr int kExitOk = 0;
-constexpr int kExitJobFailed = 1;   // --wait: the job ended in Failure
-constexpr int kExitUsage = 2;       // bad flags or credentials
-constexpr int kExitHttpError = 3;   // the server answered with an error status
-constexpr int kExitUnreachable = 4; // no answer from the server, or --wait timed out
+constexpr int kExitJobFailed = 1;    // --wait: the job ended in Failure
+constexpr int kExitUsage = 2;        // bad flags or credentials
+constexpr int kExitHttpError = 3;    // the server answered with an error status
+constexpr int kExitUnreachable = 4;  // no answer from the server, or --wait timed out
 
 struct ClientFlags {
   std::string url = "http://127.0.0.1:8080";
@@ -35,8 +35,9 @@ struct ClientFlags {
 
 void AddClientOptions(CLI::App* command, ClientFlags& flags) {
   command->add_option("--url", flags.url, "Server base URL (default http://127.0.0.1:8080)")->envname("JOBSTREAM_URL");
-  command->add_option("--data-dir", flags.data_dir,
-                      "Data directory whose first key signs requests when no key is given (default ./data)")
+  command
+      ->add_option("--data-dir", flags.data_dir,
+                   "Data directory whose first key signs requests when no key is given (default ./data)")
       ->envname("JOBSTREAM_DATA_DIR");
   command->add_option("--access-key-id", flags.access_key_id, "Access key id")->envname("AWS_ACCESS_KEY_ID");
   command->add_option("--secret-access-key", flags.secret_access_key, "Secret access key")
@@ -61,8 +62,9 @@ Result<SignedClient*> MakeClient(ClientFlags& flags, std::unique_ptr<SignedClien
       break;
     }
     if (flags.access_key_id.empty()) {
-      return Status::InvalidArgument("no credentials: pass --access-key-id/--secret-access-key, set "
-                                     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or point --data-dir at a server's data");
+      return Status::InvalidArgument(
+          "no credentials: pass --access-key-id/--secret-access-key, set "
+          "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or point --data-dir at a server's data");
     }
   }
   ClientOptions options;

@@ -1,6 +1,5 @@
 #include "cli/keys_command.h"
 
-
 #include <iostream>
 
 #include "auth/key_file.h"
@@ -71,7 +70,8 @@ void AddKeysCommand(CLI::App& app, int& exit_code) {
   list->add_option("--data-dir", flags->data_dir, "Data directory (default ./data)");
   list->callback([flags, &exit_code] { exit_code = Run(*flags, "list"); });
 
-  CLI::App* remove = keys->add_subcommand("delete", "Delete a key; a running server stops accepting it within a second");
+  CLI::App* remove =
+      keys->add_subcommand("delete", "Delete a key; a running server stops accepting it within a second");
   remove->add_option("ACCESS_KEY_ID", flags->access_key_id, "The key to delete")->required();
   remove->add_option("--data-dir", flags->data_dir, "Data directory (default ./data)");
   remove->callback([flags, &exit_code] { exit_code = Run(*flags, "delete"); });

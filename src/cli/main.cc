@@ -8,10 +8,15 @@
 #include "cli/keys_command.h"
 #include "cli/serve_command.h"
 
+namespace jobstream {
+// "0.1.0 (git <short-rev>[-dirty])", from the file cmake/Version.cmake generates on every build.
+const char* BuildVersion();
+}  // namespace jobstream
+
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a peer closing its socket is an error value, not a death
   CLI::App app{"jobstream: an asynchronous job API with SigV4 auth, a durable jobs table and its change stream"};
-  app.set_version_flag("--version", std::string("jobstream ") + JOBSTREAM_VERSION);
+  app.set_version_flag("--version", std::string("jobstream ") + jobstream::BuildVersion());
   app.require_subcommand(1);
   int exit_code = 0;
   jobstream::cli::AddServeCommand(app, exit_code);

@@ -1,11 +1,13 @@
 #include "cli/serve_command.h"
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <sys/resource.h>
 
 #include <future>
 #include <iostream>
@@ -102,14 +104,26 @@ Status EnsureFirstKey(auth::KeyFile& keys, const config::ServeConfig& config, co
             << "):\n"
             << auth::CreateAccessKeyJson(*created) << "\n"
             << "Try it:\n"
-            << fmt::format("  curl --aws-sigv4 \"aws:amz:{}:{}\" --user \"{}:{}\" -H 'Content-Type: application/json' "
-                           "-d '{{\"seconds\": 1}}' {}/jobs\n",
-                           config.region, config.service, created->access_key_id, created->secret_access_key, url)
+            << fmt::format(
+                   "  curl --aws-sigv4 \"aws:amz:{}:{}\" --user \"{}:{}\" -H 'Content-Type: application/json' "
+                   "-d '{{\"seconds\": 1}}' {}/jobs\n",
+                   config.region, config.service, created->access_key_id, created->secret_access_key, url)
             << std::flush;
   return Status::Ok();
 }
 
+// Each connection is a file descriptor: the default soft limit (often 1024) would cap
+// max_connections far below its default, so take the hard limit.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 int RunServe(const ServeFlags& flags) {
+  RaiseOpenFileLimit();
   auto loaded = BuildConfig(flags);
   if (!loaded.ok()) {
     std::cerr << "jobstream serve: " << loaded.error().message() << "\n";
@@ -125,9 +139,9 @@ int RunServe(const ServeFlags& flags) {
 
   auto keys = auth::KeyFile::Open(config.data_dir);
   if (!keys.ok()) return fail(keys.error());
-  auto store = store::SqliteJobStore::Open(store::SqliteStoreOptions{
-      config.data_dir, config.shards, config.stream_view_type, config.stream_retention, std::chrono::seconds(60),
-      config.region, config.group_commit_max_batch, 100000});
+  auto store = store::SqliteJobStore::Open(
+      store::SqliteStoreOptions{config.data_dir, config.shards, config.stream_view_type, config.stream_retention,
+                                std::chrono::seconds(60), config.region, config.group_commit_max_batch, 100000});
   if (!store.ok()) return fail(store.error());
 
   boost::asio::io_context http_io(config.io_threads);
@@ -179,7 +193,10 @@ int RunServe(const ServeFlags& flags) {
   // Shutdown order: stop taking requests and answer those in flight (their commits finish),
   // stop consumers at a checkpoint, drain the writer, then stop the threads.
   std::promise<void> drained;
-  boost::asio::post(http_io, [&] { server.Shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(config.shutdown_grace), [&drained] { drained.set_value(); }); });
+  boost::asio::post(http_io, [&] {
+    server.Shutdown(std::chrono::duration_cast<std::chrono::milliseconds>(config.shutdown_grace),
+                    [&drained] { drained.set_value(); });
+  });
   drained.get_future().wait();
   (*consumer_set)->Stop();
   (*store)->Close();
@@ -201,18 +218,24 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
   serve->footer(kConsumerHelp);
   serve->add_option("--config", flags->config_file, "TOML configuration file")->envname("JOBSTREAM_CONFIG");
   serve->add_option("--data-dir", flags->data_dir, "Data directory (default ./data)")->envname("JOBSTREAM_DATA_DIR");
-  serve->add_option("--listen", flags->listen, "HOST:PORT to listen on; port 0 picks a free port (default 127.0.0.1:8080)")
+  serve
+      ->add_option("--listen", flags->listen,
+                   "HOST:PORT to listen on; port 0 picks a free port (default 127.0.0.1:8080)")
       ->envname("JOBSTREAM_LISTEN");
   serve->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error|off (default info)")
       ->envname("JOBSTREAM_LOG_LEVEL");
   serve->add_option("--io-threads", flags->io_threads, "HTTP I/O threads (default 1)")->envname("JOBSTREAM_IO_THREADS");
   serve->add_option("--max-body-bytes", flags->max_body_bytes, "Largest request body; larger gets 413 (default 262144)")
       ->envname("JOBSTREAM_MAX_BODY_BYTES");
-  serve->add_option("--max-header-bytes", flags->max_header_bytes, "Largest header block; larger gets 431 (default 16384)")
+  serve
+      ->add_option("--max-header-bytes", flags->max_header_bytes,
+                   "Largest header block; larger gets 431 (default 16384)")
       ->envname("JOBSTREAM_MAX_HEADER_BYTES");
   serve->add_option("--read-timeout", flags->read_timeout, "Seconds a started request may take to arrive (default 30)")
       ->envname("JOBSTREAM_READ_TIMEOUT");
-  serve->add_option("--idle-timeout", flags->idle_timeout, "Seconds an idle keep-alive connection stays open (default 60)")
+  serve
+      ->add_option("--idle-timeout", flags->idle_timeout,
+                   "Seconds an idle keep-alive connection stays open (default 60)")
       ->envname("JOBSTREAM_IDLE_TIMEOUT");
   serve->add_option("--max-connections", flags->max_connections, "Concurrent connections; more get 503 (default 10000)")
       ->envname("JOBSTREAM_MAX_CONNECTIONS");
@@ -220,15 +243,19 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->envname("JOBSTREAM_REGION");
   serve->add_option("--service", flags->service, "SigV4 credential scope service (default execute-api)")
       ->envname("JOBSTREAM_SERVICE");
-  serve->add_option("--max-clock-skew", flags->max_clock_skew, "Seconds a request's time may differ from ours (default 300)")
+  serve
+      ->add_option("--max-clock-skew", flags->max_clock_skew,
+                   "Seconds a request's time may differ from ours (default 300)")
       ->envname("JOBSTREAM_MAX_CLOCK_SKEW");
   serve->add_option("--shards", flags->shards, "Stream shards, fixed when the data directory is created (default 4)")
       ->envname("JOBSTREAM_SHARDS");
-  serve->add_option("--stream-retention-hours", flags->stream_retention_hours,
-                    "Hours stream records are kept once consumed (default 24)")
+  serve
+      ->add_option("--stream-retention-hours", flags->stream_retention_hours,
+                   "Hours stream records are kept once consumed (default 24)")
       ->envname("JOBSTREAM_STREAM_RETENTION_HOURS");
-  serve->add_option("--stream-view-type", flags->stream_view_type,
-                    "NEW_IMAGE | NEW_AND_OLD_IMAGES | KEYS_ONLY (default NEW_IMAGE)")
+  serve
+      ->add_option("--stream-view-type", flags->stream_view_type,
+                   "NEW_IMAGE | NEW_AND_OLD_IMAGES | KEYS_ONLY (default NEW_IMAGE)")
       ->envname("JOBSTREAM_STREAM_VIEW_TYPE");
   serve->callback([flags, &exit_code] { exit_code = RunServe(*flags); });
 }

@@ -1,12 +1,12 @@
 #include "cli/signed_client.h"
 
+#include <fmt/format.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
 
 namespace jobstream::cli {
 
@@ -37,7 +37,8 @@ Result<ClientResponse> SignedClient::Send(std::string_view method, std::string_v
   c.host = std::string(url->host_name().empty() ? url->host() : url->host_name());
   if (c.host.size() > 2 && c.host.front() == '[') c.host = c.host.substr(1, c.host.size() - 2);
   c.port = url->has_port() ? std::string(url->port()) : "80";
-  c.host_header = url->has_port() ? fmt::format("{}:{}", url->encoded_host(), url->port()) : std::string(url->encoded_host());
+  c.host_header =
+      url->has_port() ? fmt::format("{}:{}", url->encoded_host(), url->port()) : std::string(url->encoded_host());
   std::string target = std::string(url->encoded_path());
   while (!target.empty() && target.back() == '/') target.pop_back();
   target += path;

@@ -24,7 +24,7 @@ template <typename T, typename E = Status>
 class Result {
  public:
   Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Unexpected<E> failure)  // NOLINT: implicit by design
+  Result(Unexpected<E> failure)                                            // NOLINT: implicit by design
       : storage_(std::in_place_index<1>, std::move(failure.error)) {}
   template <typename U = E, typename = std::enable_if_t<std::is_same_v<U, Status>>>
   Result(Status status) : storage_(std::in_place_index<1>, std::move(status)) {  // NOLINT

@@ -8,13 +8,13 @@ namespace jobstream {
 
 enum class StatusCode {
   kOk,
-  kInvalidArgument,     // the caller sent something malformed (HTTP 400)
-  kNotFound,            // the thing asked for does not exist (HTTP 404)
-  kConditionFailed,     // an optimistic-concurrency condition did not hold
-  kPayloadTooLarge,     // a client-driven size bound was exceeded (HTTP 413)
-  kUnavailable,         // shutting down or overloaded; retry later (HTTP 503)
-  kIOError,             // the disk or the database failed
-  kInternal,            // a bug
+  kInvalidArgument,  // the caller sent something malformed (HTTP 400)
+  kNotFound,         // the thing asked for does not exist (HTTP 404)
+  kConditionFailed,  // an optimistic-concurrency condition did not hold
+  kPayloadTooLarge,  // a client-driven size bound was exceeded (HTTP 413)
+  kUnavailable,      // shutting down or overloaded; retry later (HTTP 503)
+  kIOError,          // the disk or the database failed
+  kInternal,         // a bug
 };
 
 class Status {

@@ -22,7 +22,8 @@ Status ServeConfig::Validate() const {
   if (max_header_bytes < 1024 || max_header_bytes > 1024 * 1024) {
     return Status::InvalidArgument("max_header_bytes must be between 1024 and 1048576");
   }
-  if (read_timeout.count() < 1 || idle_timeout.count() < 1) return Status::InvalidArgument("timeouts must be at least 1 second");
+  if (read_timeout.count() < 1 || idle_timeout.count() < 1)
+    return Status::InvalidArgument("timeouts must be at least 1 second");
   if (max_connections < 1) return Status::InvalidArgument("max_connections must be at least 1");
   if (region.empty() || service.empty()) return Status::InvalidArgument("region and service must not be empty");
   if (max_clock_skew.count() < 1) return Status::InvalidArgument("max_clock_skew must be at least 1 second");

@@ -119,7 +119,8 @@ namespace {
 #endif
 
 TEST(ServeConfigTest, ExampleFileDocumentsExactlyTheDefaults) {
-  auto example = LoadTomlFile(std::string(JOBSTREAM_TESTDATA_DIR) + "/../../config/jobstream.example.toml", ServeConfig{});
+  auto example =
+      LoadTomlFile(std::string(JOBSTREAM_TESTDATA_DIR) + "/../../config/jobstream.example.toml", ServeConfig{});
   ASSERT_TRUE(example.ok()) << example.error().message();
   ServeConfig defaults;
   EXPECT_EQ(example->listen, defaults.listen);

@@ -107,8 +107,8 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
   try {
     root = toml::parse(text);
   } catch (const toml::parse_error& error) {
-    return Status::InvalidArgument(fmt::format("invalid TOML at line {}: {}", error.source().begin.line,
-                                               error.description()));
+    return Status::InvalidArgument(
+        fmt::format("invalid TOML at line {}: {}", error.source().begin.line, error.description()));
   }
   TableReader top(root, "");
   std::string data_dir = config.data_dir.string();

@@ -52,8 +52,8 @@ std::map<std::string, store::ConsumerState> ConsumerSet::InitialStates(const sto
   std::map<std::string, store::ConsumerState> states;
   if (mappings_.empty()) return states;
   boost::json::object item = job.ToItem();
-  boost::json::value record = stream::BuildRecord(stream::RecordInput{stream::EventName::kInsert, job.id, &item,
-                                                                      nullptr, 0, job.created_at});
+  boost::json::value record =
+      stream::BuildRecord(stream::RecordInput{stream::EventName::kInsert, job.id, &item, nullptr, 0, job.created_at});
   for (const auto& mapping : mappings_) {
     if (mapping->Accepts(record)) states.emplace(mapping->config().name, store::ConsumerState{});
   }

@@ -1,9 +1,9 @@
 #include "consumers/event_source_mapping.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
 
 #include <future>
 
@@ -17,7 +17,6 @@ constexpr std::size_t kMaxOutstanding = 1000000;
 constexpr int kMaxConflictRetries = 100;
 constexpr auto kStoreRetryDelay = std::chrono::seconds(1);
 
-
 boost::json::value ErrorValue(std::string_view type, std::string_view message) {
   return boost::json::object{{"errorType", type}, {"errorMessage", message}};
 }
@@ -27,8 +26,8 @@ boost::json::value ErrorValue(std::string_view type, std::string_view message) {
 // One invocation's worth of records from one shard, and its progress.
 struct EventSourceMapping::Batch {
   std::size_t shard = 0;
-  std::vector<PendingRecord> records;   // at most one per job; all get marked done at the end
-  std::vector<std::size_t> to_invoke;   // indexes into records that go to the function
+  std::vector<PendingRecord> records;  // at most one per job; all get marked done at the end
+  std::vector<std::size_t> to_invoke;  // indexes into records that go to the function
   std::size_t pending_writes = 0;
   std::unique_ptr<boost::asio::steady_timer> timeout_timer;
   bool finished_invocation = false;
@@ -112,8 +111,8 @@ void EventSourceMapping::Pump(Shard& shard) {
       }
       const auto* event_name = record.as_object().if_contains("eventName");
       bool is_insert = event_name != nullptr && event_name->is_string() && event_name->as_string() == "INSERT";
-      shard.waiting.push_back(
-          PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now, std::move(record), is_insert, 0});
+      shard.waiting.push_back(PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now,
+                                            std::move(record), is_insert, 0});
     }
     if (records->size() < limit) break;
   }
@@ -178,10 +177,10 @@ void EventSourceMapping::RunBatch(std::shared_ptr<Batch> batch) {
     }
     ++batch->pending_writes;
     if (now - record.created_at > config_.max_record_age) {
-      store::ConsumerState expired{"Failure", nullptr,
-                                   ErrorValue("RecordAgeExceeded",
-                                              fmt::format("The record is older than the maximum record age of {} seconds",
-                                                          config_.max_record_age.count()))};
+      store::ConsumerState expired{
+          "Failure", nullptr,
+          ErrorValue("RecordAgeExceeded", fmt::format("The record is older than the maximum record age of {} seconds",
+                                                      config_.max_record_age.count()))};
       WriteState(record.job_id, std::move(expired), [write_done](bool) { write_done(0, true); });
       continue;
     }
@@ -205,7 +204,8 @@ void EventSourceMapping::Invoke(std::shared_ptr<Batch> batch) {
   batch->finished_invocation = false;
   // The guard fires a second after the timeout so a function finishing exactly at its timeout
   // (sleep 300 with a 300 s timeout) is not cut off.
-  batch->timeout_timer = std::make_unique<boost::asio::steady_timer>(strand_, config_.timeout + std::chrono::seconds(1));
+  batch->timeout_timer =
+      std::make_unique<boost::asio::steady_timer>(strand_, config_.timeout + std::chrono::seconds(1));
   batch->timeout_timer->async_wait([this, batch](const boost::system::error_code& ec) {
     if (ec || batch->finished_invocation || stopping_) return;
     std::vector<functions::RecordResult> timed_out(
@@ -226,8 +226,8 @@ void EventSourceMapping::OnResults(std::shared_ptr<Batch> batch, std::vector<fun
   batch->finished_invocation = true;
   if (batch->timeout_timer) batch->timeout_timer->cancel();
   if (results.size() != batch->to_invoke.size()) {
-    results.assign(batch->to_invoke.size(),
-                   functions::RecordResult::Failure("InvalidResponse", "the function returned a wrong number of results"));
+    results.assign(batch->to_invoke.size(), functions::RecordResult::Failure(
+                                                "InvalidResponse", "the function returned a wrong number of results"));
   }
   auto retry = std::make_shared<std::vector<std::size_t>>();
   auto pending = std::make_shared<std::size_t>(1);  // held until every write below is issued
@@ -254,9 +254,9 @@ void EventSourceMapping::OnResults(std::shared_ptr<Batch> batch, std::vector<fun
       spdlog::info("consumer {}: job {} failed: {}", config_.name, record.job_id, result.error_message);
     }
     if (!record.is_insert) continue;  // outcomes are written onto jobs for job submissions only
-    store::ConsumerState state = result.ok ? store::ConsumerState{"Success", std::move(result.results), nullptr}
-                                           : store::ConsumerState{"Failure", nullptr,
-                                                                  ErrorValue(result.error_type, result.error_message)};
+    store::ConsumerState state =
+        result.ok ? store::ConsumerState{"Success", std::move(result.results), nullptr}
+                  : store::ConsumerState{"Failure", nullptr, ErrorValue(result.error_type, result.error_message)};
     ++*pending;
     WriteState(record.job_id, std::move(state), [one_done](bool) { one_done(); });
   }
@@ -320,8 +320,7 @@ void EventSourceMapping::WriteState(std::string job_id, store::ConsumerState sta
   }
   std::int64_t version = job->version;
   store_.UpdateConsumerState(
-      job_id, version, config_.name, state,
-      [this, job_id, state, done, attempt](Result<store::Job> written) {
+      job_id, version, config_.name, state, [this, job_id, state, done, attempt](Result<store::Job> written) {
         boost::asio::post(strand_, [this, job_id, state, done, attempt, written = std::move(written)] {
           if (written.ok()) {
             done(false);

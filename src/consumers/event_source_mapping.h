@@ -11,11 +11,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json/value.hpp>
-#include <list>
-#include <unordered_set>
 #include <functional>
+#include <list>
 #include <map>
 #include <memory>
+#include <unordered_set>
 #include <vector>
 
 #include "consumers/consumer_config.h"
@@ -56,12 +56,12 @@ class EventSourceMapping {
   };
   struct Shard {
     int index = 0;
-    std::int64_t read_position = 0;    // last sequence read into memory
-    std::int64_t checkpoint = 0;       // every record up to here has a durable outcome
+    std::int64_t read_position = 0;  // last sequence read into memory
+    std::int64_t checkpoint = 0;     // every record up to here has a durable outcome
     std::int64_t saved_checkpoint = 0;
     bool saving = false;
-    std::map<std::int64_t, bool> outstanding;  // read but not yet past the checkpoint: done?
-    std::list<PendingRecord> waiting;          // accepted by the filter, not yet in a batch, in order
+    std::map<std::int64_t, bool> outstanding;   // read but not yet past the checkpoint: done?
+    std::list<PendingRecord> waiting;           // accepted by the filter, not yet in a batch, in order
     std::unordered_set<std::string> busy_jobs;  // jobs with a record in a running batch
     std::size_t running_batches = 0;
     std::unique_ptr<boost::asio::steady_timer> window_timer;

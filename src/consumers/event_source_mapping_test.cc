@@ -28,7 +28,7 @@ class FlakyFunction final : public functions::Function {
     std::vector<functions::RecordResult> results;
     for (std::size_t i = 0; i < records.size(); ++i) {
       results.push_back(call < failures_before_success_ ? functions::RecordResult::Failure("Flaky", "try again")
-                                                         : functions::RecordResult::Success("fine"));
+                                                        : functions::RecordResult::Success("fine"));
     }
     done(std::move(results));
   }
@@ -41,7 +41,8 @@ class FlakyFunction final : public functions::Function {
 // Never answers: for timeouts and shutdown.
 class SilentFunction final : public functions::Function {
  public:
-  void Invoke(std::vector<boost::json::value>, const functions::InvocationContext&, functions::InvocationDone) override {}
+  void Invoke(std::vector<boost::json::value>, const functions::InvocationContext&,
+              functions::InvocationDone) override {}
 };
 
 class EventSourceMappingTest : public ::testing::Test {
@@ -183,7 +184,8 @@ TEST_F(EventSourceMappingTest, FunctionThatOutlivesItsTimeoutFails) {
 TEST_F(EventSourceMappingTest, FilterDecidesWhichConsumersAJobWaitsFor) {
   OpenStore();
   ConsumerConfig picky = Consumer("picky", "noop");
-  picky.filters = {R"({"dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": [{"numeric": [">", 10]}]}}}}}})"};
+  picky.filters = {
+      R"({"dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": [{"numeric": [">", 10]}]}}}}}})"};
   StartConsumers({Consumer("consumer_1", "noop"), picky});
   store::Job small = WaitForStatus(Submit(1), "Success");
   EXPECT_EQ(small.consumers.size(), 1u);

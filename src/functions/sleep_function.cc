@@ -10,8 +10,8 @@ namespace jobstream::functions {
 // One batch: a timer per record that sleeps, and the results gathered as they fire.
 struct SleepFunction::Invocation {
   std::mutex mutex;
-  std::vector<RecordResult> results;          // GUARDED_BY(mutex)
-  std::size_t pending = 0;                    // GUARDED_BY(mutex)
+  std::vector<RecordResult> results;                               // GUARDED_BY(mutex)
+  std::size_t pending = 0;                                         // GUARDED_BY(mutex)
   std::vector<std::unique_ptr<boost::asio::steady_timer>> timers;  // GUARDED_BY(mutex)
   InvocationDone done;
   std::atomic<bool> cancelled{false};
@@ -68,15 +68,17 @@ void SleepFunction::Invoke(std::vector<boost::json::value> records, const Invoca
       continue;
     }
     if (seconds > timeout_seconds) {
-      invocation->Complete(i, RecordResult::Failure("TimeoutExceeded", fmt::format("{} exceeds the timeout of {} seconds",
-                                                                                   seconds, timeout_seconds)));
+      invocation->Complete(
+          i, RecordResult::Failure("TimeoutExceeded",
+                                   fmt::format("{} exceeds the timeout of {} seconds", seconds, timeout_seconds)));
       continue;
     }
     auto timer = std::make_unique<boost::asio::steady_timer>(executor_, std::chrono::seconds(seconds));
     std::lock_guard lock(invocation->mutex);
     timer->async_wait([invocation, i, seconds](const boost::system::error_code& ec) {
       if (ec || invocation->cancelled) return;  // cancelled at shutdown: the record is redelivered
-      invocation->Complete(i, RecordResult::Success(boost::json::string(fmt::format("I slept for {} seconds", seconds))));
+      invocation->Complete(i,
+                           RecordResult::Success(boost::json::string(fmt::format("I slept for {} seconds", seconds))));
     });
     invocation->timers.push_back(std::move(timer));
   }

@@ -14,8 +14,7 @@ namespace jobstream::functions {
 class SleepFunction final : public Function {
  public:
   explicit SleepFunction(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
-  void Invoke(std::vector<boost::json::value> records, const InvocationContext& context,
-              InvocationDone done) override;
+  void Invoke(std::vector<boost::json::value> records, const InvocationContext& context, InvocationDone done) override;
   void CancelAll() override;
 
  private:

@@ -11,8 +11,9 @@ namespace {
 using namespace std::chrono_literals;
 
 boost::json::value RecordWithSeconds(std::string_view seconds_text) {
-  return boost::json::parse(std::string(R"({"eventName": "INSERT", "dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": ")") +
-                            std::string(seconds_text) + R"("}}}}}})");
+  return boost::json::parse(
+      std::string(R"({"eventName": "INSERT", "dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": ")") +
+      std::string(seconds_text) + R"("}}}}}})");
 }
 
 TEST(SleepFunctionTest, SleepsOnATimerAndReportsTheReferenceText) {

@@ -34,7 +34,7 @@ class ConnectionRegistry {
   mutable std::mutex mutex_;
   std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;  // GUARDED_BY(mutex_)
   std::function<void()> on_empty_;                                       // GUARDED_BY(mutex_)
-  std::atomic<std::size_t> size_{0};  // mirrors sessions_.size() for lock-free reads
+  std::atomic<std::size_t> size_{0};                                     // mirrors sessions_.size() for lock-free reads
 };
 
 }  // namespace jobstream::http

@@ -7,9 +7,7 @@
 namespace jobstream::http {
 namespace {
 
-TEST(ErrorBodyTest, HasTheMessageShape) {
-  EXPECT_EQ(ErrorBody("Bad request"), R"({"message": "Bad request"})");
-}
+TEST(ErrorBodyTest, HasTheMessageShape) { EXPECT_EQ(ErrorBody("Bad request"), R"({"message": "Bad request"})"); }
 
 TEST(ErrorBodyTest, EscapesWhatWouldBreakTheJson) {
   const std::string message = "say \"hi\"\\\n\t\x01 and </script>";

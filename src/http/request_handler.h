@@ -25,6 +25,7 @@ using Respond = std::function<void(Response)>;
 
 // Application logic behind the server. Thread-safe: Handle is called concurrently from every I/O
 // thread. Handle must not block; long work (a durable commit) completes later through respond.
+// The Request is valid only until respond is called: the server frees it with the response.
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;

@@ -16,8 +16,7 @@ constexpr std::string_view kRequestIdHeader = "x-amzn-RequestId";
 
 // Headers whose value only the transport can know; a handler setting them would corrupt framing.
 constexpr std::array<std::string_view, 7> kTransportHeaders = {
-    "Content-Length",    "Content-Type", "Date",          "Connection",
-    "Transfer-Encoding", "Keep-Alive",   kRequestIdHeader};
+    "Content-Length", "Content-Type", "Date", "Connection", "Transfer-Encoding", "Keep-Alive", kRequestIdHeader};
 
 bool IsTokenChar(char c) {
   // RFC 9110 tchar.

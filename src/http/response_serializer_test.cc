@@ -5,9 +5,7 @@
 namespace jobstream::http {
 namespace {
 
-ResponseFraming Framing() {
-  return ResponseFraming{.request_id = "id-1", .date = "Sun, 06 Nov 1994 08:49:37 GMT"};
-}
+ResponseFraming Framing() { return ResponseFraming{.request_id = "id-1", .date = "Sun, 06 Nov 1994 08:49:37 GMT"}; }
 
 TEST(ResponseSerializerTest, WritesStatusHeadersAndBody) {
   Response response;

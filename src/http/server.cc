@@ -47,18 +47,17 @@ Status Server::Listen(const std::string& host, std::uint16_t port) {
   } else {
     // A name such as "localhost": resolving blocks, which is fine before the server runs.
     tcp::resolver resolver(io_);
-    const auto results = resolver.resolve(
-        host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    const auto results =
+        resolver.resolve(host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
     if (ec || results.empty()) {
-      return Status::InvalidArgument(
-          fmt::format("cannot resolve listen host '{}': {}", host, ec.message()));
+      return Status::InvalidArgument(fmt::format("cannot resolve listen host '{}': {}", host, ec.message()));
     }
     endpoint = results.begin()->endpoint();
   }
 
   const auto fail = [&](std::string_view step) {
-    const std::string message = fmt::format("cannot {} {}:{}: {}", step,
-                                            endpoint.address().to_string(), port, ec.message());
+    const std::string message =
+        fmt::format("cannot {} {}:{}: {}", step, endpoint.address().to_string(), port, ec.message());
     boost::system::error_code ignored;
     acceptor_.close(ignored);  // so that a later Listen can retry
     return Status::IOError(message);
@@ -117,9 +116,7 @@ void Server::OnAccept(boost::system::error_code ec, tcp::socket socket) {
 }
 
 void Server::Shutdown(std::chrono::milliseconds deadline, std::function<void()> done) {
-  net::post(strand_, [this, deadline, done = std::move(done)]() mutable {
-    BeginShutdown(deadline, std::move(done));
-  });
+  net::post(strand_, [this, deadline, done = std::move(done)]() mutable { BeginShutdown(deadline, std::move(done)); });
 }
 
 void Server::BeginShutdown(std::chrono::milliseconds deadline, std::function<void()> done) {
@@ -133,13 +130,11 @@ void Server::BeginShutdown(std::chrono::milliseconds deadline, std::function<voi
   boost::system::error_code ec;
   acceptor_.close(ec);
   accept_retry_timer_.cancel();
-  const bool already_empty =
-      registry_->CallWhenEmpty([this] { net::post(strand_, [this] { FinishShutdown(); }); });
+  const bool already_empty = registry_->CallWhenEmpty([this] { net::post(strand_, [this] { FinishShutdown(); }); });
   if (already_empty) return FinishShutdown();
   for (const auto& session : registry_->Snapshot()) session->Shutdown();
   shutdown_timer_.expires_after(deadline);
-  shutdown_timer_.async_wait(
-      [this](boost::system::error_code wait_ec) { OnShutdownDeadline(wait_ec); });
+  shutdown_timer_.async_wait([this](boost::system::error_code wait_ec) { OnShutdownDeadline(wait_ec); });
 }
 
 void Server::OnShutdownDeadline(boost::system::error_code ec) {

@@ -73,14 +73,13 @@ TEST(ServerLimitsTest, OversizedHeadersGet431Json) {
 TEST(ServerLimitsTest, MalformedRequestGets400) {
   EchoHandler handler;
   RunningServer server(handler);
-  for (const std::string bad :
-       {"NOT HTTP AT ALL\r\n\r\n", "POST / HTTP/1.1\r\nContent-Length: nope\r\n\r\n",
-        "GET / HTTP/1.1\r\nbad header\r\n\r\n", "GET / HTTP/2.0\r\nHost: t\r\n\r\n",
-        // Request smuggling: two framings for one body.
-        "POST / HTTP/1.1\r\nContent-Length: 5\r\n"
-        "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
-        "POST / HTTP/1.1\r\nContent-Length: 1\r\n"
-        "Content-Length: 2\r\n\r\nab"}) {
+  for (const std::string bad : {"NOT HTTP AT ALL\r\n\r\n", "POST / HTTP/1.1\r\nContent-Length: nope\r\n\r\n",
+                                "GET / HTTP/1.1\r\nbad header\r\n\r\n", "GET / HTTP/2.0\r\nHost: t\r\n\r\n",
+                                // Request smuggling: two framings for one body.
+                                "POST / HTTP/1.1\r\nContent-Length: 5\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                                "POST / HTTP/1.1\r\nContent-Length: 1\r\n"
+                                "Content-Length: 2\r\n\r\nab"}) {
     TestClient client(server.endpoint());
     client.Send(bad);
     auto response = client.Read();
@@ -191,9 +190,7 @@ TEST(ServerLimitsTest, ConnectionsBeyondLimitGet503) {
 TEST(ServerLimitsTest, ClientThatNeverReadsIsClosedAfterWriteTimeout) {
   class HugeHandler : public RequestHandler {
    public:
-    void Handle(Request&, Respond respond) override {
-      respond(TextResponse(std::string(64 * 1024 * 1024, 'z')));
-    }
+    void Handle(Request&, Respond respond) override { respond(TextResponse(std::string(64 * 1024 * 1024, 'z'))); }
   } handler;
   ServerLimits limits;
   limits.write_timeout = 200ms;

@@ -112,8 +112,7 @@ TEST(ServerTest, PipelinedRequestsAnsweredInOrder) {
   TestClient client(server.endpoint());
   std::string batch;
   for (int i = 0; i < 20; ++i) {
-    batch += i % 2 ? Get("/p/" + std::to_string(i))
-                   : Post("/p/" + std::to_string(i), std::string(100 * i, 'x'));
+    batch += i % 2 ? Get("/p/" + std::to_string(i)) : Post("/p/" + std::to_string(i), std::string(100 * i, 'x'));
   }
   client.Send(batch);
   for (int i = 0; i < 20; ++i) {

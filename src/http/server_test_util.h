@@ -63,15 +63,12 @@ inline bool LooksLikeHttpDate(std::string_view text) {
 }
 
 inline std::string Get(std::string_view target, std::string_view extra_headers = "") {
-  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra_headers) +
-         "\r\n";
+  return "GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra_headers) + "\r\n";
 }
 
-inline std::string Post(std::string_view target, std::string_view body,
-                        std::string_view extra_headers = "") {
-  return "POST " + std::string(target) +
-         " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
-         std::string(extra_headers) + "\r\n" + std::string(body);
+inline std::string Post(std::string_view target, std::string_view body, std::string_view extra_headers = "") {
+  return "POST " + std::string(target) + " HTTP/1.1\r\nHost: test\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n" + std::string(extra_headers) + "\r\n" + std::string(body);
 }
 
 // A blocking client over a raw Asio socket, with its own io_context so reads can time out.
@@ -82,14 +79,12 @@ class TestClient {
   void Send(std::string_view bytes) { net::write(socket_, net::buffer(bytes)); }
 
   // The next response, or nullopt when the connection ended or none arrived within `timeout`.
-  std::optional<HttpResponse> Read(std::chrono::milliseconds timeout = 5s,
-                                   bool head_request = false) {
+  std::optional<HttpResponse> Read(std::chrono::milliseconds timeout = 5s, bool head_request = false) {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(64 * 1024 * 1024);
     if (head_request) parser.skip(true);
     std::optional<beast::error_code> result;
-    bhttp::async_read(socket_, buffer_, parser,
-                      [&](beast::error_code ec, std::size_t) { result = ec; });
+    bhttp::async_read(socket_, buffer_, parser, [&](beast::error_code ec, std::size_t) { result = ec; });
     RunFor(timeout, result);
     if (!result || *result) return std::nullopt;
     return parser.release();
@@ -101,8 +96,7 @@ class TestClient {
     if (buffer_.size() > 0) return false;
     char byte;
     std::optional<beast::error_code> result;
-    socket_.async_read_some(net::buffer(&byte, 1),
-                            [&](beast::error_code ec, std::size_t) { result = ec; });
+    socket_.async_read_some(net::buffer(&byte, 1), [&](beast::error_code ec, std::size_t) { result = ec; });
     RunFor(timeout, result);
     return result && *result;
   }
@@ -162,8 +156,7 @@ class RunningServer {
     const auto start = std::chrono::steady_clock::now();
     auto done = BeginShutdown(deadline);
     EXPECT_EQ(done.wait_for(deadline + 5s), std::future_status::ready);
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 start);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   }
 
   // Polls until the server has `count` open connections.
@@ -226,9 +219,7 @@ class DeferredHandler : public RequestHandler {
   std::deque<Pending> pending_;  // GUARDED_BY(mutex_)
 };
 
-inline std::string Field(const HttpResponse& response, std::string_view name) {
-  return std::string(response[name]);
-}
+inline std::string Field(const HttpResponse& response, std::string_view name) { return std::string(response[name]); }
 
 // The "message" of a JSON error body.
 inline std::string JsonMessage(const HttpResponse& response) {

@@ -195,8 +195,7 @@ void Session::RejectMalformed(beast::error_code ec) {
     return WriteFinalError(431, "Request header fields too large");
   }
   if (ec == bhttp::error::body_limit) {
-    return WriteFinalError(
-        413, fmt::format("Request body is larger than {} bytes", limits_.max_body_bytes));
+    return WriteFinalError(413, fmt::format("Request body is larger than {} bytes", limits_.max_body_bytes));
   }
   LogDebug("parse", ec);
   WriteFinalError(400, "Bad request");
@@ -218,9 +217,8 @@ void Session::HandleRequest() {
   Respond respond = [self = shared_from_this(), seq](Response response) {
     // Called from any thread: only the strand may touch the session.
     auto executor = self->socket_.get_executor();
-    net::post(executor, [self, seq, response = std::move(response)]() mutable {
-      self->OnResponse(seq, std::move(response));
-    });
+    net::post(executor,
+              [self, seq, response = std::move(response)]() mutable { self->OnResponse(seq, std::move(response)); });
   };
   try {
     handler_.Handle(request_, std::move(respond));
@@ -252,8 +250,7 @@ void Session::WriteFinalError(unsigned status, std::string_view message) {
   StopReading();
   parser_.reset();
   request_id_ = RequestId::Generate();
-  const ResponseFraming framing{
-      .request_id = request_id_.view(), .date = CurrentHttpDate(), .keep_alive = false};
+  const ResponseFraming framing{.request_id = request_id_.view(), .date = CurrentHttpDate(), .keep_alive = false};
   SerializeResponse(ErrorResponse(status, message), framing, write_buffer_);
   close_after_write_ = true;
   StartWrite();
@@ -266,8 +263,7 @@ void Session::StartWrite() {
   std::size_t written = 0;
   beast::error_code ec;
   while (written < write_buffer_.size() && !ec) {
-    written += socket_.write_some(
-        net::buffer(write_buffer_.data() + written, write_buffer_.size() - written), ec);
+    written += socket_.write_some(net::buffer(write_buffer_.data() + written, write_buffer_.size() - written), ec);
   }
   if (!ec) return OnWriteDone();
   if (ec != net::error::would_block && ec != net::error::try_again) {
@@ -275,9 +271,8 @@ void Session::StartWrite() {
     return Close();
   }
   SetDeadline(Clock::now() + limits_.write_timeout);
-  net::async_write(
-      socket_, net::buffer(write_buffer_.data() + written, write_buffer_.size() - written),
-      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
+  net::async_write(socket_, net::buffer(write_buffer_.data() + written, write_buffer_.size() - written),
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
 }
 
 void Session::OnWrite(beast::error_code ec) {
@@ -346,9 +341,7 @@ void Session::ArmTimer(Clock::time_point expiry) {
   timer_expiry_ = expiry;
   const std::uint64_t generation = ++timer_generation_;
   timer_.expires_at(expiry);  // cancels the previous wait; its completion is now stale
-  timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) {
-    self->OnTimer(generation, ec);
-  });
+  timer_.async_wait([self = shared_from_this(), generation](beast::error_code ec) { self->OnTimer(generation, ec); });
 }
 
 void Session::OnTimer(std::uint64_t generation, beast::error_code ec) {

@@ -112,7 +112,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // cost ~15% on GET, PERF-NOTES.md).
   Clock::time_point deadline_ = Clock::time_point::max();      // max: none
   Clock::time_point timer_expiry_ = Clock::time_point::max();  // max: not armed
-  std::uint64_t timer_generation_ = 0;  // tells a stale timer completion from the armed one
+  std::uint64_t timer_generation_ = 0;                         // tells a stale timer completion from the armed one
 };
 
 }  // namespace jobstream::http

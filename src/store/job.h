@@ -26,7 +26,7 @@ struct Job {
   std::string id;
   boost::json::object parameters;
   std::map<std::string, ConsumerState> consumers;  // consumers expected to process this job
-  std::int64_t version = 0;  // optimistic-concurrency counter: 1 on insert, +1 per change
+  std::int64_t version = 0;                        // optimistic-concurrency counter: 1 on insert, +1 per change
   SystemTime created_at;
   SystemTime updated_at;
 

@@ -5,8 +5,8 @@
 namespace jobstream::store {
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                              &statement_, nullptr);
+  int rc =
+      sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &statement_, nullptr);
   if (rc != SQLITE_OK) {
     status_ = Status::Internal(fmt::format("cannot prepare '{}': {}", sql, sqlite3_errmsg(db)));
     statement_ = nullptr;
@@ -59,10 +59,11 @@ bool Statement::ColumnIsNull(int column) const { return sqlite3_column_type(stat
 
 std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, Status& status) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    status = Status::IOError(fmt::format("cannot open {}: {}", path.string(), db ? sqlite3_errmsg(db) : "out of memory"));
+    status =
+        Status::IOError(fmt::format("cannot open {}: {}", path.string(), db ? sqlite3_errmsg(db) : "out of memory"));
     sqlite3_close(db);
     return nullptr;
   }

@@ -1,8 +1,8 @@
 #include "store/sqlite_job_store.h"
 
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
 
 #include <future>
 #include <limits>
@@ -159,20 +159,20 @@ Status SqliteJobStore::Enqueue(Op op) {
 
 void SqliteJobStore::InsertJob(Job job, WriteDone done) {
   auto callback = done;
-  if (Status status = Enqueue(InsertOp{std::move(job), std::move(done)}); !status.ok()) callback(status);
+  if (Status status = Enqueue(InsertOp{std::move(job), std::move(done), {}}); !status.ok()) callback(status);
 }
 
 void SqliteJobStore::UpdateConsumerState(std::string job_id, std::int64_t expected_version, std::string consumer,
                                          ConsumerState state, UpdateDone done) {
   auto callback = done;
-  Status status = Enqueue(UpdateOp{std::move(job_id), expected_version, std::move(consumer), std::move(state),
-                                   std::move(done)});
+  Status status =
+      Enqueue(UpdateOp{std::move(job_id), expected_version, std::move(consumer), std::move(state), std::move(done)});
   if (!status.ok()) callback(status);
 }
 
 void SqliteJobStore::SaveCheckpoint(std::string consumer, int shard, std::int64_t sequence, WriteDone done) {
   auto callback = done;
-  if (Status status = Enqueue(CheckpointOp{std::move(consumer), shard, sequence, std::move(done)}); !status.ok()) {
+  if (Status status = Enqueue(CheckpointOp{std::move(consumer), shard, sequence, std::move(done), {}}); !status.ok()) {
     if (callback) callback(status);
   }
 }
@@ -180,7 +180,7 @@ void SqliteJobStore::SaveCheckpoint(std::string consumer, int shard, std::int64_
 Status SqliteJobStore::TrimNow(SystemTime now) {
   std::promise<Status> promise;
   auto future = promise.get_future();
-  Status status = Enqueue(TrimOp{now, [&promise](Status s) { promise.set_value(std::move(s)); }});
+  Status status = Enqueue(TrimOp{now, [&promise](Status s) { promise.set_value(std::move(s)); }, {}});
   if (!status.ok()) return status;
   return future.get();
 }
@@ -277,8 +277,8 @@ Status SqliteJobStore::AppendRecord(stream::EventName event, const std::string& 
   SystemTime now = std::chrono::system_clock::now();
   std::int64_t next = sequence + 1;
   int shard = stream::ShardOf(job_id, shards_);
-  auto record = stream::BuildRecord(stream::RecordInput{event, job_id, new_item, old_item, next, now,
-                                                        options_.view_type, options_.region});
+  auto record = stream::BuildRecord(
+      stream::RecordInput{event, job_id, new_item, old_item, next, now, options_.view_type, options_.region});
   Status status = writer_->insert_record_.Bind(1, std::int64_t{shard})
                       .Bind(2, next)
                       .Bind(3, job_id)
@@ -324,8 +324,7 @@ void SqliteJobStore::ApplyUpdate(UpdateOp& op, std::int64_t& sequence, std::set<
   }
   Job job = std::move(current).value();
   if (job.version != op.expected_version) {
-    op.outcome = Status::ConditionFailed(
-        fmt::format("version is {}, expected {}", job.version, op.expected_version));
+    op.outcome = Status::ConditionFailed(fmt::format("version is {}, expected {}", job.version, op.expected_version));
     return;
   }
   boost::json::object old_item = job.ToItem();
@@ -347,7 +346,8 @@ void SqliteJobStore::ApplyUpdate(UpdateOp& op, std::int64_t& sequence, std::set<
 }
 
 void SqliteJobStore::ApplyCheckpoint(CheckpointOp& op) {
-  op.outcome = writer_->save_checkpoint_.Bind(1, op.consumer).Bind(2, std::int64_t{op.shard}).Bind(3, op.sequence).Run();
+  op.outcome =
+      writer_->save_checkpoint_.Bind(1, op.consumer).Bind(2, std::int64_t{op.shard}).Bind(3, op.sequence).Run();
 }
 
 void SqliteJobStore::ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers) {

@@ -29,8 +29,8 @@ struct SqliteStoreOptions {
   std::chrono::seconds retention{24 * 3600};
   std::chrono::seconds trim_interval{60};
   std::string region = "us-east-1";
-  std::size_t max_batch = 1024;     // writes per transaction
-  std::size_t max_queue = 100000;   // queued writes beyond this are refused (kUnavailable)
+  std::size_t max_batch = 1024;    // writes per transaction
+  std::size_t max_queue = 100000;  // queued writes beyond this are refused (kUnavailable)
 };
 
 class SqliteJobStore final : public JobStore {
@@ -40,8 +40,8 @@ class SqliteJobStore final : public JobStore {
   ~SqliteJobStore() override;
 
   void InsertJob(Job job, WriteDone done) override;
-  void UpdateConsumerState(std::string job_id, std::int64_t expected_version, std::string consumer,
-                           ConsumerState state, UpdateDone done) override;
+  void UpdateConsumerState(std::string job_id, std::int64_t expected_version, std::string consumer, ConsumerState state,
+                           UpdateDone done) override;
   Result<Job> GetJob(std::string_view id) override;
   Result<std::string> GetJobJson(std::string_view id) override;
   Result<std::vector<stream::StreamRecord>> ReadStream(int shard, std::int64_t after_sequence,
@@ -57,13 +57,31 @@ class SqliteJobStore final : public JobStore {
   Status TrimNow(SystemTime now);
 
  private:
-  struct InsertOp { Job job; WriteDone done; Status outcome; };
-  struct UpdateOp {
-    std::string job_id; std::int64_t expected_version; std::string consumer; ConsumerState state;
-    UpdateDone done; Result<Job> outcome = Status::Internal("not applied");
+  struct InsertOp {
+    Job job;
+    WriteDone done;
+    Status outcome;
   };
-  struct CheckpointOp { std::string consumer; int shard; std::int64_t sequence; WriteDone done; Status outcome; };
-  struct TrimOp { SystemTime now; WriteDone done; Status outcome; };
+  struct UpdateOp {
+    std::string job_id;
+    std::int64_t expected_version;
+    std::string consumer;
+    ConsumerState state;
+    UpdateDone done;
+    Result<Job> outcome = Status::Internal("not applied");
+  };
+  struct CheckpointOp {
+    std::string consumer;
+    int shard;
+    std::int64_t sequence;
+    WriteDone done;
+    Status outcome;
+  };
+  struct TrimOp {
+    SystemTime now;
+    WriteDone done;
+    Status outcome;
+  };
   using Op = std::variant<InsertOp, UpdateOp, CheckpointOp, TrimOp>;
 
   class Writer;
@@ -94,10 +112,10 @@ class SqliteJobStore final : public JobStore {
 
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;
-  std::deque<Op> queue_;                      // GUARDED_BY(queue_mutex_)
-  bool closing_ = false;                      // GUARDED_BY(queue_mutex_)
-  CommitListener commit_listener_;            // GUARDED_BY(queue_mutex_); copied by the writer
-  std::vector<std::string> trim_consumers_;   // GUARDED_BY(queue_mutex_)
+  std::deque<Op> queue_;                     // GUARDED_BY(queue_mutex_)
+  bool closing_ = false;                     // GUARDED_BY(queue_mutex_)
+  CommitListener commit_listener_;           // GUARDED_BY(queue_mutex_); copied by the writer
+  std::vector<std::string> trim_consumers_;  // GUARDED_BY(queue_mutex_)
 
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Reader>> idle_readers_;  // GUARDED_BY(readers_mutex_)

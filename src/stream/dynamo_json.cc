@@ -95,8 +95,7 @@ Result<json::value> ConvertList(const json::array& attributes, int depth, std::s
   return json::value(std::move(plain));
 }
 
-Result<json::value> ConvertSet(std::string_view type, const json::array& members,
-                               const std::string& path) {
+Result<json::value> ConvertSet(std::string_view type, const json::array& members, const std::string& path) {
   json::array plain;
   plain.reserve(members.size());
   for (const json::value& member : members) {
@@ -171,8 +170,7 @@ json::value ToAttributeValue(const json::value& value) {
     case json::kind::array: {
       json::array list;
       list.reserve(value.get_array().size());
-      for (const json::value& element : value.get_array())
-        list.push_back(ToAttributeValue(element));
+      for (const json::value& element : value.get_array()) list.push_back(ToAttributeValue(element));
       return Typed("L", std::move(list));
     }
     case json::kind::string:

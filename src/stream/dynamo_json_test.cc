@@ -57,8 +57,7 @@ TEST(DynamoJsonTest, DoublesPrintInShortestRoundTripForm) {
 }
 
 TEST(DynamoJsonTest, NonFiniteDoubleBecomesNull) {
-  EXPECT_EQ(ToAttributeValue(json::value(std::numeric_limits<double>::infinity())),
-            json::parse(R"({"NULL": true})"));
+  EXPECT_EQ(ToAttributeValue(json::value(std::numeric_limits<double>::infinity())), json::parse(R"({"NULL": true})"));
 }
 
 TEST(DynamoJsonTest, RoundTripRestoresThePlainItem) {
@@ -134,17 +133,15 @@ TEST(DynamoJsonTest, MalformedAttributeValuesAreInvalidArguments) {
 }
 
 TEST(DynamoJsonTest, ErrorNamesThePathToTheBadAttribute) {
-  auto map_error = FromAttributeMap(
-      ParseObject(R"({"id": {"S": "j1"}, "parameters": {"M": {"seconds": {"N": "abc"}}}})"));
+  auto map_error =
+      FromAttributeMap(ParseObject(R"({"id": {"S": "j1"}, "parameters": {"M": {"seconds": {"N": "abc"}}}})"));
   ASSERT_FALSE(map_error.ok());
-  EXPECT_NE(map_error.error().message().find("'parameters.seconds'"), std::string::npos)
-      << map_error.error().message();
+  EXPECT_NE(map_error.error().message().find("'parameters.seconds'"), std::string::npos) << map_error.error().message();
   EXPECT_NE(map_error.error().message().find("\"abc\""), std::string::npos);
 
   auto list_error = FromAttributeMap(ParseObject(R"({"tags": {"L": [{"S": "a"}, {"N": "x"}]}})"));
   ASSERT_FALSE(list_error.ok());
-  EXPECT_NE(list_error.error().message().find("'tags[1]'"), std::string::npos)
-      << list_error.error().message();
+  EXPECT_NE(list_error.error().message().find("'tags[1]'"), std::string::npos) << list_error.error().message();
 }
 
 TEST(DynamoJsonTest, NestingUpToTheLimitConverts) {

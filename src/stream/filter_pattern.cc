@@ -80,9 +80,8 @@ using filter_internal::PatternNode;
 char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return AsciiLower(x) == AsciiLower(y);
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return AsciiLower(x) == AsciiLower(y); });
 }
 
 bool StartsWith(std::string_view text, std::string_view prefix, bool ignore_case) {
@@ -146,8 +145,7 @@ bool HasLeafValue(const json::value* value) {
   if (value == nullptr || value->is_object()) return false;
   const json::array* elements = value->if_array();
   if (elements == nullptr) return true;
-  return std::any_of(elements->begin(), elements->end(),
-                     [](const json::value& e) { return !e.is_object(); });
+  return std::any_of(elements->begin(), elements->end(), [](const json::value& e) { return !e.is_object(); });
 }
 
 template <typename Operands, typename Test>
@@ -157,13 +155,11 @@ bool AnyOperand(const Operands& operands, Test test) {
 
 bool InnerTest(const Matcher& m, const json::value& value) {
   const json::string* string_value = value.if_string();
-  const std::string_view text =
-      string_value != nullptr ? std::string_view(*string_value) : std::string_view();
+  const std::string_view text = string_value != nullptr ? std::string_view(*string_value) : std::string_view();
   double number = 0;
   switch (m.kind) {
     case MatchKind::kExactString:
-      return string_value != nullptr &&
-             AnyOperand(m.strings, [&](const std::string& s) { return s == text; });
+      return string_value != nullptr && AnyOperand(m.strings, [&](const std::string& s) { return s == text; });
     case MatchKind::kEqualsIgnoreCase:
       return string_value != nullptr &&
              AnyOperand(m.strings, [&](const std::string& s) { return EqualsIgnoreCase(s, text); });
@@ -175,8 +171,7 @@ bool InnerTest(const Matcher& m, const json::value& value) {
       return string_value != nullptr &&
              AnyOperand(m.strings, [&](const std::string& s) { return WildcardMatches(s, text); });
     case MatchKind::kExactNumber:
-      return AsNumber(value, number) &&
-             AnyOperand(m.numbers, [&](double n) { return n == number; });
+      return AsNumber(value, number) && AnyOperand(m.numbers, [&](double n) { return n == number; });
     case MatchKind::kNumeric:
       return AsNumber(value, number) && m.range.Contains(number);
     case MatchKind::kExactBool:
@@ -232,8 +227,8 @@ bool MatchesNode(const std::vector<PatternNode>& nodes, size_t index, const json
   const PatternNode& node = nodes[index];
   for (const Field& field : node.fields) {
     const json::value* value = record != nullptr ? record->if_contains(field.key) : nullptr;
-    const bool matched = field.child == kNoChild ? MatchesLeaf(field.matchers, value)
-                                                 : MatchesChild(nodes, field.child, value);
+    const bool matched =
+        field.child == kNoChild ? MatchesLeaf(field.matchers, value) : MatchesChild(nodes, field.child, value);
     if (!matched) return false;
   }
   if (node.or_alternatives.empty()) return true;
@@ -386,8 +381,7 @@ class PatternCompiler {
 
   Result<Matcher> CompileMatcherObject(const json::object& object) {
     if (object.size() != 1) {
-      return Error("a matcher object must have exactly one key, one of: " +
-                   std::string(kKnownMatchers));
+      return Error("a matcher object must have exactly one key, one of: " + std::string(kKnownMatchers));
     }
     const auto& [name, operand] = *object.begin();
     auto m = CompileNamedMatcher(name, operand);
@@ -417,8 +411,7 @@ class PatternCompiler {
       if (m.ok()) m->negated = true;
       return m;
     }
-    return Error("unknown matcher \"" + std::string(name) +
-                 "\"; expected one of: " + std::string(kKnownMatchers));
+    return Error("unknown matcher \"" + std::string(name) + "\"; expected one of: " + std::string(kKnownMatchers));
   }
 
   // The string matchers. prefix/suffix take a string or, outside anything-but,
@@ -432,9 +425,9 @@ class PatternCompiler {
     Matcher m;
     m.kind = kind;
     const json::value* text = &operand;
-    if (const json::object* options = operand.if_object();
-        allow_ignore_case && options != nullptr && options->size() == 1 &&
-        options->begin()->key() == "equals-ignore-case") {
+    if (const json::object* options = operand.if_object(); allow_ignore_case && options != nullptr &&
+                                                           options->size() == 1 &&
+                                                           options->begin()->key() == "equals-ignore-case") {
       m.ignore_case = true;
       text = &options->begin()->value();
     }
@@ -442,8 +435,7 @@ class PatternCompiler {
     if (text->is_string()) {
       m.strings.emplace_back(text->get_string());
     } else if (allow_list && list != nullptr && !list->empty() &&
-               std::all_of(list->begin(), list->end(),
-                           [](const json::value& v) { return v.is_string(); })) {
+               std::all_of(list->begin(), list->end(), [](const json::value& v) { return v.is_string(); })) {
       for (const json::value& item : *list) m.strings.emplace_back(item.get_string());
     } else {
       return Error("\"" + std::string(name) + "\" takes a string" +
@@ -485,17 +477,14 @@ class PatternCompiler {
         m.range.upper_inclusive = *op == "<=";
         has_upper = true;
       } else if (*op == "=" || *op == ">" || *op == ">=" || *op == "<" || *op == "<=") {
-        return Error(
-            "\"numeric\" range needs one lower bound (> or >=) and one upper bound (< or <=)");
+        return Error("\"numeric\" range needs one lower bound (> or >=) and one upper bound (< or <=)");
       } else {
-        return Error("unknown \"numeric\" operator \"" + std::string(*op) +
-                     "\"; use =, <, <=, >, >=");
+        return Error("unknown \"numeric\" operator \"" + std::string(*op) + "\"; use =, <, <=, >, >=");
       }
     }
     const NumericRange& r = m.range;
     if (r.lower > r.upper || (r.lower == r.upper && !(r.lower_inclusive && r.upper_inclusive))) {
-      return Error(
-          "\"numeric\" range is empty: no number is above the lower and below the upper bound");
+      return Error("\"numeric\" range is empty: no number is above the lower and below the upper bound");
     }
     return m;
   }
@@ -515,8 +504,7 @@ class PatternCompiler {
         return CompileStrings(MatchKind::kEqualsIgnoreCase, name, inner_operand, true);
       }
     }
-    return Error(
-        "\"anything-but\" object must be one of prefix, suffix, equals-ignore-case, wildcard");
+    return Error("\"anything-but\" object must be one of prefix, suffix, equals-ignore-case, wildcard");
   }
 
   // anything-but's plain operands: one string or number, or a non-empty list of one kind.
@@ -590,8 +578,7 @@ Result<FilterCriteria> FilterCriteria::Parse(const std::vector<std::string>& pat
   for (size_t i = 0; i < patterns.size(); ++i) {
     auto pattern = FilterPattern::Parse(patterns[i]);
     if (!pattern.ok()) {
-      return Status::InvalidArgument("filter " + std::to_string(i) + ": " +
-                                     pattern.error().message());
+      return Status::InvalidArgument("filter " + std::to_string(i) + ": " + pattern.error().message());
     }
     criteria.patterns_.push_back(std::move(pattern).value());
   }

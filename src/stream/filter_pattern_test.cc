@@ -11,8 +11,7 @@ namespace {
 namespace json = boost::json;
 
 // A DynamoDB Streams record for a job, shaped as the stream emits it.
-json::value JobRecord(std::string_view event_name, std::string_view status,
-                      std::string_view seconds) {
+json::value JobRecord(std::string_view event_name, std::string_view status, std::string_view seconds) {
   json::value record = json::parse(R"({
       "eventID": "00000000000000000001", "eventName": "INSERT", "eventSource": "aws:dynamodb",
       "dynamodb": {
@@ -39,9 +38,7 @@ FilterPattern MustParse(std::string_view text) {
   return std::move(pattern).value();
 }
 
-bool Matches(std::string_view pattern, const json::value& record) {
-  return MustParse(pattern).Matches(record);
-}
+bool Matches(std::string_view pattern, const json::value& record) { return MustParse(pattern).Matches(record); }
 
 bool MatchesText(std::string_view pattern, std::string_view record_json) {
   return MustParse(pattern).Matches(json::parse(record_json));
@@ -53,8 +50,7 @@ std::string StatusPattern(std::string_view matchers) {
 }
 
 std::string SecondsPattern(std::string_view matchers) {
-  return R"({"dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": )" +
-         std::string(matchers) + "}}}}}}";
+  return R"({"dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": )" + std::string(matchers) + "}}}}}}";
 }
 
 TEST(FilterPatternTest, DefaultConsumerFilterMatchesInsertButNotModify) {
@@ -76,8 +72,7 @@ TEST(FilterPatternTest, LeafMatchesWhenAnyMatcherMatches) {
 }
 
 TEST(FilterPatternTest, EveryKeyMustMatch) {
-  const std::string pattern =
-      R"({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"status": {"S": ["Running"]}}}})";
+  const std::string pattern = R"({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"status": {"S": ["Running"]}}}})";
   EXPECT_FALSE(Matches(pattern, Insert("Pending")));
   EXPECT_TRUE(Matches(pattern, Insert("Running")));
   EXPECT_FALSE(Matches(pattern, JobRecord("MODIFY", "Running", "1")));
@@ -134,8 +129,7 @@ TEST(FilterPatternTest, NumericComparesJsonNumbersOfEveryKind) {
 
 TEST(FilterPatternTest, NumericIgnoresTextThatIsNotWhollyANumber) {
   const std::string pattern = R"({"n": [{"numeric": [">", -1000]}]})";
-  for (const char* text :
-       {R"("5abc")", R"("")", R"("inf")", R"("nan")", R"(" 5")", R"(true)", R"(null)"}) {
+  for (const char* text : {R"("5abc")", R"("")", R"("inf")", R"("nan")", R"(" 5")", R"(true)", R"(null)"}) {
     EXPECT_FALSE(MatchesText(pattern, std::string(R"({"n": )") + text + "}")) << text;
   }
 }
@@ -159,8 +153,7 @@ TEST(FilterPatternTest, NullAndBoolMatchExactly) {
 
 TEST(FilterPatternTest, ExistsTrueNeedsALeafValue) {
   EXPECT_TRUE(Matches(StatusPattern(R"([{"exists": true}])"), Insert()));
-  EXPECT_FALSE(
-      Matches(R"({"dynamodb": {"NewImage": {"missing": {"S": [{"exists": true}]}}}})", Insert()));
+  EXPECT_FALSE(Matches(R"({"dynamodb": {"NewImage": {"missing": {"S": [{"exists": true}]}}}})", Insert()));
   // AWS: exists works on leaf nodes only; an object is not one.
   EXPECT_FALSE(Matches(R"({"dynamodb": {"NewImage": [{"exists": true}]}})", Insert()));
   EXPECT_TRUE(MatchesText(R"({"x": [{"exists": true}]})", R"({"x": null})"));
@@ -169,8 +162,7 @@ TEST(FilterPatternTest, ExistsTrueNeedsALeafValue) {
 
 TEST(FilterPatternTest, ExistsFalseMatchesMissingFieldEvenUnderMissingParent) {
   // An INSERT record has no OldImage at all.
-  EXPECT_TRUE(
-      Matches(R"({"dynamodb": {"OldImage": {"status": {"S": [{"exists": false}]}}}})", Insert()));
+  EXPECT_TRUE(Matches(R"({"dynamodb": {"OldImage": {"status": {"S": [{"exists": false}]}}}})", Insert()));
   EXPECT_FALSE(Matches(StatusPattern(R"([{"exists": false}])"), Insert()));
   EXPECT_TRUE(MatchesText(R"({"x": [{"exists": false}]})", R"({"x": {"nested": 1}})"));
 }
@@ -193,10 +185,8 @@ TEST(FilterPatternTest, AnythingButAcceptsPrefixSuffixIgnoreCaseAndWildcard) {
   EXPECT_FALSE(Matches(StatusPattern(R"([{"anything-but": {"prefix": "Pend"}}])"), Insert()));
   EXPECT_TRUE(Matches(StatusPattern(R"([{"anything-but": {"prefix": "Fail"}}])"), Insert()));
   EXPECT_FALSE(Matches(StatusPattern(R"([{"anything-but": {"suffix": "ding"}}])"), Insert()));
-  EXPECT_FALSE(Matches(
-      StatusPattern(R"([{"anything-but": {"equals-ignore-case": ["x", "PENDING"]}}])"), Insert()));
-  EXPECT_TRUE(
-      Matches(StatusPattern(R"([{"anything-but": {"equals-ignore-case": "done"}}])"), Insert()));
+  EXPECT_FALSE(Matches(StatusPattern(R"([{"anything-but": {"equals-ignore-case": ["x", "PENDING"]}}])"), Insert()));
+  EXPECT_TRUE(Matches(StatusPattern(R"([{"anything-but": {"equals-ignore-case": "done"}}])"), Insert()));
   EXPECT_FALSE(Matches(StatusPattern(R"([{"anything-but": {"wildcard": "P*g"}}])"), Insert()));
 }
 
@@ -204,8 +194,7 @@ TEST(FilterPatternTest, ArrayFieldMatchesWhenAnyElementMatches) {
   EXPECT_TRUE(MatchesText(R"({"tags": ["b"]})", R"({"tags": ["a", "b"]})"));
   EXPECT_FALSE(MatchesText(R"({"tags": ["c"]})", R"({"tags": ["a", "b"]})"));
   EXPECT_TRUE(MatchesText(R"({"tags": [{"anything-but": "a"}]})", R"({"tags": ["a", "b"]})"));
-  EXPECT_TRUE(
-      Matches(R"({"dynamodb": {"NewImage": {"tags": {"L": {"S": ["nightly"]}}}}})", Insert()));
+  EXPECT_TRUE(Matches(R"({"dynamodb": {"NewImage": {"tags": {"L": {"S": ["nightly"]}}}}})", Insert()));
 }
 
 TEST(FilterPatternTest, NestedPatternSearchesArraysOfObjects) {
@@ -257,9 +246,7 @@ std::string ParseError(std::string_view text) {
   return pattern.error().message();
 }
 
-bool Mentions(const std::string& message, std::string_view part) {
-  return message.find(part) != std::string::npos;
-}
+bool Mentions(const std::string& message, std::string_view part) { return message.find(part) != std::string::npos; }
 
 TEST(FilterPatternParseTest, RejectsTextThatIsNotAJsonObject) {
   EXPECT_TRUE(Mentions(ParseError(R"({"eventName": ["INSERT"])"), "not valid JSON"));
@@ -274,8 +261,7 @@ TEST(FilterPatternParseTest, RejectsEmptyPatternsAndEmptyMatcherArrays) {
 }
 
 TEST(FilterPatternParseTest, RejectsLeafThatIsNotAnArrayNamingItsPath) {
-  const std::string message =
-      ParseError(R"({"dynamodb": {"NewImage": {"status": {"S": "Pending"}}}})");
+  const std::string message = ParseError(R"({"dynamodb": {"NewImage": {"status": {"S": "Pending"}}}})");
   EXPECT_TRUE(Mentions(message, "\"dynamodb.NewImage.status.S\"")) << message;
   EXPECT_TRUE(Mentions(message, "array of matchers")) << message;
   EXPECT_TRUE(Mentions(ParseError(R"({"eventName": "INSERT"})"), "\"eventName\""));
@@ -290,8 +276,7 @@ TEST(FilterPatternParseTest, RejectsUnknownMatcherNamingIt) {
 }
 
 TEST(FilterPatternParseTest, RejectsMatcherObjectsWithOtherThanOneKey) {
-  EXPECT_TRUE(
-      Mentions(ParseError(R"({"a": [{"prefix": "x", "suffix": "y"}]})"), "exactly one key"));
+  EXPECT_TRUE(Mentions(ParseError(R"({"a": [{"prefix": "x", "suffix": "y"}]})"), "exactly one key"));
   EXPECT_TRUE(Mentions(ParseError(R"({"a": [{}]})"), "exactly one key"));
   EXPECT_TRUE(Mentions(ParseError(R"({"a": [["x"]]})"), "cannot be an array"));
 }

@@ -1,7 +1,7 @@
 #include "stream/stream_record.h"
 
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <boost/json/serialize.hpp>
 
 #include "common/uuid.h"
 #include "stream/dynamo_json.h"
@@ -10,18 +10,24 @@ namespace jobstream::stream {
 
 std::string_view ToString(EventName name) {
   switch (name) {
-    case EventName::kInsert: return "INSERT";
-    case EventName::kModify: return "MODIFY";
-    case EventName::kRemove: return "REMOVE";
+    case EventName::kInsert:
+      return "INSERT";
+    case EventName::kModify:
+      return "MODIFY";
+    case EventName::kRemove:
+      return "REMOVE";
   }
   return "INSERT";
 }
 
 std::string_view ToString(StreamViewType type) {
   switch (type) {
-    case StreamViewType::kNewImage: return "NEW_IMAGE";
-    case StreamViewType::kNewAndOldImages: return "NEW_AND_OLD_IMAGES";
-    case StreamViewType::kKeysOnly: return "KEYS_ONLY";
+    case StreamViewType::kNewImage:
+      return "NEW_IMAGE";
+    case StreamViewType::kNewAndOldImages:
+      return "NEW_AND_OLD_IMAGES";
+    case StreamViewType::kKeysOnly:
+      return "KEYS_ONLY";
   }
   return "NEW_IMAGE";
 }
