@@ -28,7 +28,10 @@ LoadDriver::LoadDriver(asio::io_context& io, Target target, DriverOptions option
 
 void LoadDriver::Start(std::function<void()> done) {
   done_ = std::move(done);
-  for (auto& name : workload_.KindNames()) stats_.kinds.push_back(KindStats{.name = name});
+  for (auto& name : workload_.KindNames()) {
+    stats_.kinds.emplace_back();
+    stats_.kinds.back().name = name;
+  }
 
   start_ = Clock::now();
   measure_start_ = start_ + std::chrono::duration_cast<Clock::duration>(options_.warmup);

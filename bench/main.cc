@@ -82,12 +82,12 @@ int Run(const BenchOptions& options) {
   auth::SigningCredentials credentials;
   pid_t server_pid = options.server_pid;
   if (!options.spawn.empty()) {
-    SpawnOptions spawn{.binary = options.spawn,
-                       .config = options.config.empty() ? std::nullopt
-                                                        : std::optional<std::filesystem::path>(options.config),
-                       .parent_dir = options.spawn_dir.empty() ? std::filesystem::temp_directory_path()
-                                                               : std::filesystem::path(options.spawn_dir),
-                       .keep_data = options.keep_data};
+    SpawnOptions spawn;
+    spawn.binary = options.spawn;
+    if (!options.config.empty()) spawn.config = options.config;
+    spawn.parent_dir = options.spawn_dir.empty() ? std::filesystem::temp_directory_path()
+                                                 : std::filesystem::path(options.spawn_dir);
+    spawn.keep_data = options.keep_data;
     auto started = SpawnedServer::Start(spawn);
     if (!started.ok()) return fail(started.error());
     spawned = std::move(started).value();

@@ -25,6 +25,12 @@ nanoseconds Millis(double ms) { return Seconds(ms / 1000); }
 
 double SecondsOf(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 
+ScenarioReport NamedReport(std::string name) {
+  ScenarioReport report;
+  report.name = std::move(name);
+  return report;
+}
+
 std::string JobBody(int seconds) { return fmt::format(R"({{"seconds": {}}})", seconds); }
 
 std::string ModeOf(const BenchOptions& options) {
@@ -178,7 +184,7 @@ Result<ScenarioReport> RunLoad(const ScenarioContext& context, ScenarioReport re
 }
 
 Result<ScenarioReport> RunSubmit(const ScenarioContext& context) {
-  return RunLoad(context, ScenarioReport{.name = "submit"}, context.target, context.server_pid);
+  return RunLoad(context, NamedReport("submit"), context.target, context.server_pid);
 }
 
 Result<ScenarioReport> RunCeiling(const ScenarioContext& context) {
@@ -187,7 +193,7 @@ Result<ScenarioReport> RunCeiling(const ScenarioContext& context) {
   auto endpoint = (*server)->endpoint();
   RequestSigner signer =
       context.target.signer->ForHost(fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port()));
-  ScenarioReport report{.name = "ceiling"};
+  ScenarioReport report = NamedReport("ceiling");
   report.notes.push_back(
       "a trivial Beast server in this process (1 thread: Beast request parser, preformatted "
       "200 {} keep-alive) loaded by the same client, signing included; client CPU includes it");
@@ -196,7 +202,7 @@ Result<ScenarioReport> RunCeiling(const ScenarioContext& context) {
 
 Result<ScenarioReport> RunGet(const ScenarioContext& context) {
   const BenchOptions& options = context.options;
-  ScenarioReport report{.name = "get"};
+  ScenarioReport report = NamedReport("get");
   Preloaded preloaded = Preload(context, options.preload);
   AddPreloadRow(report, preloaded, options, context.server_pid);
   if (preloaded.ids.empty()) return Status::Unavailable("get: the preload produced no job to read");
@@ -219,7 +225,7 @@ Result<ScenarioReport> RunGet(const ScenarioContext& context) {
 
 Result<ScenarioReport> RunMixed(const ScenarioContext& context) {
   const BenchOptions& options = context.options;
-  ScenarioReport report{.name = "mixed"};
+  ScenarioReport report = NamedReport("mixed");
   Preloaded preloaded;
   if (options.preload > 0) {
     preloaded = Preload(context, options.preload);
@@ -337,7 +343,7 @@ std::string DescribePolling(const FollowResult& result, const BenchOptions& opti
 
 Result<ScenarioReport> RunEndToEnd(const ScenarioContext& context) {
   const BenchOptions& options = context.options;
-  ScenarioReport report{.name = "e2e"};
+  ScenarioReport report = NamedReport("e2e");
   std::uint64_t every = options.observe_every > 0 ? options.observe_every : (options.rate > 0 ? 1 : 16);
   std::vector<DriverOptions> load;
   std::vector<ObserverOptions> observe;
@@ -375,7 +381,7 @@ Result<ScenarioReport> RunEndToEnd(const ScenarioContext& context) {
 
 Result<ScenarioReport> RunSleep(const ScenarioContext& context) {
   const BenchOptions& options = context.options;
-  ScenarioReport report{.name = "sleep"};
+  ScenarioReport report = NamedReport("sleep");
   std::optional<ProcessSample> before;
   if (context.server_pid > 0) before = ReadProcessSample(context.server_pid);
 

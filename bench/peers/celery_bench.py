@@ -115,7 +115,7 @@ class Workers:
             # the run is being aborted); a warm one can hang while the pool is busy.
             self.proc.send_signal(signal.SIGQUIT)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 pass
         if self.proc.returncode is None or self.proc.returncode < 0:

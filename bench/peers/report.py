@@ -78,10 +78,10 @@ def main():
         if inflight is not None and inflight != 64:
             enq += f" ({inflight} in flight)"
         done, start = latency(r)
+        to_start = "n/a" if start == (None, None) else f"{fmt_ms(start[0])} / {fmt_ms(start[1])}"
         lines.append(f"| {name} | {enq} | {fmt_rate(r.get('drain_per_s'))} | "
                      f"{fmt_rate(r.get('combined_per_s'))} | "
-                     f"{fmt_ms(done[0])} / {fmt_ms(done[1])} | "
-                     f"{fmt_ms(start[0])} / {fmt_ms(start[1])} |")
+                     f"{fmt_ms(done[0])} / {fmt_ms(done[1])} | {to_start} |")
 
     js = next((r for r in results if r.get("system") == "jobstream"
                and "skipped" not in r and "error" not in r), None)
@@ -117,7 +117,8 @@ def main():
         "completed per second with producer and workers running at once (first enqueue → last "
         "completion); e2e = latency at a fixed offered rate from the enqueue call to the job's "
         "completion (BullMQ: the worker's `completed` event, after the job is moved to completed "
-        "in Redis; pg-boss: handler end, pg-boss then completes the batch without waiting; Celery: "
+        "in Redis; graphile-worker: its `job:success` event, the completion is then written in a "
+        "batch; pg-boss: handler end, pg-boss then completes the batch without waiting; Celery: "
         "task end, acked before it ran) or to its handler starting; for jobstream, from the signed "
         "submit to Success being visible to the client.",
         "",

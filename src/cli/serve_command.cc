@@ -55,6 +55,7 @@ Consumers are configured in the TOML file only, one [[consumers]] table each:
   max_retries = 0                           retries of a failed record before Failure
   max_record_age_seconds = 21600            older records fail with RecordAgeExceeded
   timeout_seconds = 300                     function timeout
+  running_grace_ms = 100                    write Running only once a function runs this long
 Without [[consumers]], two consumers (consumer_1, consumer_2) run `sleep` on INSERT records.
 TOML sections: top level (data_dir, listen, log_level), [http] (io_threads, max_body_bytes,
 max_header_bytes, read_timeout_seconds, idle_timeout_seconds, max_connections,

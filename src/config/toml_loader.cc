@@ -87,6 +87,7 @@ Status ReadConsumer(const toml::table& table, std::size_t index, consumers::Cons
   reader.Read("max_retries", consumer.max_retries);
   reader.ReadDuration("max_record_age_seconds", consumer.max_record_age);
   reader.ReadDuration("timeout_seconds", consumer.timeout);
+  reader.ReadDuration("running_grace_ms", consumer.running_grace);
   return reader.Finish();
 }
 

@@ -22,6 +22,9 @@ struct ConsumerConfig {
   int max_retries = 0;
   std::chrono::seconds max_record_age{6 * 3600};
   std::chrono::seconds timeout{300};
+  // `Running` is written onto a job only when its function has run this long: short jobs then
+  // cost one status write (the outcome) instead of two. 0 writes Running at every start.
+  std::chrono::milliseconds running_grace{100};
 
   // Range checks with messages naming the consumer and the setting.
   Status Validate() const;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 namespace jobstream::consumers {
@@ -51,6 +52,14 @@ void ConsumerSet::Stop() {
 std::map<std::string, store::ConsumerState> ConsumerSet::InitialStates(const store::Job& job) const {
   std::map<std::string, store::ConsumerState> states;
   if (mappings_.empty()) return states;
+  bool event_name_decides = std::all_of(mappings_.begin(), mappings_.end(),
+                                        [](const auto& mapping) { return mapping->FiltersOnEventNameOnly(); });
+  if (event_name_decides) {  // the common case: no record needs to be built for a new job
+    for (const auto& mapping : mappings_) {
+      if (mapping->AcceptsEventName("INSERT")) states.emplace(mapping->config().name, store::ConsumerState{});
+    }
+    return states;
+  }
   boost::json::object item = job.ToItem();
   boost::json::value record =
       stream::BuildRecord(stream::RecordInput{stream::EventName::kInsert, job.id, &item, nullptr, 0, job.created_at});

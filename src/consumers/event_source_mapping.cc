@@ -17,6 +17,18 @@ constexpr std::size_t kMaxOutstanding = 1000000;
 constexpr int kMaxConflictRetries = 100;
 constexpr auto kStoreRetryDelay = std::chrono::seconds(1);
 
+bool PatternsReadOnlyEventName(const std::vector<std::string>& filters) {
+  for (const std::string& filter : filters) {
+    boost::system::error_code ec;
+    boost::json::value pattern = boost::json::parse(filter, ec);
+    if (ec || !pattern.is_object()) return false;
+    for (const auto& [key, value] : pattern.as_object()) {
+      if (key != "eventName") return false;
+    }
+  }
+  return true;
+}
+
 boost::json::value ErrorValue(std::string_view type, std::string_view message) {
   return boost::json::object{{"errorType", type}, {"errorMessage", message}};
 }
@@ -28,8 +40,8 @@ struct EventSourceMapping::Batch {
   std::size_t shard = 0;
   std::vector<PendingRecord> records;  // at most one per job; all get marked done at the end
   std::vector<std::size_t> to_invoke;  // indexes into records that go to the function
-  std::size_t pending_writes = 0;
   std::unique_ptr<boost::asio::steady_timer> timeout_timer;
+  std::unique_ptr<boost::asio::steady_timer> grace_timer;
   bool finished_invocation = false;
 };
 
@@ -43,7 +55,12 @@ EventSourceMapping::EventSourceMapping(ConsumerConfig config, stream::FilterCrit
       strand_(boost::asio::make_strand(io)),
       max_buffered_per_shard_(std::clamp<std::size_t>(
           static_cast<std::size_t>(config_.parallelism) * static_cast<std::size_t>(config_.batch_size) * 4, 64,
-          100000)) {}
+          100000)),
+      filters_on_event_name_only_(PatternsReadOnlyEventName(config_.filters)) {}
+
+bool EventSourceMapping::AcceptsEventName(std::string_view event_name) const {
+  return filter_.Matches(boost::json::object{{"eventName", event_name}});
+}
 
 EventSourceMapping::~EventSourceMapping() = default;
 
@@ -101,16 +118,19 @@ void EventSourceMapping::Pump(Shard& shard) {
     for (auto& stored : *records) {
       shard.read_position = stored.sequence;
       shard.outstanding.emplace(stored.sequence, false);
+      if (filters_on_event_name_only_ && !AcceptsEventName(stored.event_name)) {
+        shard.outstanding[stored.sequence] = true;  // filtered out without parsing the record
+        continue;
+      }
       boost::system::error_code ec;
       boost::json::parse_options options;
       options.max_depth = 256;  // typed images nest twice as deep as the items they describe
       boost::json::value record = boost::json::parse(stored.json, ec, {}, options);
-      if (ec || !filter_.Matches(record)) {
+      if (ec || (!filters_on_event_name_only_ && !filter_.Matches(record))) {
         shard.outstanding[stored.sequence] = true;  // filtered out: nothing to deliver
         continue;
       }
-      const auto* event_name = record.as_object().if_contains("eventName");
-      bool is_insert = event_name != nullptr && event_name->is_string() && event_name->as_string() == "INSERT";
+      bool is_insert = stored.event_name == "INSERT";
       shard.waiting.push_back(PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now,
                                             std::move(record), is_insert, 0});
     }
@@ -159,14 +179,13 @@ void EventSourceMapping::Dispatch(Shard& shard) {
   }
 }
 
-// Marks the records Running on their jobs (skipping any that already hold an outcome from an
-// earlier delivery), then invokes the function with what is left.
+// Drops records whose jobs already hold an outcome from an earlier delivery (at-least-once
+// redelivery after a crash) and fails expired ones, then invokes the function with the rest.
 void EventSourceMapping::RunBatch(std::shared_ptr<Batch> batch) {
   batch->to_invoke.clear();
-  batch->pending_writes = 1;  // held until every write below is issued
-  auto write_done = [this, batch](std::size_t index, bool skipped) {
-    if (!skipped) batch->to_invoke.push_back(index);
-    if (--batch->pending_writes == 0) Invoke(batch);
+  auto pending = std::make_shared<std::size_t>(1);  // held until every write below is issued
+  auto one_done = [this, batch, pending] {
+    if (--*pending == 0) Invoke(batch);
   };
   auto now = std::chrono::system_clock::now();
   for (std::size_t i = 0; i < batch->records.size(); ++i) {
@@ -175,19 +194,43 @@ void EventSourceMapping::RunBatch(std::shared_ptr<Batch> batch) {
       batch->to_invoke.push_back(i);
       continue;
     }
-    ++batch->pending_writes;
     if (now - record.created_at > config_.max_record_age) {
       store::ConsumerState expired{
           "Failure", nullptr,
           ErrorValue("RecordAgeExceeded", fmt::format("The record is older than the maximum record age of {} seconds",
                                                       config_.max_record_age.count()))};
-      WriteState(record.job_id, std::move(expired), [write_done](bool) { write_done(0, true); });
+      ++*pending;
+      WriteState(record.job_id, std::move(expired), [one_done](bool) { one_done(); });
       continue;
     }
-    WriteState(record.job_id, store::ConsumerState{"Running", nullptr, nullptr},
-               [write_done, i](bool skipped) { write_done(i, skipped); });
+    auto job = store_.GetJob(record.job_id);
+    if (!job.ok() && job.error().code() == StatusCode::kNotFound) continue;
+    if (job.ok()) {
+      auto state = job->consumers.find(config_.name);
+      if (state != job->consumers.end() && state->second.IsTerminal()) continue;
+    }
+    batch->to_invoke.push_back(i);  // a read error here resurfaces, and is retried, in WriteState
   }
-  write_done(0, true);
+  one_done();
+}
+
+// `Running` is written only once a function outlives the grace period: a job that finishes
+// sooner goes from Pending to its outcome in one write instead of two (see ConsumerConfig).
+void EventSourceMapping::ArmRunningGrace(const std::shared_ptr<Batch>& batch) {
+  auto write_running = [this, batch] {
+    for (std::size_t index : batch->to_invoke) {
+      const PendingRecord& record = batch->records[index];
+      if (record.is_insert) WriteState(record.job_id, store::ConsumerState{"Running", nullptr, nullptr}, [](bool) {});
+    }
+  };
+  if (config_.running_grace.count() == 0) {
+    write_running();  // queued before the outcome can be, so the writer applies it first
+    return;
+  }
+  batch->grace_timer = std::make_unique<boost::asio::steady_timer>(strand_, config_.running_grace);
+  batch->grace_timer->async_wait([this, batch, write_running](const boost::system::error_code& ec) {
+    if (!ec && !batch->finished_invocation && !stopping_) write_running();
+  });
 }
 
 void EventSourceMapping::Invoke(std::shared_ptr<Batch> batch) {
@@ -214,6 +257,7 @@ void EventSourceMapping::Invoke(std::shared_ptr<Batch> batch) {
                                          fmt::format("Task timed out after {} seconds", config_.timeout.count())));
     OnResults(batch, std::move(timed_out));
   });
+  ArmRunningGrace(batch);
   function_->Invoke(std::move(records), context, [this, batch](std::vector<functions::RecordResult> results) {
     boost::asio::post(strand_, [this, batch, results = std::move(results)]() mutable {
       if (batch->finished_invocation || stopping_) return;  // timed out already, or shutting down
@@ -225,6 +269,7 @@ void EventSourceMapping::Invoke(std::shared_ptr<Batch> batch) {
 void EventSourceMapping::OnResults(std::shared_ptr<Batch> batch, std::vector<functions::RecordResult> results) {
   batch->finished_invocation = true;
   if (batch->timeout_timer) batch->timeout_timer->cancel();
+  if (batch->grace_timer) batch->grace_timer->cancel();
   if (results.size() != batch->to_invoke.size()) {
     results.assign(batch->to_invoke.size(), functions::RecordResult::Failure(
                                                 "InvalidResponse", "the function returned a wrong number of results"));
@@ -314,13 +359,12 @@ void EventSourceMapping::WriteState(std::string job_id, store::ConsumerState sta
     return;
   }
   auto current = job->consumers.find(config_.name);
-  if (current != job->consumers.end() && current->second.IsTerminal()) {
-    done(true);  // an earlier delivery finished this job for this consumer: idempotent skip
+  if (current != job->consumers.end() && (current->second.IsTerminal() || current->second.status == state.status)) {
+    done(true);  // an earlier delivery finished this job for this consumer, or it says so already
     return;
   }
-  std::int64_t version = job->version;
   store_.UpdateConsumerState(
-      job_id, version, config_.name, state, [this, job_id, state, done, attempt](Result<store::Job> written) {
+      *job, config_.name, state, [this, job_id, state, done, attempt](Result<store::Job> written) {
         boost::asio::post(strand_, [this, job_id, state, done, attempt, written = std::move(written)] {
           if (written.ok()) {
             done(false);

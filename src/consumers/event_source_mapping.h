@@ -43,6 +43,10 @@ class EventSourceMapping {
   const ConsumerConfig& config() const { return config_; }
   // True when the consumer's filter accepts this record (used to list a job's consumers).
   bool Accepts(const boost::json::value& record) const { return filter_.Matches(record); }
+  // True when the filters look at nothing but eventName (the default): then a record's event
+  // name alone decides, and records filtered out are never parsed.
+  bool FiltersOnEventNameOnly() const { return filters_on_event_name_only_; }
+  bool AcceptsEventName(std::string_view event_name) const;
 
  private:
   struct PendingRecord {
@@ -76,6 +80,7 @@ class EventSourceMapping {
   void Dispatch(Shard& shard);
   void RunBatch(std::shared_ptr<Batch> batch);
   void Invoke(std::shared_ptr<Batch> batch);
+  void ArmRunningGrace(const std::shared_ptr<Batch>& batch);
   void OnResults(std::shared_ptr<Batch> batch, std::vector<functions::RecordResult> results);
   void FinishBatch(std::shared_ptr<Batch> batch);
   void MarkDone(Shard& shard, std::int64_t sequence);
@@ -93,6 +98,7 @@ class EventSourceMapping {
   store::JobStore& store_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   std::size_t max_buffered_per_shard_;
+  bool filters_on_event_name_only_ = false;
 
   // Strand-confined.
   std::vector<Shard> shards_;

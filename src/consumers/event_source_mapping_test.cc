@@ -119,13 +119,28 @@ class EventSourceMappingTest : public ::testing::Test {
 
 TEST_F(EventSourceMappingTest, EveryConsumerWritesRunningThenSuccessOntoTheJob) {
   OpenStore();
-  StartConsumers({Consumer("consumer_1", "noop"), Consumer("consumer_2", "noop")});
+  ConsumerConfig first = Consumer("consumer_1", "noop");
+  first.running_grace = 0ms;  // Running at every start
+  ConsumerConfig second = first;
+  second.name = "consumer_2";
+  StartConsumers({first, second});
   std::string id = Submit();
   store::Job job = WaitForStatus(id, "Success");
   EXPECT_EQ(job.version, 5);  // insert + Running and Success per consumer
   ASSERT_EQ(job.consumers.size(), 2u);
   EXPECT_EQ(job.consumers["consumer_1"].status, "Success");
   EXPECT_EQ(job.consumers["consumer_2"].results, boost::json::value("ok"));
+}
+
+TEST_F(EventSourceMappingTest, JobsFinishingWithinTheGracePeriodSkipRunning) {
+  OpenStore();
+  StartConsumers({Consumer("consumer_1", "noop"), Consumer("consumer_2", "noop")});
+  store::Job job = WaitForStatus(Submit(), "Success");
+  EXPECT_EQ(job.version, 3);  // insert + one outcome per consumer
+  auto records = store_->ReadStream(stream::ShardOf(job.id, store_->shard_count()), 0, 100);
+  std::size_t modifies = 0;
+  for (const auto& record : *records) modifies += record.event_name == "MODIFY" ? 1 : 0;
+  EXPECT_EQ(modifies, 2u);
 }
 
 TEST_F(EventSourceMappingTest, SleepFunctionAnswersWithTheSampleResults) {
@@ -156,7 +171,7 @@ TEST_F(EventSourceMappingTest, FailedRecordIsRetriedUpToMaxRetries) {
   StartConsumers({retrying});
   store::Job job = WaitForStatus(Submit(), "Success");
   EXPECT_EQ(invocations.load(), 3);
-  EXPECT_EQ(job.version, 3);  // Running once, then the final outcome
+  EXPECT_EQ(job.version, 2);  // fast retries: no Running, only the final outcome
 }
 
 TEST_F(EventSourceMappingTest, WithoutRetriesTheFirstFailureIsFinal) {
@@ -198,7 +213,7 @@ TEST_F(EventSourceMappingTest, ManyJobsAcrossShardsAllFinish) {
   StartConsumers({Consumer("consumer_1", "noop"), Consumer("consumer_2", "noop")});
   std::vector<std::string> ids;
   for (int i = 0; i < 300; ++i) ids.push_back(Submit());
-  for (const auto& id : ids) EXPECT_EQ(WaitForStatus(id, "Success").version, 5);
+  for (const auto& id : ids) EXPECT_EQ(WaitForStatus(id, "Success").version, 3);
 }
 
 TEST_F(EventSourceMappingTest, InterruptedJobIsRedeliveredAfterRestartAndFinishesOnce) {
@@ -212,7 +227,7 @@ TEST_F(EventSourceMappingTest, InterruptedJobIsRedeliveredAfterRestartAndFinishe
   OpenStore();
   StartConsumers({Consumer("consumer_1", "noop")});
   store::Job job = WaitForStatus(id, "Success");
-  EXPECT_EQ(job.version, 4);  // insert, Running, Running again on redelivery, Success
+  EXPECT_EQ(job.version, 3);  // insert, Running (after the grace period), Success on redelivery
 }
 
 TEST_F(EventSourceMappingTest, FinishedJobIsNotRunAgainAfterRestart) {
@@ -236,8 +251,8 @@ TEST_F(EventSourceMappingTest, FinishedJobIsNotRunAgainAfterRestart) {
   StartConsumers({Consumer("consumer_1", "counting")});  // redelivers from the start
   std::string second = Submit();
   WaitForStatus(second, "Success");
-  EXPECT_EQ(store_->GetJob(id)->version, 3);
-  EXPECT_EQ(invocations.load(), 1);  // only the new job ran
+  EXPECT_EQ(store_->GetJob(id)->version, 2);  // insert + Success, untouched by the redelivery
+  EXPECT_EQ(invocations.load(), 1);           // only the new job ran
 }
 
 TEST_F(EventSourceMappingTest, InvalidConsumerConfigurationIsRejected) {

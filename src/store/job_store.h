@@ -33,11 +33,12 @@ class JobStore {
   // Inserts a new job (version 1) with its INSERT record. Fails if the id exists.
   virtual void InsertJob(Job job, WriteDone done) = 0;
 
-  // Conditional write: sets one consumer's state if the stored version equals expected_version
-  // (else kConditionFailed), bumps version and updatedAt, appends a MODIFY record. Returns the
-  // job as written.
-  virtual void UpdateConsumerState(std::string job_id, std::int64_t expected_version, std::string consumer,
-                                   ConsumerState state, UpdateDone done) = 0;
+  // Conditional write: sets one consumer's state on `current` (the job as the caller read it),
+  // if the stored version still equals current.version (else kConditionFailed; kNotFound if the
+  // job is gone); bumps version and updatedAt and appends a MODIFY record. Returns the job as
+  // written.
+  virtual void UpdateConsumerState(const Job& current, std::string consumer, ConsumerState state,
+                                   UpdateDone done) = 0;
 
   // The latest committed job, or kNotFound.
   virtual Result<Job> GetJob(std::string_view id) = 0;

@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS stream (
   shard INTEGER NOT NULL,
   seq INTEGER NOT NULL,
   job_id TEXT NOT NULL,
+  event_name TEXT NOT NULL,    -- INSERT | MODIFY | REMOVE (also inside record)
   created_ms INTEGER NOT NULL,
   record TEXT NOT NULL,        -- DynamoDB-Streams-shaped record
   PRIMARY KEY (shard, seq)
@@ -48,10 +49,11 @@ class SqliteJobStore::Writer {
         release_(connection_->handle(), "RELEASE op"),
         rollback_to_(connection_->handle(), "ROLLBACK TO op"),
         insert_job_(connection_->handle(), "INSERT INTO jobs (id, item, version) VALUES (?1, ?2, ?3)"),
-        select_job_(connection_->handle(), "SELECT item FROM jobs WHERE id = ?1"),
-        update_job_(connection_->handle(), "UPDATE jobs SET item = ?2, version = ?3 WHERE id = ?1"),
+        select_job_(connection_->handle(), "SELECT version FROM jobs WHERE id = ?1"),
+        update_job_(connection_->handle(), "UPDATE jobs SET item = ?2, version = ?3 WHERE id = ?1 AND version = ?4"),
         insert_record_(connection_->handle(),
-                       "INSERT INTO stream (shard, seq, job_id, created_ms, record) VALUES (?1, ?2, ?3, ?4, ?5)"),
+                       "INSERT INTO stream (shard, seq, job_id, event_name, created_ms, record) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
         save_checkpoint_(connection_->handle(),
                          "INSERT INTO checkpoints (consumer, shard, seq) VALUES (?1, ?2, ?3) "
                          "ON CONFLICT (consumer, shard) DO UPDATE SET seq = max(seq, excluded.seq)"),
@@ -82,7 +84,7 @@ class SqliteJobStore::Reader {
       : connection_(std::move(connection)),
         get_job_(connection_->handle(), "SELECT item FROM jobs WHERE id = ?1"),
         read_stream_(connection_->handle(),
-                     "SELECT seq, job_id, created_ms, record FROM stream WHERE shard = ?1 AND seq > ?2 "
+                     "SELECT seq, job_id, created_ms, record, event_name FROM stream WHERE shard = ?1 AND seq > ?2 "
                      "ORDER BY seq LIMIT ?3"),
         load_checkpoint_(connection_->handle(), "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2") {}
 
@@ -158,15 +160,33 @@ Status SqliteJobStore::Enqueue(Op op) {
 }
 
 void SqliteJobStore::InsertJob(Job job, WriteDone done) {
+  job.version = 1;
+  boost::json::object item = job.ToItem();
+  std::string item_json = boost::json::serialize(item);
+  auto record = stream::EncodeRecord(stream::RecordInput{stream::EventName::kInsert, job.id, &item, nullptr, 0,
+                                                         job.created_at, options_.view_type, options_.region,
+                                                         item_json.size()});
   auto callback = done;
-  if (Status status = Enqueue(InsertOp{std::move(job), std::move(done), {}}); !status.ok()) callback(status);
+  Status status = Enqueue(InsertOp{std::move(job.id), std::move(item_json), std::move(record), std::move(done), {}});
+  if (!status.ok()) callback(status);
 }
 
-void SqliteJobStore::UpdateConsumerState(std::string job_id, std::int64_t expected_version, std::string consumer,
-                                         ConsumerState state, UpdateDone done) {
+void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consumer, ConsumerState state,
+                                         UpdateDone done) {
+  Job written = current;
+  written.consumers[consumer] = std::move(state);
+  written.version = current.version + 1;
+  written.updated_at = std::chrono::system_clock::now();
+  boost::json::object new_item = written.ToItem();
+  std::string item_json = boost::json::serialize(new_item);
+  boost::json::object old_item;
+  bool with_old_image = options_.view_type == stream::StreamViewType::kNewAndOldImages;
+  if (with_old_image) old_item = current.ToItem();
+  auto record = stream::EncodeRecord(stream::RecordInput{stream::EventName::kModify, written.id, &new_item,
+                                                         with_old_image ? &old_item : nullptr, 0, written.updated_at,
+                                                         options_.view_type, options_.region, item_json.size()});
   auto callback = done;
-  Status status =
-      Enqueue(UpdateOp{std::move(job_id), expected_version, std::move(consumer), std::move(state), std::move(done)});
+  Status status = Enqueue(UpdateOp{std::move(written), std::move(item_json), std::move(record), std::move(done)});
   if (!status.ok()) callback(status);
 }
 
@@ -271,19 +291,17 @@ Status SqliteJobStore::ApplyBatch(std::vector<Op>& batch, const std::vector<std:
   return Status::Ok();
 }
 
-Status SqliteJobStore::AppendRecord(stream::EventName event, const std::string& job_id,
-                                    const boost::json::object* new_item, const boost::json::object* old_item,
-                                    std::int64_t& sequence, std::set<int>& touched) {
-  SystemTime now = std::chrono::system_clock::now();
+Status SqliteJobStore::AppendRecord(std::string_view event_name, const std::string& job_id,
+                                    stream::EncodedRecord& record, std::int64_t& sequence, std::set<int>& touched) {
   std::int64_t next = sequence + 1;
   int shard = stream::ShardOf(job_id, shards_);
-  auto record = stream::BuildRecord(
-      stream::RecordInput{event, job_id, new_item, old_item, next, now, options_.view_type, options_.region});
+  stream::StampSequenceNumber(record, next);
   Status status = writer_->insert_record_.Bind(1, std::int64_t{shard})
                       .Bind(2, next)
                       .Bind(3, job_id)
-                      .Bind(4, ToUnixMillis(now))
-                      .Bind(5, boost::json::serialize(record))
+                      .Bind(4, event_name)
+                      .Bind(5, ToUnixMillis(std::chrono::system_clock::now()))
+                      .Bind(6, record.json)
                       .Run();
   if (status.ok()) {
     sequence = next;
@@ -296,11 +314,9 @@ Status SqliteJobStore::AppendRecord(stream::EventName event, const std::string& 
 void SqliteJobStore::ApplyInsert(InsertOp& op, std::int64_t& sequence, std::set<int>& touched) {
   Writer& w = *writer_;
   (void)w.savepoint_.Run();
-  op.job.version = 1;
-  boost::json::object item = op.job.ToItem();
-  op.outcome = w.insert_job_.Bind(1, op.job.id).Bind(2, boost::json::serialize(item)).Bind(3, op.job.version).Run();
+  op.outcome = w.insert_job_.Bind(1, op.job_id).Bind(2, op.item_json).Bind(3, std::int64_t{1}).Run();
   if (op.outcome.ok()) {
-    op.outcome = AppendRecord(stream::EventName::kInsert, op.job.id, &item, nullptr, sequence, touched);
+    op.outcome = AppendRecord("INSERT", op.job_id, op.record, sequence, touched);
   } else if (sqlite3_extended_errcode(w.connection().handle()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
     op.outcome = Status::ConditionFailed("a job with this id exists");
   }
@@ -309,37 +325,27 @@ void SqliteJobStore::ApplyInsert(InsertOp& op, std::int64_t& sequence, std::set<
 
 void SqliteJobStore::ApplyUpdate(UpdateOp& op, std::int64_t& sequence, std::set<int>& touched) {
   Writer& w = *writer_;
-  w.select_job_.Bind(1, op.job_id);
-  if (!w.select_job_.Step()) {
-    Status status = w.select_job_.status();
-    w.select_job_.Reset();
-    op.outcome = status.ok() ? Status::NotFound("Job not found") : status;
-    return;
-  }
-  Result<Job> current = Job::FromItemJson(w.select_job_.ColumnText(0));
-  w.select_job_.Reset();
-  if (!current.ok()) {
-    op.outcome = current.error();
-    return;
-  }
-  Job job = std::move(current).value();
-  if (job.version != op.expected_version) {
-    op.outcome = Status::ConditionFailed(fmt::format("version is {}, expected {}", job.version, op.expected_version));
-    return;
-  }
-  boost::json::object old_item = job.ToItem();
-  job.consumers[op.consumer] = std::move(op.state);
-  job.version += 1;
-  job.updated_at = std::chrono::system_clock::now();
-  boost::json::object new_item = job.ToItem();
+  const Job& job = op.written;
   (void)w.savepoint_.Run();
-  Status status = w.update_job_.Bind(1, job.id).Bind(2, boost::json::serialize(new_item)).Bind(3, job.version).Run();
-  if (status.ok()) {
-    status = AppendRecord(stream::EventName::kModify, job.id, &new_item, &old_item, sequence, touched);
+  // The conditional write itself: it changes a row only if the version is the one read.
+  Status status =
+      w.update_job_.Bind(1, job.id).Bind(2, op.item_json).Bind(3, job.version).Bind(4, job.version - 1).Run();
+  if (status.ok() && sqlite3_changes(w.connection().handle()) == 0) {
+    w.select_job_.Bind(1, job.id);
+    bool exists = w.select_job_.Step();
+    std::int64_t stored = exists ? w.select_job_.ColumnInt(0) : 0;
+    status = w.select_job_.status();
+    w.select_job_.Reset();
+    if (status.ok()) {
+      status = exists ? Status::ConditionFailed(fmt::format("version is {}, expected {}", stored, job.version - 1))
+                      : Status::NotFound("Job not found");
+    }
+  } else if (status.ok()) {
+    status = AppendRecord("MODIFY", job.id, op.record, sequence, touched);
   }
   (void)(status.ok() ? w.release_.Run() : (w.rollback_to_.Run(), w.release_.Run()));
   if (status.ok()) {
-    op.outcome = std::move(job);
+    op.outcome = std::move(op.written);
   } else {
     op.outcome = status;
   }
@@ -436,6 +442,7 @@ Result<std::vector<stream::StreamRecord>> SqliteJobStore::ReadStream(int shard, 
     record.job_id = std::string(read.ColumnText(1));
     record.created_at = FromUnixMillis(read.ColumnInt(2));
     record.json = std::string(read.ColumnText(3));
+    record.event_name = std::string(read.ColumnText(4));
     records.push_back(std::move(record));
   }
   status = read.status();

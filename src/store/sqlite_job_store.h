@@ -40,8 +40,7 @@ class SqliteJobStore final : public JobStore {
   ~SqliteJobStore() override;
 
   void InsertJob(Job job, WriteDone done) override;
-  void UpdateConsumerState(std::string job_id, std::int64_t expected_version, std::string consumer, ConsumerState state,
-                           UpdateDone done) override;
+  void UpdateConsumerState(const Job& current, std::string consumer, ConsumerState state, UpdateDone done) override;
   Result<Job> GetJob(std::string_view id) override;
   Result<std::string> GetJobJson(std::string_view id) override;
   Result<std::vector<stream::StreamRecord>> ReadStream(int shard, std::int64_t after_sequence,
@@ -57,16 +56,19 @@ class SqliteJobStore final : public JobStore {
   Status TrimNow(SystemTime now);
 
  private:
+  // Writes arrive fully encoded (item JSON, record JSON awaiting its sequence number): the
+  // JSON work happens on the caller's thread, and the single writer only runs statements.
   struct InsertOp {
-    Job job;
+    std::string job_id;
+    std::string item_json;
+    stream::EncodedRecord record;
     WriteDone done;
     Status outcome;
   };
   struct UpdateOp {
-    std::string job_id;
-    std::int64_t expected_version;
-    std::string consumer;
-    ConsumerState state;
+    Job written;  // the job as it will be once the write succeeds
+    std::string item_json;
+    stream::EncodedRecord record;
     UpdateDone done;
     Result<Job> outcome = Status::Internal("not applied");
   };
@@ -97,8 +99,8 @@ class SqliteJobStore final : public JobStore {
   void ApplyUpdate(UpdateOp& op, std::int64_t& sequence, std::set<int>& touched);
   void ApplyCheckpoint(CheckpointOp& op);
   void ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers);
-  Status AppendRecord(stream::EventName event, const std::string& job_id, const boost::json::object* new_item,
-                      const boost::json::object* old_item, std::int64_t& sequence, std::set<int>& touched);
+  Status AppendRecord(std::string_view event_name, const std::string& job_id, stream::EncodedRecord& record,
+                      std::int64_t& sequence, std::set<int>& touched);
   std::unique_ptr<Reader> AcquireReader(Status& status);
   void ReleaseReader(std::unique_ptr<Reader> reader);
 

@@ -39,10 +39,19 @@ class SqliteJobStoreTest : public ::testing::Test {
     return done.get_future().get();
   }
 
-  static Result<Job> Update(JobStore& store, const std::string& id, std::int64_t version, const std::string& consumer,
-                            ConsumerState state) {
+  // Writes one consumer's state on the job as currently stored, or on `as_read` when given.
+  static Result<Job> Update(JobStore& store, const std::string& id, const std::string& consumer, ConsumerState state,
+                            const Job* as_read = nullptr) {
+    Job current;
+    if (as_read != nullptr) {
+      current = *as_read;
+    } else {
+      auto stored = store.GetJob(id);
+      if (!stored.ok()) return stored.error();
+      current = *stored;
+    }
     std::promise<Result<Job>> done;
-    store.UpdateConsumerState(id, version, consumer, std::move(state), [&done](Result<Job> r) { done.set_value(r); });
+    store.UpdateConsumerState(current, consumer, std::move(state), [&done](Result<Job> r) { done.set_value(r); });
     return done.get_future().get();
   }
 
@@ -75,6 +84,8 @@ TEST_F(SqliteJobStoreTest, InsertedJobIsReadableWithVersionOneAndOneInsertRecord
   EXPECT_EQ(records[0].shard, stream::ShardOf(job.id, 4));
   auto record = boost::json::parse(records[0].json).as_object();
   EXPECT_EQ(record.at("eventName").as_string(), "INSERT");
+  EXPECT_EQ(records[0].event_name, "INSERT");
+  EXPECT_EQ(record.at("dynamodb").at("SequenceNumber").as_string(), stream::FormatSequenceNumber(records[0].sequence));
   const auto& dynamodb = record.at("dynamodb").as_object();
   EXPECT_EQ(dynamodb.at("Keys").at("id").at("S").as_string(), job.id);
   EXPECT_EQ(dynamodb.at("NewImage").at("parameters").at("M").at("seconds").at("N").as_string(), "7");
@@ -85,17 +96,19 @@ TEST_F(SqliteJobStoreTest, InsertedJobIsReadableWithVersionOneAndOneInsertRecord
 TEST_F(SqliteJobStoreTest, UnknownJobIsNotFound) {
   auto store = Open();
   EXPECT_EQ(store->GetJob(NewUuid()).error().code(), StatusCode::kNotFound);
-  EXPECT_EQ(Update(*store, NewUuid(), 1, "consumer_1", {}).error().code(), StatusCode::kNotFound);
+  Job never_stored = NewJob();
+  never_stored.version = 1;
+  EXPECT_EQ(Update(*store, never_stored.id, "consumer_1", {}, &never_stored).error().code(), StatusCode::kNotFound);
 }
 
 TEST_F(SqliteJobStoreTest, EveryUpdateBumpsVersionAndAppendsOneModifyRecordInOrder) {
   auto store = Open();
   Job job = NewJob();
   ASSERT_TRUE(Insert(*store, job).ok());
-  ASSERT_TRUE(Update(*store, job.id, 1, "consumer_1", {"Running", nullptr, nullptr}).ok());
-  ASSERT_TRUE(Update(*store, job.id, 2, "consumer_2", {"Running", nullptr, nullptr}).ok());
-  ASSERT_TRUE(Update(*store, job.id, 3, "consumer_1", {"Success", "done", nullptr}).ok());
-  auto last = Update(*store, job.id, 4, "consumer_2", {"Success", "done", nullptr});
+  ASSERT_TRUE(Update(*store, job.id, "consumer_1", {"Running", nullptr, nullptr}).ok());
+  ASSERT_TRUE(Update(*store, job.id, "consumer_2", {"Running", nullptr, nullptr}).ok());
+  ASSERT_TRUE(Update(*store, job.id, "consumer_1", {"Success", "done", nullptr}).ok());
+  auto last = Update(*store, job.id, "consumer_2", {"Success", "done", nullptr});
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(last->version, 5);
   EXPECT_EQ(last->AggregateStatus(), "Success");
@@ -120,8 +133,9 @@ TEST_F(SqliteJobStoreTest, StaleVersionIsRejectedAndChangesNothing) {
   auto store = Open();
   Job job = NewJob();
   ASSERT_TRUE(Insert(*store, job).ok());
-  ASSERT_TRUE(Update(*store, job.id, 1, "consumer_1", {"Running", nullptr, nullptr}).ok());
-  auto stale = Update(*store, job.id, 1, "consumer_2", {"Running", nullptr, nullptr});
+  Job version_one = *store->GetJob(job.id);
+  ASSERT_TRUE(Update(*store, job.id, "consumer_1", {"Running", nullptr, nullptr}).ok());
+  auto stale = Update(*store, job.id, "consumer_2", {"Running", nullptr, nullptr}, &version_one);
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.error().code(), StatusCode::kConditionFailed);
   EXPECT_EQ(store->GetJob(job.id)->version, 2);
@@ -231,7 +245,7 @@ TEST_F(SqliteJobStoreTest, NewAndOldImagesCarryThePreviousItem) {
   auto store = std::move(SqliteJobStore::Open(options)).value();
   Job job = NewJob();
   ASSERT_TRUE(Insert(*store, job).ok());
-  ASSERT_TRUE(Update(*store, job.id, 1, "consumer_1", {"Running", nullptr, nullptr}).ok());
+  ASSERT_TRUE(Update(*store, job.id, "consumer_1", {"Running", nullptr, nullptr}).ok());
   auto records = store->ReadStream(stream::ShardOf(job.id, 4), 0, 10);
   ASSERT_EQ(records->size(), 2u);
   auto modify = boost::json::parse((*records)[1].json).at("dynamodb");

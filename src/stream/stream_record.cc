@@ -55,6 +55,9 @@ int ShardOf(std::string_view job_id, int shard_count) {
 
 boost::json::object BuildRecord(const RecordInput& input) {
   boost::json::object dynamodb;
+  // SequenceNumber comes first so that, serialised, it precedes any user data: EncodeRecord
+  // finds it by position and the writer stamps the real number in place.
+  dynamodb["SequenceNumber"] = FormatSequenceNumber(input.sequence);
   dynamodb["ApproximateCreationDateTime"] =
       std::chrono::duration_cast<std::chrono::seconds>(input.created_at.time_since_epoch()).count();
   boost::json::object keys;
@@ -66,10 +69,7 @@ boost::json::object BuildRecord(const RecordInput& input) {
       (input.view_type == StreamViewType::kNewAndOldImages || input.event_name == EventName::kRemove)) {
     dynamodb["OldImage"] = ToAttributeMap(*input.old_item);
   }
-  dynamodb["SequenceNumber"] = FormatSequenceNumber(input.sequence);
-  std::size_t size = 0;
-  if (const auto* image = dynamodb.if_contains("NewImage")) size += boost::json::serialize(*image).size();
-  dynamodb["SizeBytes"] = size;
+  dynamodb["SizeBytes"] = input.size_bytes;
   dynamodb["StreamViewType"] = ToString(input.view_type);
 
   boost::json::object record;
@@ -83,6 +83,22 @@ boost::json::object BuildRecord(const RecordInput& input) {
   record["dynamodb"] = std::move(dynamodb);
   record["eventSourceARN"] = fmt::format("arn:aws:dynamodb:{}:000000000000:table/jobs/stream/jobstream", input.region);
   return record;
+}
+
+EncodedRecord EncodeRecord(const RecordInput& input) {
+  RecordInput placeholder = input;
+  placeholder.sequence = 0;
+  EncodedRecord encoded;
+  encoded.json = boost::json::serialize(BuildRecord(placeholder));
+  constexpr std::string_view kKey = R"("SequenceNumber":")";
+  encoded.sequence_offset = encoded.json.find(kKey) + kKey.size();
+  if (input.sequence != 0) StampSequenceNumber(encoded, input.sequence);
+  return encoded;
+}
+
+void StampSequenceNumber(EncodedRecord& record, std::int64_t sequence) {
+  std::string digits = FormatSequenceNumber(sequence);
+  record.json.replace(record.sequence_offset, digits.size(), digits);
 }
 
 }  // namespace jobstream::stream

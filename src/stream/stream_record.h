@@ -23,6 +23,7 @@ struct StreamRecord {
   int shard = 0;
   std::int64_t sequence = 0;  // grows strictly within a shard (and across the whole stream)
   std::string job_id;
+  std::string event_name;  // INSERT | MODIFY | REMOVE, also inside json; lets consumers skip parsing
   SystemTime created_at;
   std::string json;  // the whole DynamoDB-Streams-shaped record
 };
@@ -36,12 +37,22 @@ struct RecordInput {
   SystemTime created_at;
   StreamViewType view_type = StreamViewType::kNewImage;
   std::string region = "us-east-1";
+  std::size_t size_bytes = 0;  // DynamoDB's approximate SizeBytes: the caller passes the item's size
 };
 
 // Builds the record: eventID, eventName, eventVersion, eventSource, awsRegion,
 // dynamodb{ApproximateCreationDateTime, Keys, NewImage, OldImage, SequenceNumber, SizeBytes,
 // StreamViewType}, eventSourceARN. Images are in DynamoDB's typed JSON.
 boost::json::object BuildRecord(const RecordInput& input);
+
+// A record serialised before its sequence number is known: the store's writer stamps the number
+// in place (fixed width), so building the JSON happens on the caller's thread, not the writer's.
+struct EncodedRecord {
+  std::string json;
+  std::size_t sequence_offset = 0;  // where the 21 digits of SequenceNumber start
+};
+EncodedRecord EncodeRecord(const RecordInput& input);
+void StampSequenceNumber(EncodedRecord& record, std::int64_t sequence);
 
 // SequenceNumber text: zero-padded decimal, so string order equals numeric order like DynamoDB's.
 std::string FormatSequenceNumber(std::int64_t sequence);
