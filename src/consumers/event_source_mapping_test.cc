@@ -4,6 +4,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "common/uuid.h"
@@ -38,6 +39,24 @@ class FlakyFunction final : public functions::Function {
   std::atomic<int>& invocations_;
 };
 
+// Succeeds at once and remembers each batch's size.
+class BatchRecordingFunction final : public functions::Function {
+ public:
+  explicit BatchRecordingFunction(std::vector<std::size_t>& sizes, std::mutex& mutex) : sizes_(sizes), mutex_(mutex) {}
+  void Invoke(std::vector<boost::json::value> records, const functions::InvocationContext&,
+              functions::InvocationDone done) override {
+    {
+      std::lock_guard lock(mutex_);
+      sizes_.push_back(records.size());
+    }
+    done(std::vector<functions::RecordResult>(records.size(), functions::RecordResult::Success("ok")));
+  }
+
+ private:
+  std::vector<std::size_t>& sizes_;
+  std::mutex& mutex_;
+};
+
 // Never answers: for timeouts and shutdown.
 class SilentFunction final : public functions::Function {
  public:
@@ -47,9 +66,10 @@ class SilentFunction final : public functions::Function {
 
 class EventSourceMappingTest : public ::testing::Test {
  protected:
-  void OpenStore() {
+  void OpenStore(int shards = 4) {
     store::SqliteStoreOptions options;
     options.data_dir = dir_.path();
+    options.shards = shards;
     store_ = std::move(store::SqliteJobStore::Open(options)).value();
   }
 
@@ -253,6 +273,30 @@ TEST_F(EventSourceMappingTest, FinishedJobIsNotRunAgainAfterRestart) {
   WaitForStatus(second, "Success");
   EXPECT_EQ(store_->GetJob(id)->version, 2);  // insert + Success, untouched by the redelivery
   EXPECT_EQ(invocations.load(), 1);           // only the new job ran
+}
+
+TEST_F(EventSourceMappingTest, BatchingWindowGathersRecordsIntoBatches) {
+  OpenStore(/*shards=*/1);
+  std::vector<std::size_t> sizes;
+  std::mutex mutex;
+  registry_.Register("recording", [&sizes, &mutex](boost::asio::any_io_executor) {
+    return std::make_unique<BatchRecordingFunction>(sizes, mutex);
+  });
+  ConsumerConfig batching = Consumer("consumer_1", "recording");
+  batching.batch_size = 10;
+  batching.batching_window = 500ms;
+  StartConsumers({batching});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(Submit());
+  for (const auto& id : ids) WaitForStatus(id, "Success");
+  std::lock_guard lock(mutex);
+  std::size_t total = 0;
+  for (std::size_t size : sizes) {
+    EXPECT_LE(size, 10u);
+    total += size;
+  }
+  EXPECT_EQ(total, 10u);
+  EXPECT_LT(sizes.size(), 10u) << "the window should have put several records in one batch";
 }
 
 TEST_F(EventSourceMappingTest, InvalidConsumerConfigurationIsRejected) {
