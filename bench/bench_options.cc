@@ -30,28 +30,27 @@ Exit codes: 0 ok, 1 error rate above --max-error-rate, 2 usage or setup failure.
 }  // namespace
 
 int ParseOptions(int argc, char** argv, BenchOptions& options) {
-  CLI::App app{"jobstream-bench: a load generator that behaves like real clients of jobstream",
-               "jobstream-bench"};
+  CLI::App app{"jobstream-bench: a load generator that behaves like real clients of jobstream", "jobstream-bench"};
   app.footer(kFooter);
   app.get_formatter()->column_width(34);
 
   auto* target = "Server under test";
-  app.add_option("--url", options.url, "Base URL of a running server")
-      ->capture_default_str()->group(target);
+  app.add_option("--url", options.url, "Base URL of a running server")->capture_default_str()->group(target);
   app.add_option("--access-key-id", options.access_key_id, "Access key id (or the first key of --data-dir)")
-      ->envname("AWS_ACCESS_KEY_ID")->group(target);
+      ->envname("AWS_ACCESS_KEY_ID")
+      ->group(target);
   app.add_option("--secret-access-key", options.secret_access_key, "Secret access key")
-      ->envname("AWS_SECRET_ACCESS_KEY")->group(target);
-  app.add_option("--data-dir", options.data_dir, "Take credentials from DIR/credentials.json")
+      ->envname("AWS_SECRET_ACCESS_KEY")
       ->group(target);
-  app.add_option("--server-pid", options.server_pid, "--url: sample this pid's RSS, threads, CPU")
-      ->group(target);
+  app.add_option("--data-dir", options.data_dir, "Take credentials from DIR/credentials.json")->group(target);
+  app.add_option("--server-pid", options.server_pid, "--url: sample this pid's RSS, threads, CPU")->group(target);
   app.add_option("--spawn", options.spawn,
                  "Start PATH (a jobstream binary) on 127.0.0.1:0 with a fresh data directory and key; "
                  "SIGTERM at the end")
       ->group(target);
   app.add_option("--config", options.config, "--spawn: TOML configuration for `serve`")
-      ->check(CLI::ExistingFile)->group(target);
+      ->check(CLI::ExistingFile)
+      ->group(target);
   app.add_option("--spawn-dir", options.spawn_dir, "--spawn: parent of the data directory (default: TMPDIR)")
       ->group(target);
   app.add_flag("--keep-data", options.keep_data, "--spawn: keep the data directory")->group(target);
@@ -61,54 +60,86 @@ int ParseOptions(int argc, char** argv, BenchOptions& options) {
   auto* load = "Load";
   std::string scenarios = "submit";
   app.add_option("--scenario", scenarios, "submit|get|e2e|mixed|sleep|ceiling, comma-separated")
-      ->capture_default_str()->group(load);
+      ->capture_default_str()
+      ->group(load);
   app.add_option("--threads", options.threads, "Client threads, one io_context each")
-      ->check(CLI::Range(1, 64))->capture_default_str()->group(load);
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str()
+      ->group(load);
   app.add_option("--connections", options.connections, "Keep-alive connections")
-      ->check(CLI::Range(1, 100000))->capture_default_str()->group(load);
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str()
+      ->group(load);
   app.add_option("--rate", options.rate, "Fixed rate in requests/s (default: max-throughput)")
-      ->check(CLI::NonNegativeNumber)->group(load);
+      ->check(CLI::NonNegativeNumber)
+      ->group(load);
   app.add_option("--duration", options.duration, "Measured seconds per scenario")
-      ->check(CLI::PositiveNumber)->capture_default_str()->group(load);
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(load);
   app.add_option("--warmup", options.warmup, "Seconds of load before measuring")
-      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(load);
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(load);
   app.add_option("--timeout", options.timeout, "Seconds a request may take; then it counts as an error")
-      ->check(CLI::PositiveNumber)->capture_default_str()->group(load);
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(load);
   app.add_option("--seconds", options.job_seconds, "Submitted jobs are {\"seconds\": N}")
-      ->check(CLI::Range(1, 31536000))->capture_default_str()->group(load);
-  app.add_option("--preload", options.preload, "get, mixed: jobs submitted first")
-      ->capture_default_str()->group(load);
+      ->check(CLI::Range(1, 31536000))
+      ->capture_default_str()
+      ->group(load);
+  app.add_option("--preload", options.preload, "get, mixed: jobs submitted first")->capture_default_str()->group(load);
   app.add_option("--submit-ratio", options.submit_ratio, "mixed: share of POSTs")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(load);
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str()
+      ->group(load);
   app.add_option("--sleepers", options.sleepers, "sleep: jobs submitted at once")
-      ->check(CLI::PositiveNumber)->capture_default_str()->group(load);
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(load);
   app.add_option("--sleep-seconds", options.sleep_seconds, "sleep: each job's {\"seconds\": S}")
-      ->check(CLI::Range(1, 3600))->capture_default_str()->group(load);
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str()
+      ->group(load);
 
   auto* observe = "End-to-end observation (e2e, sleep)";
   app.add_option("--observe-every", options.observe_every,
-                 "e2e: follow 1 in K accepted jobs (default 1 with --rate, else 16)")
+                 "e2e: follow 1 in K accepted jobs (default: 64; with --rate, enough to follow ≤250 jobs/s)")
       ->group(observe);
   app.add_option("--poll-rate", options.poll_rate, "Cap on status polls per second (0: none)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(observe);
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(observe);
   app.add_option("--poll-connections", options.poll_connections, "Connections used only for polls")
-      ->check(CLI::Range(1, 1000))->capture_default_str()->group(observe);
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str()
+      ->group(observe);
   app.add_option("--poll-first-ms", options.poll_first_ms, "e2e: first poll this long after the 202")
-      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(observe);
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(observe);
   app.add_option("--poll-interval-ms", options.poll_interval_ms, "Then poll again after this, growing ×1.5")
-      ->check(CLI::PositiveNumber)->capture_default_str()->group(observe);
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(observe);
   app.add_option("--poll-max-interval-ms", options.poll_max_interval_ms, "... up to this")
-      ->check(CLI::PositiveNumber)->capture_default_str()->group(observe);
-  app.add_option("--drain-timeout", options.drain_timeout,
-                 "Seconds to wait for followed jobs after submitting stops")
-      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(observe);
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str()
+      ->group(observe);
+  app.add_option("--drain-timeout", options.drain_timeout, "Seconds to wait for followed jobs after submitting stops")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str()
+      ->group(observe);
 
   auto* output = "Output";
   app.add_option("--json", options.json, "Also write the results as JSON to FILE")->group(output);
   app.add_option("--max-error-rate", options.max_error_rate,
                  "Exit 1 when errors / requests exceeds this (non-2xx, transport errors, "
                  "jobs not ending in Success)")
-      ->check(CLI::Range(0.0, 1.0))->capture_default_str()->group(output);
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str()
+      ->group(output);
 
   try {
     app.parse(argc, argv);
@@ -122,8 +153,7 @@ int ParseOptions(int argc, char** argv, BenchOptions& options) {
   for (std::string name; std::getline(list, name, ',');) {
     if (name.empty()) continue;
     if (std::find(kScenarioNames.begin(), kScenarioNames.end(), name) == kScenarioNames.end()) {
-      std::cerr << "jobstream-bench: unknown scenario '" << name
-                << "' (submit, get, e2e, mixed, sleep, ceiling)\n";
+      std::cerr << "jobstream-bench: unknown scenario '" << name << "' (submit, get, e2e, mixed, sleep, ceiling)\n";
       return 2;
     }
     options.scenarios.push_back(name);

@@ -7,20 +7,19 @@
 
 namespace jobstream::bench {
 
-inline const std::vector<std::string> kScenarioNames = {"submit", "get",   "e2e",
-                                                        "mixed",  "sleep", "ceiling"};
+inline const std::vector<std::string> kScenarioNames = {"submit", "get", "e2e", "mixed", "sleep", "ceiling"};
 
 struct BenchOptions {
   // The server under test: --url with credentials, or --spawn.
   std::string url = "http://127.0.0.1:8080";
   std::string access_key_id;
   std::string secret_access_key;
-  std::string data_dir;  // credentials: the first key of DIR/credentials.json
-  std::string spawn;     // path to the jobstream binary to start
-  std::string config;    // --spawn: passed to `serve --config`
-  std::string spawn_dir; // --spawn: where the temporary data directory goes
+  std::string data_dir;   // credentials: the first key of DIR/credentials.json
+  std::string spawn;      // path to the jobstream binary to start
+  std::string config;     // --spawn: passed to `serve --config`
+  std::string spawn_dir;  // --spawn: where the temporary data directory goes
   bool keep_data = false;
-  int server_pid = 0;    // --url: sample this process's RSS/threads/CPU
+  int server_pid = 0;  // --url: sample this process's RSS/threads/CPU
   std::string region = "us-east-1";
   std::string service = "execute-api";
 
@@ -39,7 +38,7 @@ struct BenchOptions {
   int sleep_seconds = 60;
 
   // End-to-end observation.
-  std::uint64_t observe_every = 0;  // 0: 1 with --rate, 16 without
+  std::uint64_t observe_every = 0;  // 0: see follow_scenarios.cc
   double poll_rate = 5000;
   int poll_connections = 2;
   double poll_first_ms = 0.5;

@@ -1,11 +1,13 @@
 #include "ceiling_server.h"
 
+#include <pthread.h>
+
+#include <fmt/format.h>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <fmt/format.h>
 
 #include <optional>
 #include <string_view>
@@ -35,11 +37,10 @@ class CeilingSession : public std::enable_shared_from_this<CeilingSession> {
   void Read() {
     parser_.emplace();
     parser_->body_limit(kMaxBodyBytes);
-    beast::http::async_read(socket_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (ec) return;  // the client went away (or sent garbage): done
-                              self->Write();
-                            });
+    beast::http::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return;  // the client went away (or sent garbage): done
+      self->Write();
+    });
   }
 
  private:
@@ -72,7 +73,10 @@ Result<std::unique_ptr<CeilingServer>> CeilingServer::Start() {
   if (!ec) server->endpoint_ = server->acceptor_.local_endpoint(ec);
   if (ec) return Status::IOError(fmt::format("ceiling server: cannot listen: {}", ec.message()));
   server->Accept();
-  server->thread_ = std::thread([raw = server.get()] { raw->io_.run(); });
+  server->thread_ = std::thread([raw = server.get()] {
+    pthread_setname_np(pthread_self(), "bench-ceiling");
+    raw->io_.run();
+  });
   return server;
 }
 

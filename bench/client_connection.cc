@@ -9,8 +9,7 @@ namespace jobstream::bench {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 
-ClientConnection::ClientConnection(asio::io_context& io, asio::ip::tcp::endpoint endpoint,
-                                   ReplyHandler on_reply)
+ClientConnection::ClientConnection(asio::io_context& io, asio::ip::tcp::endpoint endpoint, ReplyHandler on_reply)
     : socket_(io), endpoint_(endpoint), on_reply_(std::move(on_reply)) {}
 
 void ClientConnection::Send() {
@@ -25,19 +24,16 @@ void ClientConnection::Send() {
 }
 
 void ClientConnection::Write() {
-  asio::async_write(socket_, asio::buffer(request_),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                      if (ec) return self->Complete(ec);
-                      self->Read();
-                    });
+  asio::async_write(socket_, asio::buffer(request_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) return self->Complete(ec);
+    self->Read();
+  });
 }
 
 void ClientConnection::Read() {
   response_ = {};
   beast::http::async_read(socket_, buffer_, response_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                            self->Complete(ec);
-                          });
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->Complete(ec); });
 }
 
 void ClientConnection::Complete(beast::error_code error) {

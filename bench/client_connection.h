@@ -22,7 +22,7 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 
 // The outcome of one Send: a response, or the error that prevented one.
 struct Reply {
-  boost::beast::error_code error;      // set: no response (connect, write or read failed)
+  boost::beast::error_code error;          // set: no response (connect, write or read failed)
   const HttpResponse* response = nullptr;  // valid only during the reply handler
   Clock::time_point received;
 };
@@ -33,8 +33,7 @@ class ClientConnection : public std::enable_shared_from_this<ClientConnection> {
  public:
   using ReplyHandler = std::function<void(const Reply&)>;
 
-  ClientConnection(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint,
-                   ReplyHandler on_reply);
+  ClientConnection(boost::asio::io_context& io, boost::asio::ip::tcp::endpoint endpoint, ReplyHandler on_reply);
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
 

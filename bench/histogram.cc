@@ -14,8 +14,7 @@ constexpr int kSubBucketBits = 8;
 constexpr std::uint64_t kSubBucketCount = 1u << kSubBucketBits;  // 256
 constexpr std::uint64_t kSubBucketHalf = kSubBucketCount / 2;    // 128
 
-constexpr std::uint64_t kMaxTrackableNs =
-    static_cast<std::uint64_t>(LatencyHistogram::kMaxTrackable.count());
+constexpr std::uint64_t kMaxTrackableNs = static_cast<std::uint64_t>(LatencyHistogram::kMaxTrackable.count());
 
 }  // namespace
 
@@ -40,8 +39,11 @@ LatencyHistogram::LatencyHistogram() : counts_(BucketCount(), 0) {}
 
 void LatencyHistogram::Record(std::chrono::nanoseconds value) {
   std::uint64_t ns = value.count() < 0 ? 0 : static_cast<std::uint64_t>(value.count());
-  if (ns > kMaxTrackableNs) ++saturated_;
-  ++counts_[IndexOf(std::min(ns, kMaxTrackableNs))];
+  if (ns > kMaxTrackableNs) {
+    ++saturated_;  // above every bucket: ranks past the buckets' total report max()
+  } else {
+    ++counts_[IndexOf(ns)];
+  }
   min_ns_ = count_ == 0 ? ns : std::min(min_ns_, ns);
   max_ns_ = std::max(max_ns_, ns);
   sum_ns_ += static_cast<long double>(ns);
@@ -80,8 +82,12 @@ std::chrono::nanoseconds LatencyHistogram::mean() const {
 std::chrono::nanoseconds LatencyHistogram::Percentile(double percentile) const {
   if (count_ == 0) return std::chrono::nanoseconds(0);
   double clamped = std::clamp(percentile, 0.0, 100.0);
-  // The rank of the value asked for, 1-based: p0 is the smallest value, p100 the largest.
-  auto rank = static_cast<std::uint64_t>(std::ceil(clamped / 100.0 * static_cast<double>(count_)));
+  // The rank of the value asked for, 1-based: p0 is the smallest value, p100 the largest. A
+  // product that is an integer but for rounding (99.9% of 10000 = 9990.000000000002) counts as one.
+  double exact = clamped / 100.0 * static_cast<double>(count_);
+  double nearest = std::round(exact);
+  auto rank =
+      static_cast<std::uint64_t>(std::abs(exact - nearest) <= 1e-9 * std::max(1.0, exact) ? nearest : std::ceil(exact));
   rank = std::clamp<std::uint64_t>(rank, 1, count_);
   std::uint64_t seen = 0;
   for (std::size_t i = 0; i < counts_.size(); ++i) {
@@ -91,7 +97,7 @@ std::chrono::nanoseconds LatencyHistogram::Percentile(double percentile) const {
       return std::chrono::nanoseconds(static_cast<std::int64_t>(value));
     }
   }
-  return max();
+  return max();  // a value beyond kMaxTrackable: only the largest is known
 }
 
 }  // namespace jobstream::bench

@@ -12,7 +12,8 @@ namespace jobstream::bench {
 // Not thread-safe: each load-generating thread records into its own and Merge combines them.
 class LatencyHistogram {
  public:
-  // Values above this are counted in the last bucket (and in saturated()); max() stays exact.
+  // Values above this are only counted (saturated()): percentiles that fall among them report
+  // max(), which stays exact.
   static constexpr std::chrono::nanoseconds kMaxTrackable = std::chrono::seconds(60);
 
   LatencyHistogram();

@@ -16,8 +16,7 @@ using std::chrono::nanoseconds;
 using std::chrono::seconds;
 
 double RelativeError(nanoseconds reported, nanoseconds actual) {
-  return std::abs(static_cast<double>(reported.count() - actual.count())) /
-         static_cast<double>(actual.count());
+  return std::abs(static_cast<double>(reported.count() - actual.count())) / static_cast<double>(actual.count());
 }
 
 TEST(LatencyHistogramTest, EmptyHistogramReportsZeros) {

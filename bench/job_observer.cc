@@ -44,8 +44,7 @@ void ObserverStats::Merge(const ObserverStats& other) {
 JobObserver::JobObserver(boost::asio::io_context& io, Target target, ObserverOptions options)
     : options_(options),
       poll_spacing_(SpacingFor(options.max_poll_rate)),
-      driver_(io, target,
-              DriverOptions{.connections = options.connections, .timeout = options.timeout}, *this) {}
+      driver_(io, target, DriverOptions{.connections = options.connections, .timeout = options.timeout}, *this) {}
 
 void JobObserver::Start() {
   // The driver stops only once Next says kDone, which needs Finish first.
@@ -108,8 +107,7 @@ Pull JobObserver::Next(RequestSpec& request, Clock::time_point now) {
   return Pull::Request();
 }
 
-void JobObserver::OnResponse(const RequestSpec& request, const HttpResponse& response,
-                             const RequestTiming& timing) {
+void JobObserver::OnResponse(const RequestSpec& request, const HttpResponse& response, const RequestTiming& timing) {
   auto index = static_cast<std::uint32_t>(request.tag);
   Job& job = jobs_[index];
   if (response.result_int() == 200) {

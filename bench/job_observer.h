@@ -45,7 +45,7 @@ struct ObserverStats {
   LatencyHistogram lag;      // poll due → poll sent (the rate cap's cost)
   std::uint64_t tracked = 0;
   std::uint64_t succeeded = 0;
-  std::uint64_t failed = 0;  // aggregate status Failure
+  std::uint64_t failed = 0;       // aggregate status Failure
   Clock::time_point last_seen{};  // when the last Success or Failure was seen
   RequestStats polls;             // the GETs themselves
 
@@ -73,8 +73,7 @@ class JobObserver : public Workload {
   // Workload, for the observer's own LoadDriver.
   std::vector<std::string> KindNames() const override { return {"GET /jobs/{id} (observer)"}; }
   Pull Next(RequestSpec& request, Clock::time_point now) override;
-  void OnResponse(const RequestSpec& request, const HttpResponse& response,
-                  const RequestTiming& timing) override;
+  void OnResponse(const RequestSpec& request, const HttpResponse& response, const RequestTiming& timing) override;
   void OnNoResponse(const RequestSpec& request) override;
 
  private:

@@ -19,12 +19,7 @@ bool IsSuccess(unsigned status) { return status >= 200 && status < 300; }
 }  // namespace
 
 LoadDriver::LoadDriver(asio::io_context& io, Target target, DriverOptions options, Workload& workload)
-    : io_(io),
-      target_(target),
-      options_(options),
-      workload_(workload),
-      pacer_(io),
-      watchdog_(io) {}
+    : io_(io), target_(target), options_(options), workload_(workload), pacer_(io), watchdog_(io) {}
 
 void LoadDriver::Start(std::function<void()> done) {
   done_ = std::move(done);
@@ -42,8 +37,8 @@ void LoadDriver::Start(std::function<void()> done) {
   for (int i = 0; i < connections; ++i) {
     auto slot = std::make_unique<Slot>();
     Slot* raw = slot.get();
-    raw->connection = std::make_shared<ClientConnection>(
-        io_, target_.endpoint, [this, raw](const Reply& reply) { OnReply(*raw, reply); });
+    raw->connection = std::make_shared<ClientConnection>(io_, target_.endpoint,
+                                                         [this, raw](const Reply& reply) { OnReply(*raw, reply); });
     raw->retry_timer = std::make_unique<asio::steady_timer>(io_);
     idle_.push_back(raw);
     slots_.push_back(std::move(slot));
@@ -75,8 +70,8 @@ void LoadDriver::Pump() {
       // timeout after the end is counted as such.
       if (end_ != Clock::time_point::max() &&
           now > end_ + std::chrono::duration_cast<Clock::duration>(options_.timeout)) {
-        auto due_total = static_cast<std::uint64_t>(
-            std::chrono::duration<double>(end_ - start_).count() * options_.rate);
+        auto due_total =
+            static_cast<std::uint64_t>(std::chrono::duration<double>(end_ - start_).count() * options_.rate);
         if (due_total > issued_ && !stats_.kinds.empty()) {
           stats_.kinds[0].errors["unsent"] += due_total - issued_;
         }
@@ -107,8 +102,7 @@ void LoadDriver::Pump() {
 void LoadDriver::Issue(Slot& slot, Clock::time_point intended) {
   const RequestSpec& request = slot.request;
   Status signed_ok = target_.signer->Write(request.method, request.target, request.body,
-                                           std::chrono::system_clock::now(),
-                                           slot.connection->request_buffer());
+                                           std::chrono::system_clock::now(), slot.connection->request_buffer());
   if (!signed_ok.ok()) {
     // Only a bug gets here (the signer rejects malformed requests): stop rather than spin.
     stats_.kinds[request.kind].AddError("signing", signed_ok.message());
@@ -195,8 +189,7 @@ void LoadDriver::MaybeFinish() {
   finished_ = true;
   stats_.window = options_.duration.count() > 0
                       ? options_.duration
-                      : std::chrono::duration_cast<std::chrono::nanoseconds>(
-                            std::max(last_received_, start_) - start_);
+                      : std::chrono::duration_cast<std::chrono::nanoseconds>(std::max(last_received_, start_) - start_);
   pacer_.cancel();
   watchdog_.cancel();
   for (auto& slot : slots_) {

@@ -28,7 +28,7 @@ struct Target {
 
 struct DriverOptions {
   int connections = 64;
-  double rate = 0;  // requests per second over all this driver's connections; 0: max-throughput
+  double rate = 0;                       // requests per second over all this driver's connections; 0: max-throughput
   std::chrono::nanoseconds warmup{0};    // sent, answered, not recorded
   std::chrono::nanoseconds duration{0};  // 0: until the workload has nothing more to send
   std::chrono::nanoseconds timeout = std::chrono::seconds(30);  // per request

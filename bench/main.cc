@@ -1,8 +1,8 @@
 // jobstream-bench: load generator for jobstream. See `jobstream-bench --help` and bench/README.md.
+#include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
 
 #include <filesystem>
 #include <fstream>
@@ -42,9 +42,8 @@ Result<Endpoint> ResolveUrl(const std::string& url) {
   if (ec || results.empty()) {
     return Status::Unavailable(fmt::format("cannot resolve {}: {}", host, ec.message()));
   }
-  std::string host_header = parsed->has_port()
-                                ? fmt::format("{}:{}", std::string(parsed->encoded_host()), port)
-                                : std::string(parsed->encoded_host());
+  std::string host_header = parsed->has_port() ? fmt::format("{}:{}", std::string(parsed->encoded_host()), port)
+                                               : std::string(parsed->encoded_host());
   return Endpoint{results.begin()->endpoint(), host_header};
 }
 
@@ -57,9 +56,9 @@ Result<auth::SigningCredentials> CredentialsFromOptions(const BenchOptions& opti
   }
   std::string data_dir = options.data_dir.empty() ? "./data" : options.data_dir;
   if (!std::filesystem::exists(std::filesystem::path(data_dir) / auth::KeyFile::kFileName)) {
-    return Status::InvalidArgument(fmt::format(
-        "no credentials: give --access-key-id/--secret-access-key, --data-dir, or --spawn ({} has no {})",
-        data_dir, auth::KeyFile::kFileName));
+    return Status::InvalidArgument(
+        fmt::format("no credentials: give --access-key-id/--secret-access-key, --data-dir, or --spawn ({} has no {})",
+                    data_dir, auth::KeyFile::kFileName));
   }
   auto keys = auth::KeyFile::Open(data_dir);
   if (!keys.ok()) return keys.error();
@@ -72,6 +71,7 @@ int Run(const BenchOptions& options) {
   RunReport report;
   report.threads = options.threads;
   report.max_error_rate = options.max_error_rate;
+  report.server_pid = options.server_pid;
   auto fail = [](const Status& status) {
     std::cerr << "jobstream-bench: " << status.message() << "\n";
     return kExitSetup;
@@ -85,8 +85,8 @@ int Run(const BenchOptions& options) {
     SpawnOptions spawn;
     spawn.binary = options.spawn;
     if (!options.config.empty()) spawn.config = options.config;
-    spawn.parent_dir = options.spawn_dir.empty() ? std::filesystem::temp_directory_path()
-                                                 : std::filesystem::path(options.spawn_dir);
+    spawn.parent_dir =
+        options.spawn_dir.empty() ? std::filesystem::temp_directory_path() : std::filesystem::path(options.spawn_dir);
     spawn.keep_data = options.keep_data;
     auto started = SpawnedServer::Start(spawn);
     if (!started.ok()) return fail(started.error());
@@ -94,6 +94,7 @@ int Run(const BenchOptions& options) {
     url = spawned->url();
     credentials = spawned->credentials();
     server_pid = spawned->pid();
+    report.server_pid = server_pid;
     report.target = fmt::format("spawned `{} serve` at {}{} (pid {}, data in {} on {})", options.spawn, url,
                                 options.config.empty() ? "" : " --config " + options.config, server_pid,
                                 spawned->data_dir().string(), spawned->filesystem());

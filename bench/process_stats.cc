@@ -1,5 +1,6 @@
 #include "process_stats.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -12,6 +13,8 @@
 namespace jobstream::bench {
 
 namespace {
+
+constexpr int kMaxThreadsSampled = 64;
 
 double TicksToSeconds(unsigned long long ticks) {
   static const long kTicksPerSecond = sysconf(_SC_CLK_TCK);
@@ -50,6 +53,8 @@ std::optional<ProcessSample> ReadProcessSample(pid_t pid) {
     if (line.starts_with("VmRSS:")) {
       sample.rss_bytes = std::stoull(line.substr(6)) * 1024;  // "VmRSS:    1234 kB"
       have_rss = true;
+    } else if (line.starts_with("RssAnon:")) {
+      sample.rss_anon_bytes = std::stoull(line.substr(8)) * 1024;
     } else if (line.starts_with("Threads:")) {
       sample.threads = std::stoi(line.substr(8));
       have_threads = true;
@@ -90,15 +95,15 @@ double SelfCpuSeconds() {
 }
 
 ProcessSampler::ProcessSampler(pid_t pid, std::chrono::milliseconds period)
-    : pid_(pid),
-      period_(period),
-      start_(std::chrono::steady_clock::now()),
-      threads_at_start_(ReadThreadCpu(pid)) {
+    : pid_(pid), period_(period), start_(std::chrono::steady_clock::now()), threads_at_start_(ReadThreadCpu(pid)) {
   {
     std::lock_guard lock(mutex_);
     Take();
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "bench-sampler");
+    Run();
+  });
 }
 
 ProcessSampler::~ProcessSampler() { Stop(); }
@@ -122,9 +127,15 @@ void ProcessSampler::Take() {
   ProcessUsage& usage = *usage_;
   usage.last = *sample;
   usage.rss_max_bytes = std::max(usage.rss_max_bytes, sample->rss_bytes);
+  usage.rss_anon_max_bytes = std::max(usage.rss_anon_max_bytes, sample->rss_anon_bytes);
   usage.threads_min = std::min(usage.threads_min, sample->threads);
   usage.threads_max = std::max(usage.threads_max, sample->threads);
   ++usage.samples;
+  // Reading every thread's stat file is cheap for a few threads; with thousands (a server that
+  // spawns a thread per job) the first and last samples must do.
+  if (sample->threads <= kMaxThreadsSampled || threads_seen_.empty()) {
+    for (auto& thread : ReadThreadCpu(pid_)) threads_seen_[thread.tid] = std::move(thread);
+  }
 }
 
 std::optional<ProcessUsage> ProcessSampler::Stop() {
@@ -140,10 +151,11 @@ std::optional<ProcessUsage> ProcessSampler::Stop() {
   ProcessUsage& usage = *usage_;
   usage.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   usage.cpu_seconds = usage.last.cpu_seconds - usage.first.cpu_seconds;
+  for (auto& thread : ReadThreadCpu(pid_)) threads_seen_[thread.tid] = std::move(thread);
   std::map<pid_t, double> before;
   for (const auto& thread : threads_at_start_) before[thread.tid] = thread.cpu_seconds;
-  for (auto thread : ReadThreadCpu(pid_)) {
-    thread.cpu_seconds -= before.contains(thread.tid) ? before[thread.tid] : 0;
+  for (auto [tid, thread] : threads_seen_) {
+    thread.cpu_seconds -= before.contains(tid) ? before[tid] : 0;
     if (thread.cpu_seconds > 0) usage.busiest.push_back(std::move(thread));
   }
   std::sort(usage.busiest.begin(), usage.busiest.end(),

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@ namespace jobstream::bench {
 
 struct ProcessSample {
   std::uint64_t rss_bytes = 0;
+  std::uint64_t rss_anon_bytes = 0;  // the heap and other private memory, not file pages
   int threads = 0;
   double cpu_seconds = 0;  // user + system, since the process started
 };
@@ -38,11 +40,12 @@ struct ProcessUsage {
   ProcessSample first;
   ProcessSample last;
   std::uint64_t rss_max_bytes = 0;
+  std::uint64_t rss_anon_max_bytes = 0;
   int threads_min = 0;
   int threads_max = 0;
   double wall_seconds = 0;
-  double cpu_seconds = 0;           // used during the interval
-  std::vector<ThreadCpu> busiest;   // CPU used during the interval, busiest first
+  double cpu_seconds = 0;          // used during the interval
+  std::vector<ThreadCpu> busiest;  // CPU used during the interval, busiest first
   int samples = 0;
 
   double cpu_percent() const { return wall_seconds > 0 ? 100 * cpu_seconds / wall_seconds : 0; }
@@ -51,6 +54,7 @@ struct ProcessUsage {
 // Samples pid every `period` from construction until Stop.
 class ProcessSampler {
  public:
+  // Names its thread bench-sampler, so it is told apart when the bench samples itself.
   ProcessSampler(pid_t pid, std::chrono::milliseconds period);
   ~ProcessSampler();
   ProcessSampler(const ProcessSampler&) = delete;
@@ -73,6 +77,9 @@ class ProcessSampler {
   std::condition_variable wake_;
   bool stop_ = false;                  // GUARDED_BY(mutex_)
   std::optional<ProcessUsage> usage_;  // GUARDED_BY(mutex_)
+  // The last CPU time seen of every thread, kept after it exits (the bench's own workers end
+  // before Stop).
+  std::map<pid_t, ThreadCpu> threads_seen_;  // GUARDED_BY(mutex_)
   std::thread thread_;
 };
 

@@ -1,8 +1,8 @@
 #include "report.h"
 
+#include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <fmt/format.h>
 
 namespace jobstream::bench {
 
@@ -27,41 +27,45 @@ std::string DescribeErrors(const std::map<std::string, std::uint64_t>& errors) {
   return text;
 }
 
-std::string DescribeServer(const ProcessUsage& usage) {
+// The busiest threads as "name/tid 42%"; `pid` (when not 0) shortens tids to "+N" offsets from it,
+// which tell apart a server's unnamed threads by creation order.
+std::string DescribeThreads(const ProcessUsage& usage, pid_t pid) {
   std::string threads;
-  for (std::size_t i = 0; i < usage.busiest.size() && i < 4; ++i) {
+  for (std::size_t i = 0; i < usage.busiest.size() && i < 5; ++i) {
     const ThreadCpu& thread = usage.busiest[i];
+    double percent = usage.wall_seconds > 0 ? 100 * thread.cpu_seconds / usage.wall_seconds : 0;
+    if (percent < 0.5) break;
     if (!threads.empty()) threads += ", ";
-    threads += fmt::format("{} {:.0f}%", thread.name,
-                           usage.wall_seconds > 0 ? 100 * thread.cpu_seconds / usage.wall_seconds : 0);
+    threads += pid > 0 ? fmt::format("{}+{} {:.0f}%", thread.name, thread.tid - pid, percent)
+                       : fmt::format("{} {:.0f}%", thread.name, percent);
   }
-  return fmt::format("server CPU {:.0f}% (busiest threads: {}), RSS {} → peak {}, threads {}–{}",
-                     usage.cpu_percent(), threads.empty() ? "-" : threads, FormatMb(usage.first.rss_bytes),
-                     FormatMb(usage.rss_max_bytes), usage.threads_min, usage.threads_max);
+  return threads.empty() ? "-" : threads;
+}
+
+std::string DescribeServer(const ProcessUsage& usage, pid_t pid) {
+  return fmt::format(
+      "server CPU {:.0f}% (by thread, tid − pid: {}); RSS {} → peak {} (anonymous peak {}); threads "
+      "{}–{}",
+      usage.cpu_percent(), DescribeThreads(usage, pid), FormatMb(usage.first.rss_bytes), FormatMb(usage.rss_max_bytes),
+      FormatMb(usage.rss_anon_max_bytes), usage.threads_min, usage.threads_max);
 }
 
 boost::json::object LatencyJson(const LatencySummary& latency) {
-  return {{"count", latency.count},   {"mean", latency.mean_ms}, {"p50", latency.p50_ms},
-          {"p90", latency.p90_ms},    {"p99", latency.p99_ms},   {"p99.9", latency.p999_ms},
-          {"max", latency.max_ms}};
+  return {{"count", latency.count}, {"mean", latency.mean_ms},  {"p50", latency.p50_ms}, {"p90", latency.p90_ms},
+          {"p99", latency.p99_ms},  {"p99.9", latency.p999_ms}, {"max", latency.max_ms}};
 }
 
-boost::json::object ServerJson(const ProcessUsage& usage) {
+boost::json::object UsageJson(const ProcessUsage& usage) {
   boost::json::array busiest;
   for (const auto& thread : usage.busiest) {
     busiest.push_back({{"tid", thread.tid}, {"name", thread.name}, {"cpu_seconds", thread.cpu_seconds}});
   }
-  return {{"cpu_percent", usage.cpu_percent()},
-          {"cpu_seconds", usage.cpu_seconds},
-          {"wall_seconds", usage.wall_seconds},
-          {"rss_first_bytes", usage.first.rss_bytes},
-          {"rss_max_bytes", usage.rss_max_bytes},
-          {"rss_last_bytes", usage.last.rss_bytes},
-          {"threads_first", usage.first.threads},
-          {"threads_min", usage.threads_min},
-          {"threads_max", usage.threads_max},
-          {"threads_last", usage.last.threads},
-          {"samples", usage.samples},
+  return {{"cpu_percent", usage.cpu_percent()},     {"cpu_seconds", usage.cpu_seconds},
+          {"wall_seconds", usage.wall_seconds},     {"rss_first_bytes", usage.first.rss_bytes},
+          {"rss_max_bytes", usage.rss_max_bytes},   {"rss_anon_max_bytes", usage.rss_anon_max_bytes},
+          {"rss_last_bytes", usage.last.rss_bytes}, {"threads_first", usage.first.threads},
+          {"threads_min", usage.threads_min},       {"threads_max", usage.threads_max},
+          {"threads_last", usage.last.threads},     {"samples", usage.samples},
           {"thread_cpu", std::move(busiest)}};
 }
 
@@ -121,24 +125,27 @@ double RunReport::error_rate() const {
 
 void PrintReport(const RunReport& report, std::ostream& out) {
   out << fmt::format("jobstream-bench: {}; client threads {}\n\n", report.target, report.threads);
-  out << fmt::format("{:<8} {:<27} {:<14} {:>5} {:>9} {:>7} {:>15} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
-                     "scenario", "measure", "mode", "conns", "count", "errors", "rate", "p50 ms",
-                     "p90 ms", "p99 ms", "p99.9 ms", "max ms");
+  out << fmt::format("{:<8} {:<27} {:<14} {:>5} {:>9} {:>7} {:>15} {:>8} {:>8} {:>8} {:>8} {:>8}\n", "scenario",
+                     "measure", "mode", "conns", "count", "errors", "rate", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms",
+                     "max ms");
   for (const auto& scenario : report.scenarios) {
     bool first = true;
     for (const auto& row : scenario.rows) {
       out << fmt::format("{:<8} {:<27} {:<14} {:>5} {:>9} {:>7} {:>15} {:>8} {:>8} {:>8} {:>8} {:>8}\n",
                          first ? scenario.name : "", row.what, row.mode,
-                         row.connections > 0 ? std::to_string(row.connections) : "-", row.count,
-                         row.error_count(), fmt::format("{:.0f} {}", row.per_second, row.unit),
-                         FormatMs(row.latency.p50_ms), FormatMs(row.latency.p90_ms),
-                         FormatMs(row.latency.p99_ms), FormatMs(row.latency.p999_ms),
+                         row.connections > 0 ? std::to_string(row.connections) : "-", row.count, row.error_count(),
+                         fmt::format("{:.0f} {}", row.per_second, row.unit), FormatMs(row.latency.p50_ms),
+                         FormatMs(row.latency.p90_ms), FormatMs(row.latency.p99_ms), FormatMs(row.latency.p999_ms),
                          FormatMs(row.latency.max_ms));
       first = false;
     }
     std::string indent(9, ' ');
-    if (scenario.server) out << indent << DescribeServer(*scenario.server) << "\n";
-    out << indent << fmt::format("client CPU {:.0f}%\n", scenario.client_cpu_percent);
+    if (scenario.server) out << indent << DescribeServer(*scenario.server, report.server_pid) << "\n";
+    if (scenario.client) {
+      out << indent
+          << fmt::format("client CPU {:.0f}% ({})\n", scenario.client->cpu_percent(),
+                         DescribeThreads(*scenario.client, 0));
+    }
     for (const auto& row : scenario.rows) {
       if (row.error_count() > 0 && !row.summary) {
         out << indent << fmt::format("errors in {}: {}\n", row.what, DescribeErrors(row.errors));
@@ -173,10 +180,9 @@ std::string ReportJson(const RunReport& report) {
                       {"summary", row.summary},
                       {"latency_ms", LatencyJson(row.latency)}});
     }
-    boost::json::object item{{"name", scenario.name},
-                              {"rows", std::move(rows)},
-                              {"client_cpu_percent", scenario.client_cpu_percent}};
-    if (scenario.server) item["server"] = ServerJson(*scenario.server);
+    boost::json::object item{{"name", scenario.name}, {"rows", std::move(rows)}};
+    if (scenario.server) item["server"] = UsageJson(*scenario.server);
+    if (scenario.client) item["client"] = UsageJson(*scenario.client);
     boost::json::array notes;
     for (const auto& note : scenario.notes) notes.push_back(boost::json::string(note));
     item["notes"] = std::move(notes);

@@ -1,6 +1,8 @@
 // The results of a bench run: one table for people, the same numbers as JSON for tools.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -26,7 +28,7 @@ struct ReportRow {
   std::string what;  // "POST /jobs", "submit→Success", ...
   std::string mode;  // "max" or "fixed 1000/s"
   int connections = 0;
-  std::uint64_t count = 0;  // requests, or jobs for end-to-end rows
+  std::uint64_t count = 0;                      // requests, or jobs for end-to-end rows
   std::map<std::string, std::uint64_t> errors;  // by cause (HTTP status, transport, ...)
   double per_second = 0;
   std::string unit = "req/s";
@@ -36,16 +38,15 @@ struct ReportRow {
 
   std::uint64_t error_count() const;
   // A row for one kind of request.
-  static ReportRow FromKind(const KindStats& kind, std::chrono::nanoseconds window,
-                            std::string mode, int connections);
+  static ReportRow FromKind(const KindStats& kind, std::chrono::nanoseconds window, std::string mode, int connections);
 };
 
 struct ScenarioReport {
   std::string name;
   std::vector<ReportRow> rows;
-  std::optional<ProcessUsage> server;  // the server under test, when its pid is known
-  double client_cpu_percent = 0;       // this process (the ceiling server included)
-  std::vector<std::string> notes;      // how it was measured, checks, anything unusual
+  std::optional<ProcessUsage> server;                 // the server under test, when its pid is known
+  std::optional<ProcessUsage> client;                 // this process (the ceiling server included)
+  std::vector<std::string> notes;                     // how it was measured, checks, anything unusual
   std::map<std::string, std::string> error_examples;  // "POST /jobs 403" → body
 
   std::uint64_t requests() const;
@@ -54,6 +55,7 @@ struct ScenarioReport {
 
 struct RunReport {
   std::string target;  // "spawned build/jobstream (data on ext4)" or the URL
+  pid_t server_pid = 0;
   int threads = 1;
   std::vector<ScenarioReport> scenarios;
   std::vector<std::string> notes;

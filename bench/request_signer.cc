@@ -14,11 +14,8 @@ void AppendHeader(std::string& out, std::string_view name, std::string_view valu
 
 }  // namespace
 
-RequestSigner::RequestSigner(auth::SigningCredentials credentials, std::string host_header,
-                             auth::SignerOptions options)
-    : credentials_(std::move(credentials)),
-      host_header_(std::move(host_header)),
-      options_(std::move(options)) {}
+RequestSigner::RequestSigner(auth::SigningCredentials credentials, std::string host_header, auth::SignerOptions options)
+    : credentials_(std::move(credentials)), host_header_(std::move(host_header)), options_(std::move(options)) {}
 
 Status RequestSigner::Write(std::string_view method, std::string_view target, std::string_view body,
                             std::chrono::system_clock::time_point now, std::string& out) const {

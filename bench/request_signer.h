@@ -15,8 +15,7 @@ namespace jobstream::bench {
 // Immutable after construction, so one signer serves every load-generating thread.
 class RequestSigner {
  public:
-  RequestSigner(auth::SigningCredentials credentials, std::string host_header,
-                auth::SignerOptions options = {});
+  RequestSigner(auth::SigningCredentials credentials, std::string host_header, auth::SignerOptions options = {});
 
   // Replaces out's contents (keeping its capacity) with the complete request signed at `now`.
   // Every request is signed from scratch with jobstream's own signer (auth::SignRequest), like a

@@ -14,8 +14,8 @@ namespace jobstream::bench {
 
 struct ScenarioContext {
   const BenchOptions& options;
-  Target target;        // the server under test
-  pid_t server_pid = 0; // 0: unknown, no server figures
+  Target target;         // the server under test
+  pid_t server_pid = 0;  // 0: unknown, no server figures
 };
 
 // Runs one scenario (a name from kScenarioNames) to the end. Errors are setup failures; what

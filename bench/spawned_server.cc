@@ -6,9 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -59,8 +59,7 @@ Result<pid_t> SpawnProcess(const std::vector<std::string>& args, const std::stri
     // Only async-signal-safe calls from here to exec.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(127);
-    int out = stdout_pipe != nullptr ? pipe_fds[1]
-                                     : open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int out = stdout_pipe != nullptr ? pipe_fds[1] : open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     int err = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (out < 0 || err < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0) _exit(126);
     execv(argv[0], argv.data());
@@ -74,13 +73,12 @@ Result<pid_t> SpawnProcess(const std::vector<std::string>& args, const std::stri
 }
 
 // Runs `jobstream keys create` and reads the key it prints.
-Result<auth::SigningCredentials> CreateKey(const std::filesystem::path& binary,
-                                           const std::filesystem::path& data_dir) {
+Result<auth::SigningCredentials> CreateKey(const std::filesystem::path& binary, const std::filesystem::path& data_dir) {
   int out = -1;
   std::string err_path = (data_dir / "keys-create.log").string();
-  auto pid = SpawnProcess({binary.string(), "keys", "create", "--user-name", "jobstream-bench",
-                           "--data-dir", data_dir.string()},
-                          "", err_path, &out);
+  auto pid = SpawnProcess(
+      {binary.string(), "keys", "create", "--user-name", "jobstream-bench", "--data-dir", data_dir.string()}, "",
+      err_path, &out);
   if (!pid.ok()) return pid.error();
   std::string text;
   char chunk[4096];
@@ -93,8 +91,8 @@ Result<auth::SigningCredentials> CreateKey(const std::filesystem::path& binary,
   int status = 0;
   waitpid(*pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Status::Internal(fmt::format("`jobstream keys create` failed ({}): {}", DescribeExit(status),
-                                        Tail(ReadFile(err_path))));
+    return Status::Internal(
+        fmt::format("`jobstream keys create` failed ({}): {}", DescribeExit(status), Tail(ReadFile(err_path))));
   }
   boost::system::error_code ec;
   boost::json::value doc = boost::json::parse(text, ec);
@@ -123,8 +121,7 @@ std::string FilesystemOf(const std::filesystem::path& path) {
   std::size_t best_length = 0;
   std::string target = std::filesystem::weakly_canonical(path).string();
   while (mounts >> device >> mount_point >> type && std::getline(mounts, rest)) {
-    bool inside = target == mount_point || mount_point == "/" ||
-                  target.starts_with(mount_point + "/");
+    bool inside = target == mount_point || mount_point == "/" || target.starts_with(mount_point + "/");
     if (inside && mount_point.size() >= best_length) {
       best_length = mount_point.size();
       best_type = type;
@@ -141,8 +138,8 @@ Result<std::unique_ptr<SpawnedServer>> SpawnedServer::Start(const SpawnOptions& 
   }
   std::string pattern = (options.parent_dir / "jobstream-bench-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
-    return Status::IOError(fmt::format("cannot create a data directory in {}: {}",
-                                       options.parent_dir.string(), std::strerror(errno)));
+    return Status::IOError(
+        fmt::format("cannot create a data directory in {}: {}", options.parent_dir.string(), std::strerror(errno)));
   }
   std::unique_ptr<SpawnedServer> server(new SpawnedServer());
   server->data_dir_ = pattern;
@@ -153,8 +150,8 @@ Result<std::unique_ptr<SpawnedServer>> SpawnedServer::Start(const SpawnOptions& 
   if (!credentials.ok()) return credentials.error();
   server->credentials_ = *credentials;
 
-  std::vector<std::string> args = {options.binary.string(), "serve", "--listen", "127.0.0.1:0",
-                                   "--data-dir", server->data_dir_.string()};
+  std::vector<std::string> args = {options.binary.string(), "serve",      "--listen",
+                                   "127.0.0.1:0",           "--data-dir", server->data_dir_.string()};
   if (options.config) {
     args.push_back("--config");
     args.push_back(options.config->string());
@@ -179,8 +176,8 @@ Result<std::unique_ptr<SpawnedServer>> SpawnedServer::Start(const SpawnOptions& 
     int status = 0;
     if (waitpid(server->pid_, &status, WNOHANG) == server->pid_) {
       server->pid_ = -1;
-      return Status::Internal(fmt::format("`jobstream serve` stopped before listening ({}): {}",
-                                          DescribeExit(status), Tail(ReadFile(log_path))));
+      return Status::Internal(fmt::format("`jobstream serve` stopped before listening ({}): {}", DescribeExit(status),
+                                          Tail(ReadFile(log_path))));
     }
     if (std::chrono::steady_clock::now() > deadline) {
       return Status::Unavailable(fmt::format("`jobstream serve` printed no \"Listening on\" within {} s: {}",

@@ -17,11 +17,11 @@
 namespace jobstream::bench {
 
 struct SpawnOptions {
-  std::filesystem::path binary;               // the jobstream executable
+  std::filesystem::path binary;                 // the jobstream executable
   std::optional<std::filesystem::path> config;  // passed as --config
-  std::filesystem::path parent_dir;           // the data directory is made inside
-  bool keep_data = false;                     // leave the data directory behind
-  std::vector<std::string> extra_args;        // appended to `serve`
+  std::filesystem::path parent_dir;             // the data directory is made inside
+  bool keep_data = false;                       // leave the data directory behind
+  std::vector<std::string> extra_args;          // appended to `serve`
   std::chrono::seconds start_timeout{30};
 };
 

@@ -1,6 +1,9 @@
 #include "worker_threads.h"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <string>
 #include <thread>
 
 namespace jobstream::bench {
@@ -13,7 +16,13 @@ WorkerThreads::WorkerThreads(int count) {
 
 void WorkerThreads::Run() {
   std::vector<std::thread> threads;
-  for (auto& io : contexts_) threads.emplace_back([&io] { io->run(); });
+  for (std::size_t i = 0; i < contexts_.size(); ++i) {
+    threads.emplace_back([&io = *contexts_[i], i] {
+      std::string name = "bench-io-" + std::to_string(i);
+      pthread_setname_np(pthread_self(), name.c_str());
+      io.run();
+    });
+  }
   for (auto& thread : threads) thread.join();
 }
 

@@ -16,7 +16,7 @@ class WorkerThreads {
   int size() const { return static_cast<int>(contexts_.size()); }
   boost::asio::io_context& io(int index) { return *contexts_[index]; }
 
-  // Runs every io_context on a thread of its own until each has no work left.
+  // Runs every io_context on a thread of its own (bench-io-N) until each has no work left.
   void Run();
 
  private:

@@ -16,8 +16,8 @@ struct RequestSpec {
   // which the driver does at once (it signs and serializes right after Next).
   std::string_view target;
   std::string_view body;
-  int kind = 0;            // index into Workload::KindNames(): one report row per kind
-  std::uint64_t tag = 0;   // the workload's own bookkeeping (e.g. which job id)
+  int kind = 0;           // index into Workload::KindNames(): one report row per kind
+  std::uint64_t tag = 0;  // the workload's own bookkeeping (e.g. which job id)
 };
 
 struct RequestTiming {
@@ -48,8 +48,7 @@ class Workload {
   // Fills `request` and returns kRequest, or says there is nothing to send yet or any more.
   virtual Pull Next(RequestSpec& request, Clock::time_point now) = 0;
   // Sees the response to a request Next produced.
-  virtual void OnResponse(const RequestSpec& request, const HttpResponse& response,
-                          const RequestTiming& timing) = 0;
+  virtual void OnResponse(const RequestSpec& request, const HttpResponse& response, const RequestTiming& timing) = 0;
   // Learns that a request Next produced got no response (transport error or timeout).
   virtual void OnNoResponse(const RequestSpec& /*request*/) {}
 };

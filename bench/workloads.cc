@@ -41,15 +41,13 @@ Pull SubmitWorkload::Next(RequestSpec& request, Clock::time_point) {
   return Pull::Request();
 }
 
-void SubmitWorkload::OnResponse(const RequestSpec&, const HttpResponse& response,
-                                const RequestTiming& timing) {
+void SubmitWorkload::OnResponse(const RequestSpec&, const HttpResponse& response, const RequestTiming& timing) {
   if (!on_accepted_) return;
   std::string_view id = AcceptedJobId(response);
   if (!id.empty()) on_accepted_(id, timing);
 }
 
-GetWorkload::GetWorkload(const std::vector<JobId>& ids, std::uint64_t seed)
-    : ids_(ids), random_(seed) {}
+GetWorkload::GetWorkload(const std::vector<JobId>& ids, std::uint64_t seed) : ids_(ids), random_(seed) {}
 
 Pull GetWorkload::Next(RequestSpec& request, Clock::time_point) {
   if (ids_.empty()) return Pull::Done();
@@ -59,8 +57,8 @@ Pull GetWorkload::Next(RequestSpec& request, Clock::time_point) {
   return Pull::Request();
 }
 
-MixedWorkload::MixedWorkload(const std::vector<JobId>& preloaded, std::string body,
-                             double submit_ratio, std::uint64_t seed)
+MixedWorkload::MixedWorkload(const std::vector<JobId>& preloaded, std::string body, double submit_ratio,
+                             std::uint64_t seed)
     : preloaded_(preloaded), body_(std::move(body)), submit_ratio_(submit_ratio), random_(seed) {}
 
 Pull MixedWorkload::Next(RequestSpec& request, Clock::time_point) {
@@ -71,14 +69,12 @@ Pull MixedWorkload::Next(RequestSpec& request, Clock::time_point) {
     return Pull::Request();
   }
   std::uint64_t index = std::uniform_int_distribution<std::uint64_t>(0, known - 1)(random_);
-  SetJobTarget(target_, index < preloaded_.size() ? preloaded_[index]
-                                                  : submitted_[index - preloaded_.size()]);
+  SetJobTarget(target_, index < preloaded_.size() ? preloaded_[index] : submitted_[index - preloaded_.size()]);
   request = RequestSpec{"GET", target_, {}, kGet, index};
   return Pull::Request();
 }
 
-void MixedWorkload::OnResponse(const RequestSpec& request, const HttpResponse& response,
-                               const RequestTiming&) {
+void MixedWorkload::OnResponse(const RequestSpec& request, const HttpResponse& response, const RequestTiming&) {
   if (request.kind != kSubmit) return;
   JobId id;
   if (ToJobId(AcceptedJobId(response), id)) submitted_.push_back(id);

@@ -36,8 +36,7 @@ class SubmitWorkload : public Workload {
 
   std::vector<std::string> KindNames() const override { return {"POST /jobs"}; }
   Pull Next(RequestSpec& request, Clock::time_point now) override;
-  void OnResponse(const RequestSpec& request, const HttpResponse& response,
-                  const RequestTiming& timing) override;
+  void OnResponse(const RequestSpec& request, const HttpResponse& response, const RequestTiming& timing) override;
 
  private:
   const std::string body_;
@@ -68,13 +67,11 @@ class MixedWorkload : public Workload {
   static constexpr int kSubmit = 0;
   static constexpr int kGet = 1;
 
-  MixedWorkload(const std::vector<JobId>& preloaded, std::string body, double submit_ratio,
-                std::uint64_t seed);
+  MixedWorkload(const std::vector<JobId>& preloaded, std::string body, double submit_ratio, std::uint64_t seed);
 
   std::vector<std::string> KindNames() const override { return {"POST /jobs", "GET /jobs/{id}"}; }
   Pull Next(RequestSpec& request, Clock::time_point now) override;
-  void OnResponse(const RequestSpec& request, const HttpResponse& response,
-                  const RequestTiming& timing) override;
+  void OnResponse(const RequestSpec& request, const HttpResponse& response, const RequestTiming& timing) override;
 
  private:
   const std::vector<JobId>& preloaded_;

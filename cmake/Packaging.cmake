@@ -12,14 +12,19 @@
 # The configuration and the unit are system files with fixed absolute paths: the unit runs
 # /usr/bin/jobstream, so a service install uses --prefix /usr (other prefixes get a warning).
 #
-# `cpack -G DEB` in the build directory (or `cmake --build build --target package`) writes
-# jobstream_<version>_<arch>.deb; scripts/package-check builds, lints, installs and purges it.
+# `cmake --build build --target deb` (or `cpack -G DEB` in the build directory once the binary
+# is built) writes build/jobstream_<version>_<arch>.deb; scripts/package-check builds, lints,
+# installs and purges it.
 
 include(GNUInstallDirs)
 
 set(JOBSTREAM_PACKAGING_DIR "${CMAKE_CURRENT_SOURCE_DIR}/packaging")
 set(JOBSTREAM_PACKAGING_OUT "${CMAKE_CURRENT_BINARY_DIR}/packaging")
-set(JOBSTREAM_MAINTAINER "jobstream maintainers <dev@jobstream.local>")
+# A reserved .invalid domain until the project has an address that answers (lintian rejects
+# .local); a real one is set with -DJOBSTREAM_PACKAGE_MAINTAINER="Name <address>".
+set(JOBSTREAM_PACKAGE_MAINTAINER "jobstream maintainers <maintainers@jobstream.invalid>" CACHE STRING
+    "Maintainer of the .deb and of its changelog entries")
+set(JOBSTREAM_MAINTAINER "${JOBSTREAM_PACKAGE_MAINTAINER}")
 file(MAKE_DIRECTORY "${JOBSTREAM_PACKAGING_OUT}")
 
 # Files generated from the sources at configure time; editing a source re-runs the configure step.
@@ -109,10 +114,11 @@ function(jobstream_debian_changelog markdown output)
     elseif(entry STREQUAL "")
       # The introduction, or the Unreleased section.
     elseif(line MATCHES "^### (.+)$")
+      set(section "${CMAKE_MATCH_1}")
       if(entry MATCHES "urgency=medium\n$")
-        string(APPEND entry "\n  ${CMAKE_MATCH_1}:")
+        string(APPEND entry "\n  ${section}:")
       else()
-        string(APPEND entry "\n\n  ${CMAKE_MATCH_1}:")
+        string(APPEND entry "\n\n  ${section}:")
       endif()
     elseif(line MATCHES "^- (.*)$")
       string(APPEND entry "\n  * ${CMAKE_MATCH_1}")
@@ -135,7 +141,13 @@ jobstream_debian_changelog("${CMAKE_CURRENT_SOURCE_DIR}/CHANGELOG.md" "${JOBSTRE
 jobstream_gzip("${JOBSTREAM_PACKAGING_OUT}/changelog" "${JOBSTREAM_PACKAGING_OUT}/changelog.gz")
 jobstream_gzip("${JOBSTREAM_PACKAGING_DIR}/jobstream.1" "${JOBSTREAM_PACKAGING_OUT}/jobstream.1.gz")
 
-# Install rules.
+# Full RELRO for the packaged binary (lintian's hardening check): link flags only, so nothing
+# is recompiled.
+target_link_options(jobstream PRIVATE "LINKER:-z,relro" "LINKER:-z,now")
+
+# Install rules. `install` and `cpack` do not build `all` first (tests and benchmarks have no
+# place in the package): build the binary, then package it, e.g. with the `deb` target below.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 install(TARGETS jobstream RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
@@ -184,3 +196,11 @@ set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
   "${JOBSTREAM_PACKAGING_DIR}/deb/postrm")
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS ${CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS})
 include(CPack)
+
+# `cmake --build build --target deb`: the binary, then build/jobstream_<version>_<arch>.deb.
+add_custom_target(deb
+  COMMAND "${CMAKE_CPACK_COMMAND}" -G DEB --config "${CMAKE_CURRENT_BINARY_DIR}/CPackConfig.cmake"
+  WORKING_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}"
+  COMMENT "Building the Debian package"
+  VERBATIM)
+add_dependencies(deb jobstream)

@@ -23,6 +23,16 @@ if(CMAKE_SCRIPT_MODE_FILE)
     set(revision "unknown")
     find_program(GIT_EXECUTABLE git)
     if(GIT_EXECUTABLE)
+      # Only our own checkout counts, not a repository the sources happen to be unpacked into.
+      execute_process(
+        COMMAND "${GIT_EXECUTABLE}" -C "${SOURCE_DIR}" rev-parse --show-toplevel
+        OUTPUT_VARIABLE toplevel OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+      file(REAL_PATH "${SOURCE_DIR}" source_real)
+      if(toplevel)
+        file(REAL_PATH "${toplevel}" toplevel)
+      endif()
+    endif()
+    if(GIT_EXECUTABLE AND toplevel STREQUAL source_real)
       # --match with a pattern no tag has makes --always print the bare abbreviated hash;
       # --dirty appends "-dirty" when tracked files differ from HEAD.
       execute_process(

@@ -64,9 +64,9 @@ void JobsApi::CreateJob(http::Request& request, http::Respond respond) {
   if (!parameters.ok()) return respond(ErrorResponse(parameters.error()));
 
   store::Job job;
-  job.id = NewUuid();
-  job.parameters = std::move(parameters).value();
   job.created_at = job.updated_at = std::chrono::system_clock::now();
+  job.id = NewTimeOrderedUuid(job.created_at);
+  job.parameters = std::move(parameters).value();
   job.consumers = initial_states_(job);
   std::string id = job.id;
   store_.InsertJob(std::move(job), [respond = std::move(respond), id](Status status) {

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include <fmt/format.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -56,7 +57,7 @@ Result<std::vector<Credential>> ParseKeyFile(std::string_view text) {
     credential.create_date = text_of("CreateDate");
     std::string status = text_of("Status");
     if (status != "Active" && status != "Inactive") {
-      return Corrupt(position + " has Status \"" + status + "\", not Active or Inactive");
+      return Corrupt(fmt::format("{} has Status \"{}\", not Active or Inactive", position, status));
     }
     credential.active = status == "Active";
     if (!seen.insert(credential.access_key_id).second) {

@@ -21,21 +21,21 @@ namespace {
 // Fetching an algorithm searches the provider tables under a lock; doing it once per process
 // keeps that off the per-request path. The objects live until exit on purpose.
 const EVP_MD* Sha256Md() {
-  static EVP_MD* const md = [] {
+  static EVP_MD* const kSha256 = [] {
     EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
     if (fetched == nullptr) CryptoUnavailable("SHA256");
     return fetched;
   }();
-  return md;
+  return kSha256;
 }
 
 EVP_MAC* HmacMac() {
-  static EVP_MAC* const mac = [] {
+  static EVP_MAC* const kHmac = [] {
     EVP_MAC* fetched = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     if (fetched == nullptr) CryptoUnavailable("HMAC");
     return fetched;
   }();
-  return mac;
+  return kHmac;
 }
 
 struct MacCtxDeleter {

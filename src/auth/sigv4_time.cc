@@ -1,7 +1,8 @@
 #include "auth/sigv4_time.h"
 
+#include <fmt/format.h>
+
 #include <array>
-#include <cstdio>
 
 namespace jobstream::auth {
 namespace {
@@ -58,10 +59,8 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
 
 std::string FormatAmzDate(TimePoint time) {
   CivilTime civil = ToCivil(time);
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%04d%02u%02uT%02u%02u%02uZ", civil.year, civil.month, civil.day, civil.hour,
-                civil.minute, civil.second);
-  return buffer;
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", civil.year, civil.month, civil.day, civil.hour, civil.minute,
+                     civil.second);
 }
 
 std::optional<TimePoint> ParseAmzDate(std::string_view text) {
@@ -104,10 +103,8 @@ std::optional<TimePoint> ParseHttpDate(std::string_view text) {
 
 std::string FormatIso8601(TimePoint time) {
   CivilTime civil = ToCivil(time);
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02u-%02uT%02u:%02u:%02uZ", civil.year, civil.month, civil.day,
-                civil.hour, civil.minute, civil.second);
-  return buffer;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", civil.year, civil.month, civil.day, civil.hour,
+                     civil.minute, civil.second);
 }
 
 }  // namespace jobstream::auth

@@ -20,7 +20,7 @@ struct SignedClient::Connection {
   std::string host;
   std::string port;
   std::string host_header;
-  bool open = false;
+  bool connected = false;
 };
 
 SignedClient::SignedClient(ClientOptions options)
@@ -57,15 +57,15 @@ Result<ClientResponse> SignedClient::Send(std::string_view method, std::string_v
 
   for (int attempt = 0; attempt < 2; ++attempt) {
     beast::error_code ec;
-    bool reused = c.open;
-    if (!c.open) {
+    bool reused = c.connected;
+    if (!c.connected) {
       boost::asio::ip::tcp::resolver resolver(c.io);
       auto endpoints = resolver.resolve(c.host, c.port, ec);
       if (ec) return Status::Unavailable(fmt::format("cannot resolve {}: {}", c.host, ec.message()));
       c.stream.expires_after(options_.timeout);
       c.stream.connect(endpoints, ec);
       if (ec) return Status::Unavailable(fmt::format("cannot connect to {}: {}", options_.base_url, ec.message()));
-      c.open = true;
+      c.connected = true;
     }
     c.stream.expires_after(options_.timeout);
     beast_http::write(c.stream, request, ec);
@@ -73,7 +73,7 @@ Result<ClientResponse> SignedClient::Send(std::string_view method, std::string_v
     if (!ec) beast_http::read(c.stream, c.buffer, response, ec);
     if (ec) {
       c.stream.socket().close(ec);
-      c.open = false;
+      c.connected = false;
       c.buffer.clear();
       // A kept-alive connection may have been closed by the server while idle: retry once on a
       // fresh one. A fresh connection failing is an answer in itself (retrying could submit twice).
@@ -82,7 +82,7 @@ Result<ClientResponse> SignedClient::Send(std::string_view method, std::string_v
     }
     if (!response.keep_alive()) {
       c.stream.socket().close(ec);
-      c.open = false;
+      c.connected = false;
     }
     return ClientResponse{response.result_int(), std::move(response.body())};
   }

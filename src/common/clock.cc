@@ -8,7 +8,7 @@ namespace jobstream {
 
 std::string FormatIso8601(SystemTime time) {
   std::int64_t millis = ToUnixMillis(time);
-  std::time_t seconds = static_cast<std::time_t>(millis / 1000);
+  auto seconds = static_cast<std::time_t>(millis / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,

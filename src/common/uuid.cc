@@ -14,6 +14,7 @@ class RandomBuffer {
  public:
   void Take(std::uint8_t* out, std::size_t n) {
     if (position_ + n > buffer_.size()) Refill();
+    // flawfinder: ignore (n is at most 16, and Refill() leaves position_ + n within buffer_)
     std::memcpy(out, buffer_.data() + position_, n);
     position_ += n;
   }
@@ -35,12 +36,9 @@ class RandomBuffer {
 
 }  // namespace
 
-std::string NewUuid() {
-  thread_local RandomBuffer random;
-  std::uint8_t bytes[16];
-  random.Take(bytes, sizeof bytes);
-  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
-  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+namespace {
+
+std::string Format(std::uint8_t (&bytes)[16]) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string text(36, '-');
   std::size_t out = 0;
@@ -50,6 +48,29 @@ std::string NewUuid() {
     text[out++] = kHex[bytes[i] & 0x0F];
   }
   return text;
+}
+
+}  // namespace
+
+std::string NewUuid() {
+  thread_local RandomBuffer entropy;
+  std::uint8_t bytes[16];
+  entropy.Take(bytes, sizeof bytes);
+  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  return Format(bytes);
+}
+
+std::string NewTimeOrderedUuid(std::chrono::system_clock::time_point now) {
+  thread_local RandomBuffer entropy;
+  std::uint8_t bytes[16];
+  entropy.Take(bytes, sizeof bytes);
+  auto millis = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(millis >> (40 - 8 * i));  // 48-bit big-endian
+  bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x70);  // version 7
+  bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 9562 variant
+  return Format(bytes);
 }
 
 bool IsUuid(std::string_view text) {

@@ -16,10 +16,10 @@ std::vector<consumers::ConsumerConfig> ServeConfig::DefaultConsumers() {
 
 Status ServeConfig::Validate() const {
   if (io_threads < 1 || io_threads > 256) return Status::InvalidArgument("io_threads must be between 1 and 256");
-  if (max_body_bytes < 16 || max_body_bytes > 64 * 1024 * 1024) {
+  if (max_body_bytes < 16 || max_body_bytes > std::size_t{64} * 1024 * 1024) {
     return Status::InvalidArgument("max_body_bytes must be between 16 and 67108864");
   }
-  if (max_header_bytes < 1024 || max_header_bytes > 1024 * 1024) {
+  if (max_header_bytes < 1024 || max_header_bytes > std::size_t{1024} * 1024) {
     return Status::InvalidArgument("max_header_bytes must be between 1024 and 1048576");
   }
   if (read_timeout.count() < 1 || idle_timeout.count() < 1)

@@ -20,8 +20,8 @@ struct ServeConfig {
 
   // [http]
   int io_threads = 1;
-  std::size_t max_body_bytes = 256 * 1024;
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = std::size_t{256} * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds idle_timeout{60};
   std::size_t max_connections = 10000;
@@ -46,9 +46,10 @@ struct ServeConfig {
   Status Validate() const;
 };
 
-// Reads a TOML file over `base`. Unknown keys are errors, so a typo never goes unnoticed.
+// Reads TOML (a file, or text) over the given configuration: settings it names replace those of
+// `base`/`config`. Unknown keys are errors, so a typo never goes unnoticed.
 Result<ServeConfig> LoadTomlFile(const std::filesystem::path& path, ServeConfig base);
-Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig base);
+Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config);
 
 // Splits "HOST:PORT" (port 0 = any free port).
 Result<std::pair<std::string, std::uint16_t>> ParseListenAddress(std::string_view listen);

@@ -13,7 +13,8 @@ FunctionRegistry FunctionRegistry::WithBuiltins() {
   registry.Register("sleep", [](boost::asio::any_io_executor executor) {
     return std::make_unique<SleepFunction>(std::move(executor));
   });
-  registry.Register("noop", [](boost::asio::any_io_executor) { return std::make_unique<NoopFunction>(); });
+  registry.Register("noop",
+                    [](const boost::asio::any_io_executor& /*executor*/) { return std::make_unique<NoopFunction>(); });
   return registry;
 }
 

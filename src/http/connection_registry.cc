@@ -23,13 +23,13 @@ void ConnectionRegistry::Remove(const Session* session) {
 }
 
 std::vector<std::shared_ptr<Session>> ConnectionRegistry::Snapshot() const {
-  std::vector<std::shared_ptr<Session>> open;
+  std::vector<std::shared_ptr<Session>> live;
   std::lock_guard lock(mutex_);
-  open.reserve(sessions_.size());
+  live.reserve(sessions_.size());
   for (const auto& [key, weak] : sessions_) {
-    if (auto session = weak.lock()) open.push_back(std::move(session));
+    if (auto session = weak.lock()) live.push_back(std::move(session));
   }
-  return open;
+  return live;
 }
 
 bool ConnectionRegistry::CallWhenEmpty(std::function<void()> callback) {

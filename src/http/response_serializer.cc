@@ -51,9 +51,9 @@ bool IsTransportHeader(std::string_view name) {
 }
 
 void AppendNumber(std::string& out, std::size_t value) {
-  char digits[24];
-  const auto result = std::to_chars(digits, digits + sizeof(digits), value);
-  out.append(digits, result.ptr);
+  std::array<char, 24> digits;
+  const auto result = std::to_chars(digits.data(), digits.data() + digits.size(), value);
+  out.append(digits.data(), result.ptr);
 }
 
 void AppendHeader(std::string& out, std::string_view name, std::string_view value) {

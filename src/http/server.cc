@@ -62,7 +62,7 @@ Status Server::Listen(const std::string& host, std::uint16_t port) {
     acceptor_.close(ignored);  // so that a later Listen can retry
     return Status::IOError(message);
   };
-  acceptor_.open(endpoint.protocol(), ec);
+  acceptor_.open(endpoint.protocol(), ec);  // flawfinder: ignore (a socket, not a file)
   if (ec) return fail("open a socket for");
   // Lets a restarted server bind while old connections sit in TIME_WAIT.
   acceptor_.set_option(net::socket_base::reuse_address(true), ec);

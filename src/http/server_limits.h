@@ -8,9 +8,9 @@ namespace jobstream::http {
 
 struct ServerLimits {
   // A larger request body gets 413 {"message": "Request body is larger than N bytes"}, then close.
-  std::size_t max_body_bytes = 256 * 1024;
+  std::size_t max_body_bytes = std::size_t{256} * 1024;
   // A larger request line + header block gets 431 {"message": "Request header fields too large"}.
-  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
   // A started request must fully arrive within this (slowloris); then 408 if nothing was answered
   // on the connection yet, else a silent close.
   std::chrono::milliseconds read_timeout{30000};

@@ -24,13 +24,13 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 // One socket read. Headers must fit one contiguous buffer anyway; bodies are consumed as they come.
-constexpr std::size_t kReadChunkBytes = 16 * 1024;
+constexpr std::size_t kReadChunkBytes = std::size_t{16} * 1024;
 // Lingering reads only discard, so a small buffer does.
-constexpr std::size_t kLingerChunkBytes = 2 * 1024;
+constexpr std::size_t kLingerChunkBytes = std::size_t{2} * 1024;
 // A client that keeps sending after a closing response is cut off after this much.
-constexpr std::size_t kMaxLingerBytes = 1024 * 1024;
+constexpr std::size_t kMaxLingerBytes = std::size_t{1024} * 1024;
 // A connection keeps a write buffer up to this size between responses; larger ones are freed.
-constexpr std::size_t kKeptWriteBufferBytes = 64 * 1024;
+constexpr std::size_t kKeptWriteBufferBytes = std::size_t{64} * 1024;
 constexpr std::string_view kRequestIdHeader = "x-amzn-RequestId";
 
 Response ErrorResponse(unsigned status, std::string_view message) {
@@ -217,8 +217,7 @@ void Session::HandleRequest() {
   Respond respond = [self = shared_from_this(), seq](Response response) {
     // Called from any thread: only the strand may touch the session.
     auto executor = self->socket_.get_executor();
-    net::post(executor,
-              [self, seq, response = std::move(response)]() mutable { self->OnResponse(seq, std::move(response)); });
+    net::post(executor, [self, seq, response = std::move(response)] { self->OnResponse(seq, response); });
   };
   try {
     handler_.Handle(request_, std::move(respond));
@@ -229,7 +228,7 @@ void Session::HandleRequest() {
   }
 }
 
-void Session::OnResponse(std::uint64_t request_seq, Response response) {
+void Session::OnResponse(std::uint64_t request_seq, const Response& response) {
   if (phase_ != Phase::kHandling || request_seq != request_seq_) {
     if (phase_ != Phase::kClosed) spdlog::debug("http: {} ignored a repeated respond", remote_);
     return;

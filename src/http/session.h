@@ -64,7 +64,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool MaybeSendContinue();
   void RejectMalformed(boost::beast::error_code ec);
   void HandleRequest();
-  void OnResponse(std::uint64_t request_seq, Response response);
+  void OnResponse(std::uint64_t request_seq, const Response& response);
   void WriteFinalError(unsigned status, std::string_view message);
   void StartWrite();
   void OnWrite(boost::beast::error_code ec);

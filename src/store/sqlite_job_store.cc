@@ -11,21 +11,25 @@
 namespace jobstream::store {
 namespace {
 
+// Rowid tables, not WITHOUT ROWID: items (~0.4 KiB) and records (~1 KiB) are far above the
+// ~200-byte rows WITHOUT ROWID suits, and there every insert split index pages (measured: ~9 ms
+// per 60-write commit; see docs/PERFORMANCE.md). The stream's rowid is its global sequence
+// number, so records append at the end of the table.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
-  id TEXT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
   item TEXT NOT NULL,          -- the job as GET /jobs/{id} returns it
   version INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS stream (
+  seq INTEGER PRIMARY KEY,     -- the record's sequence number (rowid)
   shard INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
   job_id TEXT NOT NULL,
   event_name TEXT NOT NULL,    -- INSERT | MODIFY | REMOVE (also inside record)
   created_ms INTEGER NOT NULL,
-  record TEXT NOT NULL,        -- DynamoDB-Streams-shaped record
-  PRIMARY KEY (shard, seq)
-) WITHOUT ROWID;
+  record TEXT NOT NULL         -- DynamoDB-Streams-shaped record
+);
+CREATE INDEX IF NOT EXISTS stream_by_shard ON stream (shard, seq);
 CREATE TABLE IF NOT EXISTS checkpoints (
   consumer TEXT NOT NULL,
   shard INTEGER NOT NULL,
@@ -112,7 +116,11 @@ Status SqliteJobStore::Initialize() {
   auto connection = Connection::Open(db_path_, status);
   if (!connection) return status;
   if (status = connection->Execute(kSchema); !status.ok()) return status;
+  // The writer never checkpoints inside a commit; WalCheckpointer does it on its own thread.
+  if (status = connection->Execute("PRAGMA wal_autocheckpoint=0"); !status.ok()) return status;
   writer_ = std::make_unique<Writer>(std::move(connection));
+  checkpointer_ = WalCheckpointer::Start(db_path_, status);
+  if (!checkpointer_) return status;
   if (status = writer_->PreparedStatus(); !status.ok()) return status;
 
   // The shard count is part of the data: changing it would move a job's records to another
@@ -146,6 +154,7 @@ void SqliteJobStore::Close() {
   }
   queue_ready_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
+  checkpointer_.reset();  // a last checkpoint, then the thread ends
 }
 
 Status SqliteJobStore::Enqueue(Op op) {
@@ -259,6 +268,7 @@ void SqliteJobStore::WriterLoop() {
           op);
     }
     batch.clear();
+    if (commit.ok()) checkpointer_->NoteCommit();
     if (commit.ok() && !touched.empty() && listener) listener(std::vector<int>(touched.begin(), touched.end()));
   }
 }
@@ -317,7 +327,7 @@ void SqliteJobStore::ApplyInsert(InsertOp& op, std::int64_t& sequence, std::set<
   op.outcome = w.insert_job_.Bind(1, op.job_id).Bind(2, op.item_json).Bind(3, std::int64_t{1}).Run();
   if (op.outcome.ok()) {
     op.outcome = AppendRecord("INSERT", op.job_id, op.record, sequence, touched);
-  } else if (sqlite3_extended_errcode(w.connection().handle()) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+  } else if (sqlite3_extended_errcode(w.connection().handle()) == SQLITE_CONSTRAINT_UNIQUE) {
     op.outcome = Status::ConditionFailed("a job with this id exists");
   }
   (void)(op.outcome.ok() ? w.release_.Run() : (w.rollback_to_.Run(), w.release_.Run()));

@@ -19,6 +19,7 @@
 
 #include "store/job_store.h"
 #include "store/sqlite_connection.h"
+#include "store/wal_checkpointer.h"
 
 namespace jobstream::store {
 
@@ -122,6 +123,7 @@ class SqliteJobStore final : public JobStore {
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Reader>> idle_readers_;  // GUARDED_BY(readers_mutex_)
 
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // set in Initialize, before the writer starts
   std::thread writer_thread_;
 };
 

@@ -1,5 +1,6 @@
 #include "stream/dynamo_json.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -20,11 +21,11 @@ json::value Typed(std::string_view type, json::value payload) {
 
 template <typename Number>
 json::value TypedNumber(Number number) {
-  char text[64];
+  std::array<char, 64> text;
   // Shortest round-trip form for doubles; plain digits for integers.
-  auto [end, ec] = std::to_chars(text, text + sizeof(text), number);
+  auto [end, ec] = std::to_chars(text.data(), text.data() + text.size(), number);
   if (ec != std::errc()) return Typed("NULL", true);  // unreachable: 64 chars fit any number
-  return Typed("N", json::string(std::string_view(text, end - text)));
+  return Typed("N", json::string(std::string_view(text.data(), end - text.data())));
 }
 
 // Describes where in the item a problem is, so a bad stored item can be found.
@@ -208,6 +209,7 @@ Result<json::object> FromAttributeMap(const json::object& attributes) {
   std::string path;
   auto converted = ConvertMap(attributes, 0, path);
   if (!converted.ok()) return converted.error();
+  // cppcheck-suppress returnStdMoveLocal ; the object lives inside `converted`: without the move it is copied
   return std::move(converted.value().get_object());
 }
 

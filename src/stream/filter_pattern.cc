@@ -243,7 +243,7 @@ const char* WildcardProblem(std::string_view glob) {
   for (size_t i = 0; i < glob.size(); ++i) {
     if (glob[i] == '\\') {
       if (i + 1 == glob.size() || (glob[i + 1] != '*' && glob[i + 1] != '\\')) {
-        return "\"wildcard\" may only escape * and \\ with a backslash";
+        return R"("wildcard" may only escape * and \ with a backslash)";
       }
       ++i;
     } else if (glob[i] == '*' && i + 1 < glob.size() && glob[i + 1] == '*') {
@@ -479,7 +479,7 @@ class PatternCompiler {
       } else if (*op == "=" || *op == ">" || *op == ">=" || *op == "<" || *op == "<=") {
         return Error("\"numeric\" range needs one lower bound (> or >=) and one upper bound (< or <=)");
       } else {
-        return Error("unknown \"numeric\" operator \"" + std::string(*op) + "\"; use =, <, <=, >, >=");
+        return Error(R"(unknown "numeric" operator ")" + std::string(*op) + R"("; use =, <, <=, >, >=)");
       }
     }
     const NumericRange& r = m.range;

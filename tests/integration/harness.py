@@ -35,7 +35,8 @@ STOP_TIMEOUT = 10.0    # seconds for a SIGTERM'd server to exit
 CLI_TIMEOUT = 60.0     # seconds for a CLI command that does not wait on jobs
 
 LISTENING = re.compile(r"Listening on http://127\.0\.0\.1:(\d+)")
-UUID_V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+# Job ids are UUID v7 (time-ordered, RFC 9562), see docs/ARCHITECTURE.md.
+JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TERMINAL = ("Success", "Failure")
 
 

@@ -9,7 +9,7 @@ import unittest
 import uuid
 
 import sigv4
-from harness import ServerTestCase, UUID_V4
+from harness import ServerTestCase, JOB_ID
 
 MISSING_TOKEN = ("MissingAuthenticationTokenException", "Missing Authentication Token")
 UNRECOGNIZED = ("UnrecognizedClientException",
@@ -283,7 +283,7 @@ class Authentication(ServerTestCase):
                             f"{self.server.base_url}/jobs")
         self.assertEqual(202, status, body)
         job_id = json.loads(body)["id"]
-        self.assertRegex(job_id, UUID_V4)
+        self.assertRegex(job_id, JOB_ID)
         status, body = curl(f"{self.server.base_url}/jobs/{job_id}")
         self.assertEqual(200, status, body)
         job = json.loads(body)

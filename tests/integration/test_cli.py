@@ -7,7 +7,7 @@ import re
 import unittest
 
 import harness
-from harness import (Server, TempDirs, UUID_V4, create_key, expected_success, comparable,
+from harness import (Server, TempDirs, JOB_ID, create_key, expected_success, comparable,
                      parse_iso8601, require_binary, run_cli, wait_for)
 
 ACCESS_KEY_FIELDS = ["UserName", "AccessKeyId", "Status", "SecretAccessKey", "CreateDate"]
@@ -117,7 +117,7 @@ class ClientCommands(CliTestCase):
                          "--wait", '{"seconds": 1}', timeout=60)
         self.assertEqual(0, result.returncode, result.stderr)
         job = json.loads(result.stdout)
-        self.assertRegex(job["id"], UUID_V4)
+        self.assertRegex(job["id"], JOB_ID)
         self.assertEqual(expected_success(job["id"], {"seconds": 1}), comparable(job))
         self.assertEqual(5, job["version"])
 

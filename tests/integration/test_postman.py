@@ -9,7 +9,7 @@ import unittest
 import uuid
 
 import harness
-from harness import HERE, SHARED, ServerTestCase, UUID_V4
+from harness import HERE, SHARED, ServerTestCase, JOB_ID
 
 COLLECTION = os.path.join(SHARED, "testdata", "seed-sample", "postman_collection.json")
 NEWMAN = os.path.join(HERE, "node_modules", ".bin", "newman")
@@ -67,7 +67,7 @@ class SeedPostmanCollection(ServerTestCase):
         self.assertEqual("POST", post["request"]["method"])
         self.assertEqual(202, post["response"]["code"], self.body_of(post))
         job_id = json.loads(self.body_of(post))["id"]
-        self.assertRegex(job_id, UUID_V4)
+        self.assertRegex(job_id, JOB_ID)
         # The job really exists, with the collection's {"seconds": {{seconds}}} body.
         self.assertEqual({"seconds": 1}, self.client.job(job_id)["parameters"])
 

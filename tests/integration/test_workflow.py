@@ -7,7 +7,7 @@ import time
 import unittest
 
 import harness
-from harness import UUID_V4, ServerTestCase, expected_success, comparable, parse_iso8601
+from harness import JOB_ID, ServerTestCase, expected_success, comparable, parse_iso8601
 
 
 class JobWorkflow(ServerTestCase):
@@ -21,7 +21,7 @@ class JobWorkflow(ServerTestCase):
         body = resp.json()
         self.assertEqual(["id"], list(body), resp)
         job_id = body["id"]
-        self.assertRegex(job_id, UUID_V4)
+        self.assertRegex(job_id, JOB_ID)
         self.assertEqual(f"/jobs/{job_id}", resp.header("Location"))
 
         # Poll fast enough to see every state the job passes through.
@@ -147,7 +147,7 @@ class ThousandJobs(ServerTestCase):
         self.assertEqual(self.JOBS, len(ids))
         self.assertEqual(self.JOBS, len(set(ids)), "job ids must be unique")
         for job_id in ids:
-            self.assertRegex(job_id, UUID_V4)
+            self.assertRegex(job_id, JOB_ID)
 
         pending, finished = list(ids), {}
         while pending and time.monotonic() - started < self.DEADLINE:

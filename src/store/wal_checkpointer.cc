@@ -1,0 +1,71 @@
+#include "store/wal_checkpointer.h"
+
+#include <spdlog/spdlog.h>
+
+namespace jobstream::store {
+namespace {
+
+// At most one checkpoint per interval: a busy writer's commits are copied in bulk.
+constexpr auto kInterval = std::chrono::milliseconds(200);
+// A log this large (frames of 4 KiB: 256 MiB) means PASSIVE checkpoints cannot catch up.
+constexpr int kMaxLogFrames = 65536;
+
+}  // namespace
+
+std::unique_ptr<WalCheckpointer> WalCheckpointer::Start(const std::filesystem::path& db_path, Status& status) {
+  auto connection = Connection::Open(db_path, status);
+  if (!connection) return nullptr;
+  std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(std::move(connection)));
+  checkpointer->thread_ = std::thread([raw = checkpointer.get()] { raw->Run(); });
+  return checkpointer;
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void WalCheckpointer::NoteCommit() {
+  {
+    std::lock_guard lock(mutex_);
+    if (pending_) return;
+    pending_ = true;
+  }
+  wake_.notify_one();
+}
+
+void WalCheckpointer::Run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return pending_ || stopping_; });  // idle: no wake-ups at all
+    bool last = stopping_;
+    pending_ = false;
+    lock.unlock();
+    Checkpoint();
+    if (last) return;
+    std::this_thread::sleep_for(kInterval);
+    lock.lock();
+  }
+}
+
+void WalCheckpointer::Checkpoint() {
+  int log_frames = 0;
+  int copied_frames = 0;
+  int rc = sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                     &copied_frames);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    spdlog::warn("WAL checkpoint failed: {}", connection_->LastError());
+    return;
+  }
+  if (log_frames > kMaxLogFrames) {
+    // Readers kept the log from restarting; make room once, briefly blocking the writer.
+    rc = sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    if (rc != SQLITE_OK) spdlog::warn("WAL truncate checkpoint failed: {}", connection_->LastError());
+  }
+}
+
+}  // namespace jobstream::store
