@@ -132,7 +132,7 @@ void EventSourceMapping::Pump(Shard& shard) {
       }
       bool is_insert = stored.event_name == "INSERT";
       shard.waiting.push_back(PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now,
-                                            std::move(record), is_insert, 0});
+                                            std::move(record), is_insert, 0, std::make_shared<std::optional<store::Job>>()});
     }
     if (records->size() < limit) break;
   }
@@ -208,6 +208,7 @@ void EventSourceMapping::RunBatch(std::shared_ptr<Batch> batch) {
     if (job.ok()) {
       auto state = job->consumers.find(config_.name);
       if (state != job->consumers.end() && state->second.IsTerminal()) continue;
+      *record.job = std::move(job).value();
     }
     batch->to_invoke.push_back(i);  // a read error here resurfaces, and is retried, in WriteState
   }
@@ -220,7 +221,9 @@ void EventSourceMapping::ArmRunningGrace(const std::shared_ptr<Batch>& batch) {
   auto write_running = [this, batch] {
     for (std::size_t index : batch->to_invoke) {
       const PendingRecord& record = batch->records[index];
-      if (record.is_insert) WriteState(record.job_id, store::ConsumerState{"Running", nullptr, nullptr}, [](bool) {});
+      if (record.is_insert) {
+        WriteState(record.job_id, store::ConsumerState{"Running", nullptr, nullptr}, [](bool) {}, 0, record.job);
+      }
     }
   };
   if (config_.running_grace.count() == 0) {
@@ -303,7 +306,7 @@ void EventSourceMapping::OnResults(std::shared_ptr<Batch> batch, std::vector<fun
         result.ok ? store::ConsumerState{"Success", std::move(result.results), nullptr}
                   : store::ConsumerState{"Failure", nullptr, ErrorValue(result.error_type, result.error_message)};
     ++*pending;
-    WriteState(record.job_id, std::move(state), [one_done](bool) { one_done(); });
+    WriteState(record.job_id, std::move(state), [one_done](bool) { one_done(); }, 0, record.job);
   }
   one_done();
 }
@@ -347,15 +350,22 @@ void EventSourceMapping::AdvanceCheckpoint(Shard& shard) {
 }
 
 void EventSourceMapping::WriteState(std::string job_id, store::ConsumerState state,
-                                    std::function<void(bool skipped)> done, int attempt) {
-  auto job = store_.GetJob(job_id);
+                                    std::function<void(bool skipped)> done, int attempt, JobCache cache) {
+  // The batch's last read of the job saves a read when nothing changed it since; a conflict
+  // (another consumer wrote first) drops it and re-reads.
+  Result<store::Job> job = Status::NotFound("Job not found");
+  if (cache && cache->has_value()) {
+    job = **cache;
+  } else {
+    job = store_.GetJob(job_id);
+  }
   if (!job.ok()) {
     if (job.error().code() == StatusCode::kNotFound) {
       done(true);
       return;
     }
     spdlog::error("consumer {}: cannot read job {}: {}", config_.name, job_id, job.error().message());
-    RetryLater([this, job_id, state, done, attempt] { WriteState(job_id, state, done, attempt); });
+    RetryLater([this, job_id, state, done, attempt, cache] { WriteState(job_id, state, done, attempt, cache); });
     return;
   }
   auto current = job->consumers.find(config_.name);
@@ -364,17 +374,21 @@ void EventSourceMapping::WriteState(std::string job_id, store::ConsumerState sta
     return;
   }
   store_.UpdateConsumerState(
-      *job, config_.name, state, [this, job_id, state, done, attempt](Result<store::Job> written) {
-        boost::asio::post(strand_, [this, job_id, state, done, attempt, written = std::move(written)] {
+      *job, config_.name, state, [this, job_id, state, done, attempt, cache](Result<store::Job> written) {
+        boost::asio::post(strand_, [this, job_id, state, done, attempt, cache, written = std::move(written)] {
           if (written.ok()) {
+            if (cache) *cache = *written;
             done(false);
-          } else if (written.error().code() == StatusCode::kConditionFailed && attempt < kMaxConflictRetries) {
-            WriteState(job_id, state, done, attempt + 1);  // another consumer wrote first: re-read
+            return;
+          }
+          if (cache) cache->reset();
+          if (written.error().code() == StatusCode::kConditionFailed && attempt < kMaxConflictRetries) {
+            WriteState(job_id, state, done, attempt + 1, cache);  // another consumer wrote first: re-read
           } else if (written.error().code() == StatusCode::kNotFound) {
             done(true);
           } else {
             spdlog::error("consumer {}: cannot write job {}: {}", config_.name, job_id, written.error().message());
-            RetryLater([this, job_id, state, done] { WriteState(job_id, state, done, 0); });
+            RetryLater([this, job_id, state, done, cache] { WriteState(job_id, state, done, 0, cache); });
           }
         });
       });

@@ -14,6 +14,7 @@
 #include <functional>
 #include <list>
 #include <map>
+#include <optional>
 #include <memory>
 #include <unordered_set>
 #include <vector>
@@ -49,6 +50,9 @@ class EventSourceMapping {
   bool AcceptsEventName(std::string_view event_name) const;
 
  private:
+  // The job as this consumer last read or wrote it, shared by a record's status writes.
+  using JobCache = std::shared_ptr<std::optional<store::Job>>;
+
   struct PendingRecord {
     std::int64_t sequence = 0;
     std::string job_id;
@@ -57,6 +61,7 @@ class EventSourceMapping {
     boost::json::value record;
     bool is_insert = false;
     int attempts = 0;
+    JobCache job = std::make_shared<std::optional<store::Job>>();
   };
   struct Shard {
     int index = 0;
@@ -88,7 +93,7 @@ class EventSourceMapping {
   // Writes this consumer's state onto a job with a conditional (versioned) write, retrying on
   // conflicts. `done(skipped)`: skipped is true when the job already held a terminal outcome.
   void WriteState(std::string job_id, store::ConsumerState state, std::function<void(bool skipped)> done,
-                  int attempt = 0);
+                  int attempt = 0, JobCache cache = nullptr);
   void RetryLater(std::function<void()> action);
 
   // Constant after construction.
