@@ -182,7 +182,10 @@ Result<ScenarioReport> RunSleep(const ScenarioContext& context) {
     ObserverOptions follow = ObserveOptions(options, i, options.threads);
     follow.first_poll = std::chrono::nanoseconds(0);
     follow.min_interval = std::chrono::milliseconds(20);
-    follow.max_interval = std::chrono::seconds(1);
+    // A tenth of the sleep (at least 1 s): jobs queued behind the consumers' parallelism can
+    // take many times their sleep, and polling them every second would load the server.
+    follow.max_interval =
+        std::max<std::chrono::nanoseconds>(std::chrono::seconds(1), Seconds(options.sleep_seconds / 10.0));
     follow.drain_timeout = Seconds(options.sleep_seconds + options.drain_timeout);
     plan.observe.push_back(follow);
   }
@@ -203,9 +206,9 @@ Result<ScenarioReport> RunSleep(const ScenarioContext& context) {
 
   report.notes.push_back(fmt::format(
       "{} jobs of {{\"seconds\": {}}} submitted in {:.2f} s; each polled from {} s after its POST, then after 20 ms "
-      "growing ×1.5 up to 1 s, at most {:g} polls/s; jobs/s = Success seen / (last seen − first POST)",
+      "growing ×1.5 up to {:g} s, at most {:g} polls/s; jobs/s = Success seen / (last seen − first POST)",
       options.sleepers, options.sleep_seconds, SecondsOf(result.submits.window), options.sleep_seconds,
-      options.poll_rate));
+      std::max(1.0, options.sleep_seconds / 10.0), options.poll_rate));
   if (observed.succeeded == options.sleepers) {
     report.notes.push_back(fmt::format("check: all {} jobs finished in Success", options.sleepers));
   } else {

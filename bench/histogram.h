@@ -1,6 +1,6 @@
 // An HDR-style latency histogram: log-linear buckets, fixed memory, ~1% precision from 1 µs to
-// 60 s. Every recorded value lands in a bucket no wider than 1/128 of its lower bound, so any
-// percentile is within 0.8% of a value that was really recorded.
+// an hour (a sleeping job's submit→Success can exceed a minute). Every recorded value lands in a bucket no wider than
+// 1/128 of its lower bound, so any percentile is within 0.8% of a value that was really recorded.
 #pragma once
 
 #include <chrono>
@@ -14,7 +14,7 @@ class LatencyHistogram {
  public:
   // Values above this are only counted (saturated()): percentiles that fall among them report
   // max(), which stays exact.
-  static constexpr std::chrono::nanoseconds kMaxTrackable = std::chrono::seconds(60);
+  static constexpr std::chrono::nanoseconds kMaxTrackable = std::chrono::hours(1);
 
   LatencyHistogram();
 

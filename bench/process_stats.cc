@@ -60,6 +60,10 @@ std::optional<ProcessSample> ReadProcessSample(pid_t pid) {
       have_threads = true;
     }
   }
+  std::ifstream io(base + "/io");  // readable by the process's owner (or root) only
+  while (std::getline(io, line)) {
+    if (line.starts_with("write_bytes:")) sample.disk_write_bytes = std::stoull(line.substr(12));
+  }
   auto cpu = CpuFromStat(base + "/stat");
   if (!have_rss || !have_threads || !cpu) return std::nullopt;  // a zombie has no VmRSS
   sample.cpu_seconds = *cpu;
@@ -151,10 +155,13 @@ std::optional<ProcessUsage> ProcessSampler::Stop() {
   ProcessUsage& usage = *usage_;
   usage.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   usage.cpu_seconds = usage.last.cpu_seconds - usage.first.cpu_seconds;
+  usage.disk_write_bytes = usage.last.disk_write_bytes - usage.first.disk_write_bytes;
   for (auto& thread : ReadThreadCpu(pid_)) threads_seen_[thread.tid] = std::move(thread);
   std::map<pid_t, double> before;
   for (const auto& thread : threads_at_start_) before[thread.tid] = thread.cpu_seconds;
-  for (auto [tid, thread] : threads_seen_) {
+  int order = 0;
+  for (auto [tid, thread] : threads_seen_) {  // in tid order
+    thread.order = order++;
     thread.cpu_seconds -= before.contains(tid) ? before[tid] : 0;
     if (thread.cpu_seconds > 0) usage.busiest.push_back(std::move(thread));
   }

@@ -20,7 +20,8 @@ struct ProcessSample {
   std::uint64_t rss_bytes = 0;
   std::uint64_t rss_anon_bytes = 0;  // the heap and other private memory, not file pages
   int threads = 0;
-  double cpu_seconds = 0;  // user + system, since the process started
+  double cpu_seconds = 0;              // user + system, since the process started
+  std::uint64_t disk_write_bytes = 0;  // /proc/PID/io write_bytes: what it made the kernel write to storage
 };
 
 // The sample of a running process; nullopt when it cannot be read (gone, or not Linux).
@@ -30,6 +31,9 @@ struct ThreadCpu {
   pid_t tid = 0;
   std::string name;  // /proc/PID/task/TID/comm
   double cpu_seconds = 0;
+  // Creation order among the threads seen (by tid; 0 is the main thread): tells a server's
+  // unnamed threads apart. Set in ProcessUsage::busiest only.
+  int order = 0;
 };
 
 // CPU time of every thread of pid, by thread.
@@ -44,8 +48,9 @@ struct ProcessUsage {
   int threads_min = 0;
   int threads_max = 0;
   double wall_seconds = 0;
-  double cpu_seconds = 0;          // used during the interval
-  std::vector<ThreadCpu> busiest;  // CPU used during the interval, busiest first
+  double cpu_seconds = 0;              // used during the interval
+  std::uint64_t disk_write_bytes = 0;  // written to storage during the interval
+  std::vector<ThreadCpu> busiest;      // CPU used during the interval, busiest first
   int samples = 0;
 
   double cpu_percent() const { return wall_seconds > 0 ? 100 * cpu_seconds / wall_seconds : 0; }

@@ -27,27 +27,42 @@ std::string DescribeErrors(const std::map<std::string, std::uint64_t>& errors) {
   return text;
 }
 
-// The busiest threads as "name/tid 42%"; `pid` (when not 0) shortens tids to "+N" offsets from it,
-// which tell apart a server's unnamed threads by creation order.
-std::string DescribeThreads(const ProcessUsage& usage, pid_t pid) {
+// The busiest threads as "name 42%", or "name#N 42%" with their creation order, which tells apart a
+// server's unnamed threads.
+std::string DescribeThreads(const ProcessUsage& usage, bool with_order) {
   std::string threads;
   for (std::size_t i = 0; i < usage.busiest.size() && i < 5; ++i) {
     const ThreadCpu& thread = usage.busiest[i];
     double percent = usage.wall_seconds > 0 ? 100 * thread.cpu_seconds / usage.wall_seconds : 0;
     if (percent < 0.5) break;
     if (!threads.empty()) threads += ", ";
-    threads += pid > 0 ? fmt::format("{}+{} {:.0f}%", thread.name, thread.tid - pid, percent)
-                       : fmt::format("{} {:.0f}%", thread.name, percent);
+    threads += with_order ? fmt::format("{}#{} {:.0f}%", thread.name, thread.order, percent)
+                          : fmt::format("{} {:.0f}%", thread.name, percent);
   }
   return threads.empty() ? "-" : threads;
 }
 
-std::string DescribeServer(const ProcessUsage& usage, pid_t pid) {
+std::string DescribeServer(const ProcessUsage& usage, std::uint64_t posts) {
+  std::string per_post =
+      posts > 0 ? fmt::format(", {:.1f} KB per POST", usage.disk_write_bytes / 1024.0 / static_cast<double>(posts))
+                : "";
   return fmt::format(
-      "server CPU {:.0f}% (by thread, tid − pid: {}); RSS {} → peak {} (anonymous peak {}); threads "
-      "{}–{}",
-      usage.cpu_percent(), DescribeThreads(usage, pid), FormatMb(usage.first.rss_bytes), FormatMb(usage.rss_max_bytes),
-      FormatMb(usage.rss_anon_max_bytes), usage.threads_min, usage.threads_max);
+      "server CPU {:.0f}% (by thread in creation order: {}); RSS {} → peak {} (anonymous peak {}); threads {}–{}; "
+      "disk writes {:.1f} MB/s{}",
+      usage.cpu_percent(), DescribeThreads(usage, true), FormatMb(usage.first.rss_bytes), FormatMb(usage.rss_max_bytes),
+      FormatMb(usage.rss_anon_max_bytes), usage.threads_min, usage.threads_max,
+      usage.wall_seconds > 0 ? usage.disk_write_bytes / 1048576.0 / usage.wall_seconds : 0, per_post);
+}
+
+// POSTs answered during the scenario's measurement (preloads excluded).
+std::uint64_t MeasuredPosts(const ScenarioReport& scenario) {
+  std::uint64_t posts = 0;
+  for (const auto& row : scenario.rows) {
+    if (!row.summary && row.what.starts_with("POST /jobs") && row.what.find("(preload)") == std::string::npos) {
+      posts += row.count;
+    }
+  }
+  return posts;
 }
 
 boost::json::object LatencyJson(const LatencySummary& latency) {
@@ -58,14 +73,22 @@ boost::json::object LatencyJson(const LatencySummary& latency) {
 boost::json::object UsageJson(const ProcessUsage& usage) {
   boost::json::array busiest;
   for (const auto& thread : usage.busiest) {
-    busiest.push_back({{"tid", thread.tid}, {"name", thread.name}, {"cpu_seconds", thread.cpu_seconds}});
+    busiest.push_back(
+        {{"tid", thread.tid}, {"order", thread.order}, {"name", thread.name}, {"cpu_seconds", thread.cpu_seconds}});
   }
-  return {{"cpu_percent", usage.cpu_percent()},     {"cpu_seconds", usage.cpu_seconds},
-          {"wall_seconds", usage.wall_seconds},     {"rss_first_bytes", usage.first.rss_bytes},
-          {"rss_max_bytes", usage.rss_max_bytes},   {"rss_anon_max_bytes", usage.rss_anon_max_bytes},
-          {"rss_last_bytes", usage.last.rss_bytes}, {"threads_first", usage.first.threads},
-          {"threads_min", usage.threads_min},       {"threads_max", usage.threads_max},
-          {"threads_last", usage.last.threads},     {"samples", usage.samples},
+  return {{"cpu_percent", usage.cpu_percent()},
+          {"cpu_seconds", usage.cpu_seconds},
+          {"wall_seconds", usage.wall_seconds},
+          {"rss_first_bytes", usage.first.rss_bytes},
+          {"disk_write_bytes", usage.disk_write_bytes},
+          {"rss_max_bytes", usage.rss_max_bytes},
+          {"rss_anon_max_bytes", usage.rss_anon_max_bytes},
+          {"rss_last_bytes", usage.last.rss_bytes},
+          {"threads_first", usage.first.threads},
+          {"threads_min", usage.threads_min},
+          {"threads_max", usage.threads_max},
+          {"threads_last", usage.last.threads},
+          {"samples", usage.samples},
           {"thread_cpu", std::move(busiest)}};
 }
 
@@ -140,11 +163,11 @@ void PrintReport(const RunReport& report, std::ostream& out) {
       first = false;
     }
     std::string indent(9, ' ');
-    if (scenario.server) out << indent << DescribeServer(*scenario.server, report.server_pid) << "\n";
+    if (scenario.server) out << indent << DescribeServer(*scenario.server, MeasuredPosts(scenario)) << "\n";
     if (scenario.client) {
       out << indent
           << fmt::format("client CPU {:.0f}% ({})\n", scenario.client->cpu_percent(),
-                         DescribeThreads(*scenario.client, 0));
+                         DescribeThreads(*scenario.client, false));
     }
     for (const auto& row : scenario.rows) {
       if (row.error_count() > 0 && !row.summary) {
@@ -193,13 +216,10 @@ std::string ReportJson(const RunReport& report) {
   }
   boost::json::array notes;
   for (const auto& note : report.notes) notes.push_back(boost::json::string(note));
-  boost::json::object root{{"tool", "jobstream-bench"},
-                           {"target", report.target},
-                           {"client_threads", report.threads},
-                           {"scenarios", std::move(scenarios)},
-                           {"notes", std::move(notes)},
-                           {"error_rate", report.error_rate()},
-                           {"max_error_rate", report.max_error_rate},
+  boost::json::object root{{"tool", "jobstream-bench"},         {"target", report.target},
+                           {"server_pid", report.server_pid},   {"client_threads", report.threads},
+                           {"scenarios", std::move(scenarios)}, {"notes", std::move(notes)},
+                           {"error_rate", report.error_rate()}, {"max_error_rate", report.max_error_rate},
                            {"passed", report.passed()}};
   return boost::json::serialize(root) + "\n";
 }

@@ -156,6 +156,11 @@ install(FILES "${JOBSTREAM_PACKAGING_DIR}/jobstream.service" DESTINATION /lib/sy
 install(FILES "${JOBSTREAM_PACKAGING_OUT}/jobstream.1.gz" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
 install(FILES "${JOBSTREAM_PACKAGING_DIR}/copyright" "${JOBSTREAM_PACKAGING_OUT}/changelog.gz"
         DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+# Lintian overrides, if the package ever needs one: each preceded by a "# reason" comment line.
+if(EXISTS "${JOBSTREAM_PACKAGING_DIR}/lintian-overrides")
+  install(FILES "${JOBSTREAM_PACKAGING_DIR}/lintian-overrides"
+          DESTINATION "${CMAKE_INSTALL_DATAROOTDIR}/lintian/overrides" RENAME jobstream)
+endif()
 install(CODE "
   if(NOT CMAKE_INSTALL_PREFIX STREQUAL \"/usr\")
     message(WARNING \"jobstream.service runs /usr/bin/jobstream, but the prefix is \${CMAKE_INSTALL_PREFIX}: use --prefix /usr to install the service\")

@@ -6,7 +6,9 @@
 
 namespace jobstream::api {
 
-Result<boost::json::object> ParseJobParameters(std::string_view body) {
+namespace {
+
+Result<boost::json::value> ParseBody(std::string_view body) {
   boost::json::parse_options options;
   options.max_depth = 32;  // parameters are small; deep nesting is an attack, not a job
   boost::system::error_code ec;
@@ -15,6 +17,10 @@ Result<boost::json::object> ParseJobParameters(std::string_view body) {
     return Status::InvalidArgument(fmt::format("Request body is nested more than {} levels deep", options.max_depth));
   }
   if (ec) return Status::InvalidArgument("Request body is not valid JSON");
+  return parsed;
+}
+
+Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
   if (!parsed.is_object()) return Status::InvalidArgument("Request body must be a JSON object of job parameters");
   boost::json::object& parameters = parsed.as_object();
   const boost::json::value* seconds = parameters.if_contains("seconds");
@@ -25,6 +31,38 @@ Result<boost::json::object> ParseJobParameters(std::string_view body) {
     return Status::InvalidArgument(fmt::format("'seconds' must be an integer between 1 and {}", kMaxSeconds));
   }
   return std::move(parameters);
+}
+
+}  // namespace
+
+Result<boost::json::object> ParseJobParameters(std::string_view body) {
+  auto parsed = ParseBody(body);
+  if (!parsed.ok()) return parsed.error();
+  return ValidateParameters(*parsed);
+}
+
+Result<std::vector<boost::json::object>> ParseJobBatch(std::string_view body) {
+  auto parsed = ParseBody(body);
+  if (!parsed.ok()) return parsed.error();
+  const auto* jobs = parsed->is_object() ? parsed->as_object().if_contains("jobs") : nullptr;
+  if (jobs == nullptr || !jobs->is_array()) {
+    return Status::InvalidArgument(R"(Request body must be {"jobs": [job parameters, ...]})");
+  }
+  const boost::json::array& entries = jobs->as_array();
+  if (entries.empty() || entries.size() > kMaxBatchJobs) {
+    return Status::InvalidArgument(fmt::format("'jobs' must hold between 1 and {} jobs", kMaxBatchJobs));
+  }
+  std::vector<boost::json::object> batch;
+  batch.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    boost::json::value entry = entries[i];
+    auto parameters = ValidateParameters(entry);
+    if (!parameters.ok()) {
+      return Status::InvalidArgument(fmt::format("jobs[{}]: {}", i, parameters.error().message()));
+    }
+    batch.push_back(std::move(parameters).value());
+  }
+  return batch;
 }
 
 }  // namespace jobstream::api

@@ -3,6 +3,7 @@
 
 #include <boost/json/object.hpp>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -15,5 +16,12 @@ inline constexpr std::int64_t kMaxSeconds = 365 * 24 * 3600;
 // Parses and validates a body: an object whose `seconds` is an integer in [1, kMaxSeconds].
 // Errors are kInvalidArgument with the message the client sees.
 Result<boost::json::object> ParseJobParameters(std::string_view body);
+
+// The most jobs one POST /jobs/batch may carry.
+inline constexpr std::size_t kMaxBatchJobs = 1000;
+
+// Parses {"jobs": [parameters, ...]}: 1 to kMaxBatchJobs objects, each valid as above. Errors
+// name the offending entry ("jobs[3]: 'seconds' is required").
+Result<std::vector<boost::json::object>> ParseJobBatch(std::string_view body);
 
 }  // namespace jobstream::api

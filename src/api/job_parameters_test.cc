@@ -45,3 +45,28 @@ TEST(JobParametersTest, DeepNestingIsRefusedWithAClearMessage) {
 
 }  // namespace
 }  // namespace jobstream::api
+
+namespace jobstream::api {
+namespace {
+
+TEST(JobBatchTest, EveryEntryIsValidatedAndNamedInErrors) {
+  auto batch = ParseJobBatch(R"({"jobs": [{"seconds": 1}, {"seconds": 2, "x": true}]})");
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->size(), 2u);
+  EXPECT_EQ((*batch)[1].at("seconds").as_int64(), 2);
+  auto bad = ParseJobBatch(R"({"jobs": [{"seconds": 1}, {}]})");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message(), "jobs[1]: 'seconds' is required");
+}
+
+TEST(JobBatchTest, ShapeAndSizeAreBounded) {
+  EXPECT_EQ(ParseJobBatch("[]").error().message(), R"(Request body must be {"jobs": [job parameters, ...]})");
+  EXPECT_EQ(ParseJobBatch(R"({"jobs": []})").error().message(), "'jobs' must hold between 1 and 1000 jobs");
+  std::string many = R"({"jobs": [)";
+  for (int i = 0; i < 1001; ++i) many += std::string(i ? "," : "") + R"({"seconds": 1})";
+  many += "]}";
+  EXPECT_EQ(ParseJobBatch(many).error().message(), "'jobs' must hold between 1 and 1000 jobs");
+}
+
+}  // namespace
+}  // namespace jobstream::api

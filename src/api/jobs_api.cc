@@ -53,6 +53,7 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
   if (path.starts_with(kJobsPath) && path.size() > kJobsPath.size() && path[kJobsPath.size()] == '/') {
     std::string_view id = path.substr(kJobsPath.size() + 1);
     if (id.find('/') != std::string_view::npos) return respond(MessageResponse(404, "Not Found"));
+    if (id == "batch" && request.method() == beast_http::verb::post) return CreateJobs(request, std::move(respond));
     if (request.method() != beast_http::verb::get) return respond(MethodNotAllowed("GET"));
     return GetJob(id, std::move(respond));
   }
@@ -63,11 +64,7 @@ void JobsApi::CreateJob(http::Request& request, http::Respond respond) {
   auto parameters = ParseJobParameters(request.body());
   if (!parameters.ok()) return respond(ErrorResponse(parameters.error()));
 
-  store::Job job;
-  job.created_at = job.updated_at = std::chrono::system_clock::now();
-  job.id = NewTimeOrderedUuid(job.created_at);
-  job.parameters = std::move(parameters).value();
-  job.consumers = initial_states_(job);
+  store::Job job = NewJob(std::move(parameters).value());
   std::string id = job.id;
   store_.InsertJob(std::move(job), [respond = std::move(respond), id](Status status) {
     if (!status.ok()) {
@@ -78,6 +75,37 @@ void JobsApi::CreateJob(http::Request& request, http::Respond respond) {
     response.status = 202;
     response.body = boost::json::serialize(boost::json::object{{"id", id}});
     response.headers.emplace_back("Location", "/jobs/" + id);
+    respond(std::move(response));
+  });
+}
+
+store::Job JobsApi::NewJob(boost::json::object parameters) const {
+  store::Job job;
+  job.created_at = job.updated_at = std::chrono::system_clock::now();
+  job.id = NewTimeOrderedUuid(job.created_at);
+  job.parameters = std::move(parameters);
+  job.consumers = initial_states_(job);
+  return job;
+}
+
+void JobsApi::CreateJobs(http::Request& request, http::Respond respond) {
+  auto batch = ParseJobBatch(request.body());
+  if (!batch.ok()) return respond(ErrorResponse(batch.error()));
+  std::vector<store::Job> jobs;
+  jobs.reserve(batch->size());
+  boost::json::array ids;
+  for (auto& parameters : *batch) {
+    jobs.push_back(NewJob(std::move(parameters)));
+    ids.emplace_back(jobs.back().id);
+  }
+  store_.InsertJobs(std::move(jobs), [respond = std::move(respond), ids = std::move(ids)](Status status) mutable {
+    if (!status.ok()) {
+      spdlog::error("a batch of {} jobs was not stored: {}", ids.size(), status.message());
+      return respond(ErrorResponse(status));
+    }
+    http::Response response;
+    response.status = 202;
+    response.body = boost::json::serialize(boost::json::object{{"ids", std::move(ids)}});
     respond(std::move(response));
   });
 }

@@ -2,6 +2,7 @@
 // in front of the reference deployment does.
 //
 //   POST /jobs        → 202 {"id"} + Location, only after the job and its INSERT record are durable
+//   POST /jobs/batch  → 202 {"ids": [...]}: up to 1,000 jobs stored atomically (like BullMQ addBulk)
 //   GET  /jobs/{id}   → 200 job | 404 {"message": "Job not found"}
 #pragma once
 
@@ -25,6 +26,8 @@ class JobsApi final : public http::RequestHandler {
 
  private:
   void CreateJob(http::Request& request, http::Respond respond);
+  void CreateJobs(http::Request& request, http::Respond respond);
+  store::Job NewJob(boost::json::object parameters) const;
   void GetJob(std::string_view id, http::Respond respond);
 
   // Constant after construction; all members are thread-safe.

@@ -75,6 +75,19 @@ TEST_F(JobsApiTest, PostAnswers202WithLocationOnlyOnceTheJobIsStored) {
   EXPECT_EQ(job.at("version").as_int64(), 1);
 }
 
+TEST_F(JobsApiTest, BatchStoresEveryJobAndAnswersTheirIds) {
+  http::Response created = Call("POST", "/jobs/batch", R"({"jobs": [{"seconds": 1}, {"seconds": 2}, {"seconds": 3}]})");
+  ASSERT_EQ(created.status, 202u) << created.body;
+  auto ids = boost::json::parse(created.body).at("ids").as_array();
+  ASSERT_EQ(ids.size(), 3u);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto job = store_->GetJob(ids[i].as_string());
+    ASSERT_TRUE(job.ok());
+    EXPECT_EQ(job->parameters.at("seconds").as_int64(), static_cast<std::int64_t>(i + 1));
+  }
+  EXPECT_EQ(Call("POST", "/jobs/batch", R"({"jobs": [{"seconds": 0}]})").status, 400u);
+}
+
 TEST_F(JobsApiTest, UnsignedRequestsGetMissingAuthenticationTokenOnAnyPath) {
   for (const char* target : {"/jobs", "/nope", "/", "/jobs/x"}) {
     http::Response response = Call("GET", target, "", /*sign=*/false);

@@ -65,9 +65,10 @@ std::string NewTimeOrderedUuid(std::chrono::system_clock::time_point now) {
   thread_local RandomBuffer entropy;
   std::uint8_t bytes[16];
   entropy.Take(bytes, sizeof bytes);
-  auto millis = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
-  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(millis >> (40 - 8 * i));  // 48-bit big-endian
+  auto millis =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+  // 48-bit big-endian milliseconds first.
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(millis >> (40 - 8 * i));
   bytes[6] = static_cast<std::uint8_t>((bytes[6] & 0x0F) | 0x70);  // version 7
   bytes[8] = static_cast<std::uint8_t>((bytes[8] & 0x3F) | 0x80);  // RFC 9562 variant
   return Format(bytes);

@@ -32,6 +32,8 @@ class JobStore {
 
   // Inserts a new job (version 1) with its INSERT record. Fails if the id exists.
   virtual void InsertJob(Job job, WriteDone done) = 0;
+  // Inserts several jobs atomically: all of them with their records, or none.
+  virtual void InsertJobs(std::vector<Job> jobs, WriteDone done) = 0;
 
   // Conditional write: sets one consumer's state on `current` (the job as the caller read it),
   // if the stored version still equals current.version (else kConditionFailed; kNotFound if the

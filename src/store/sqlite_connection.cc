@@ -72,8 +72,9 @@ std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, 
   // commit, which is what makes an acknowledged job survive power loss.
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000",
                              "PRAGMA foreign_keys=OFF", "PRAGMA cache_size=-16384",
-                             // Reads straight from the page cache, without a copy per page.
-                             "PRAGMA mmap_size=1073741824"}) {
+                             // Reads straight from the page cache, without a copy per page; mapped
+                             // pages count as (file-backed) RSS, so the map is bounded.
+                             "PRAGMA mmap_size=268435456"}) {
     status = connection->Execute(pragma);
     if (!status.ok()) return nullptr;
   }

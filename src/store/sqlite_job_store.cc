@@ -168,15 +168,30 @@ Status SqliteJobStore::Enqueue(Op op) {
   return Status::Ok();
 }
 
-void SqliteJobStore::InsertJob(Job job, WriteDone done) {
+SqliteJobStore::EncodedJob SqliteJobStore::Encode(Job& job) const {
   job.version = 1;
   boost::json::object item = job.ToItem();
   std::string item_json = boost::json::serialize(item);
   auto record = stream::EncodeRecord(stream::RecordInput{stream::EventName::kInsert, job.id, &item, nullptr, 0,
                                                          job.created_at, options_.view_type, options_.region,
                                                          item_json.size()});
+  return EncodedJob{std::move(job.id), std::move(item_json), std::move(record)};
+}
+
+void SqliteJobStore::InsertJob(Job job, WriteDone done) {
+  std::vector<EncodedJob> encoded;
+  encoded.push_back(Encode(job));
   auto callback = done;
-  Status status = Enqueue(InsertOp{std::move(job.id), std::move(item_json), std::move(record), std::move(done), {}});
+  Status status = Enqueue(InsertOp{std::move(encoded), std::move(done), {}});
+  if (!status.ok()) callback(status);
+}
+
+void SqliteJobStore::InsertJobs(std::vector<Job> jobs, WriteDone done) {
+  std::vector<EncodedJob> encoded;
+  encoded.reserve(jobs.size());
+  for (Job& job : jobs) encoded.push_back(Encode(job));
+  auto callback = done;
+  Status status = Enqueue(InsertOp{std::move(encoded), std::move(done), {}});
   if (!status.ok()) callback(status);
 }
 
@@ -323,14 +338,26 @@ Status SqliteJobStore::AppendRecord(std::string_view event_name, const std::stri
 // Each op runs inside a savepoint so that one failing op leaves the others in the transaction.
 void SqliteJobStore::ApplyInsert(InsertOp& op, std::int64_t& sequence, std::set<int>& touched) {
   Writer& w = *writer_;
+  std::int64_t sequence_before = sequence;
+  std::set<int> touched_here;
   (void)w.savepoint_.Run();
-  op.outcome = w.insert_job_.Bind(1, op.job_id).Bind(2, op.item_json).Bind(3, std::int64_t{1}).Run();
-  if (op.outcome.ok()) {
-    op.outcome = AppendRecord("INSERT", op.job_id, op.record, sequence, touched);
-  } else if (sqlite3_extended_errcode(w.connection().handle()) == SQLITE_CONSTRAINT_UNIQUE) {
-    op.outcome = Status::ConditionFailed("a job with this id exists");
+  for (EncodedJob& job : op.jobs) {
+    op.outcome = w.insert_job_.Bind(1, job.job_id).Bind(2, job.item_json).Bind(3, std::int64_t{1}).Run();
+    if (op.outcome.ok()) {
+      op.outcome = AppendRecord("INSERT", job.job_id, job.record, sequence, touched_here);
+    } else if (sqlite3_extended_errcode(w.connection().handle()) == SQLITE_CONSTRAINT_UNIQUE) {
+      op.outcome = Status::ConditionFailed("a job with this id exists");
+    }
+    if (!op.outcome.ok()) break;
   }
-  (void)(op.outcome.ok() ? w.release_.Run() : (w.rollback_to_.Run(), w.release_.Run()));
+  if (op.outcome.ok()) {
+    (void)w.release_.Run();
+    touched.insert(touched_here.begin(), touched_here.end());
+  } else {
+    (void)w.rollback_to_.Run();
+    (void)w.release_.Run();
+    sequence = sequence_before;  // the rolled-back records gave their numbers back
+  }
 }
 
 void SqliteJobStore::ApplyUpdate(UpdateOp& op, std::int64_t& sequence, std::set<int>& touched) {

@@ -41,6 +41,7 @@ class SqliteJobStore final : public JobStore {
   ~SqliteJobStore() override;
 
   void InsertJob(Job job, WriteDone done) override;
+  void InsertJobs(std::vector<Job> jobs, WriteDone done) override;
   void UpdateConsumerState(const Job& current, std::string consumer, ConsumerState state, UpdateDone done) override;
   Result<Job> GetJob(std::string_view id) override;
   Result<std::string> GetJobJson(std::string_view id) override;
@@ -59,10 +60,13 @@ class SqliteJobStore final : public JobStore {
  private:
   // Writes arrive fully encoded (item JSON, record JSON awaiting its sequence number): the
   // JSON work happens on the caller's thread, and the single writer only runs statements.
-  struct InsertOp {
+  struct EncodedJob {
     std::string job_id;
     std::string item_json;
     stream::EncodedRecord record;
+  };
+  struct InsertOp {
+    std::vector<EncodedJob> jobs;  // inserted together or not at all
     WriteDone done;
     Status outcome;
   };
@@ -97,6 +101,7 @@ class SqliteJobStore final : public JobStore {
   // Applies a batch in one transaction on the writer thread; per-op outcomes land in the ops.
   Status ApplyBatch(std::vector<Op>& batch, const std::vector<std::string>& trim_consumers, std::set<int>& touched);
   void ApplyInsert(InsertOp& op, std::int64_t& sequence, std::set<int>& touched);
+  EncodedJob Encode(Job& job) const;
   void ApplyUpdate(UpdateOp& op, std::int64_t& sequence, std::set<int>& touched);
   void ApplyCheckpoint(CheckpointOp& op);
   void ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers);

@@ -150,6 +150,29 @@ TEST_F(SqliteJobStoreTest, DuplicateIdIsRefusedWithoutARecord) {
   EXPECT_EQ(AllRecords(*store).size(), 1u);
 }
 
+TEST_F(SqliteJobStoreTest, BatchInsertIsAllOrNothing) {
+  auto store = Open();
+  Job existing = NewJob();
+  ASSERT_TRUE(Insert(*store, existing).ok());
+  std::vector<Job> batch = {NewJob(), NewJob(), existing};  // the last one collides
+  std::promise<Status> done;
+  store->InsertJobs(batch, [&done](Status s) { done.set_value(s); });
+  EXPECT_EQ(done.get_future().get().code(), StatusCode::kConditionFailed);
+  EXPECT_EQ(store->GetJob(batch[0].id).error().code(), StatusCode::kNotFound);
+  EXPECT_EQ(AllRecords(*store).size(), 1u);
+
+  std::vector<Job> good = {NewJob(), NewJob()};
+  std::promise<Status> stored;
+  store->InsertJobs(good, [&stored](Status s) { stored.set_value(s); });
+  ASSERT_TRUE(stored.get_future().get().ok());
+  EXPECT_TRUE(store->GetJob(good[1].id).ok());
+  auto records = AllRecords(*store);
+  ASSERT_EQ(records.size(), 3u);
+  std::set<std::int64_t> sequences;
+  for (const auto& record : records) sequences.insert(record.sequence);
+  EXPECT_EQ(sequences.size(), 3u);  // the failed batch gave its numbers back without duplicates
+}
+
 TEST_F(SqliteJobStoreTest, ConcurrentInsertsAllCommitAndSequencesAreUnique) {
   auto store = Open();
   constexpr int kThreads = 8;

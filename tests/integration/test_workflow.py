@@ -102,6 +102,20 @@ class JobWorkflow(ServerTestCase):
             self.assertIsInstance(entry["error"]["errorType"], str, entry)
             self.assertTrue(entry["error"]["errorType"], entry)
 
+    def test_batch_endpoint_stores_every_job_and_each_reaches_success(self):
+        resp = self.client.request("POST", "/jobs/batch", {"jobs": [{"seconds": 1}] * 50})
+        self.assertEqual(202, resp.status, resp)
+        ids = resp.json()["ids"]
+        self.assertEqual(50, len(set(ids)))
+        for job_id in ids:
+            self.assertRegex(job_id, JOB_ID)
+        for job_id in ids:
+            final = self.client.wait_terminal(job_id, timeout=60)
+            self.assertEqual("Success", final["status"], final)
+        bad = self.client.request("POST", "/jobs/batch", {"jobs": [{"seconds": 1}, {"seconds": 0}]})
+        self.assertEqual(400, bad.status, bad)
+        self.assertEqual("jobs[1]: 'seconds' must be an integer between 1 and 31536000", bad.json()["message"])
+
     def test_largest_allowed_seconds_is_accepted_and_fails_on_the_timeout(self):
         job_id = self.client.submit({"seconds": 31536000})
         final = self.client.wait_terminal(job_id, timeout=60)
