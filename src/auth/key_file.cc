@@ -80,6 +80,13 @@ Status WriteAtomically(const std::filesystem::path& path, std::string_view conte
     if (fd.get() < 0) return Errno("cannot create", temp);
     // The umask can only remove bits, but a leftover temp file keeps its old mode: set it.
     if (::fchmod(fd.get(), 0600) != 0) return Errno("cannot chmod", temp);
+    // `sudo jobstream keys create` on a service's data directory must leave the file readable
+    // by the service's user: root hands it to whoever owns the directory.
+    struct stat dir_stat {};
+    if (::geteuid() == 0 && ::stat(path.parent_path().c_str(), &dir_stat) == 0 && dir_stat.st_uid != 0 &&
+        ::fchown(fd.get(), dir_stat.st_uid, dir_stat.st_gid) != 0) {
+      return Errno("cannot chown", temp);
+    }
     if (Status status = WriteAll(fd.get(), contents, temp); !status.ok()) return status;
     if (::fsync(fd.get()) != 0) return Errno("cannot fsync", temp);
     if (fd.Close() != 0) return Errno("cannot close", temp);

@@ -162,6 +162,20 @@ TEST_F(KeyFileTest, FileIsOwnerOnlyAndHoldsTheIamFields) {
   EXPECT_FALSE(fs::exists(dir_ / "credentials.json.tmp"));
 }
 
+TEST_F(KeyFileTest, RootWritingAServicesDataDirectoryLeavesTheFileToItsOwner) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root, as `sudo jobstream keys create` does";
+  fs::create_directories(dir_);
+  constexpr uid_t kServiceUser = 65534;  // nobody: stands in for the service's DynamicUser
+  ASSERT_EQ(::chown(dir_.c_str(), kServiceUser, kServiceUser), 0);
+  auto file = OpenOrDie();
+  ASSERT_NE(file, nullptr);
+  ASSERT_TRUE(file->Create("admin").ok());
+  struct stat file_stat {};
+  ASSERT_EQ(::stat((dir_ / "credentials.json").c_str(), &file_stat), 0);
+  EXPECT_EQ(file_stat.st_uid, kServiceUser);
+  EXPECT_EQ(file_stat.st_mode & 0777, 0600u);
+}
+
 TEST_F(KeyFileTest, DeleteRemovesTheKeyDurablyAndUnknownKeysAreNotFound) {
   auto file = OpenOrDie();
   Credential alice = file->Create("alice").value();
