@@ -16,7 +16,7 @@ namespace jobstream::bench {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-using tcp = asio::ip::tcp;
+using Tcp = asio::ip::tcp;
 
 namespace {
 
@@ -27,12 +27,12 @@ constexpr std::string_view kResponse =
     "Content-Length: 2\r\n"
     "\r\n"
     "{}";
-constexpr std::size_t kMaxBodyBytes = 256 * 1024;  // as jobstream's default
+constexpr std::size_t kMaxBodyBytes = std::size_t{256} * 1024;  // as jobstream's default
 
 // One connection: read a request (Beast's parser, as jobstream's server uses), answer, repeat.
 class CeilingSession : public std::enable_shared_from_this<CeilingSession> {
  public:
-  explicit CeilingSession(tcp::socket socket) : socket_(std::move(socket)) {}
+  explicit CeilingSession(Tcp::socket socket) : socket_(std::move(socket)) {}
 
   void Read() {
     parser_.emplace();
@@ -51,11 +51,11 @@ class CeilingSession : public std::enable_shared_from_this<CeilingSession> {
                         if (ec) return;
                         if (keep_alive) return self->Read();
                         beast::error_code ignored;
-                        self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+                        self->socket_.shutdown(Tcp::socket::shutdown_send, ignored);
                       });
   }
 
-  tcp::socket socket_;
+  Tcp::socket socket_;
   beast::flat_buffer buffer_;
   std::optional<beast::http::request_parser<beast::http::string_body>> parser_;
 };
@@ -65,7 +65,7 @@ class CeilingSession : public std::enable_shared_from_this<CeilingSession> {
 Result<std::unique_ptr<CeilingServer>> CeilingServer::Start() {
   std::unique_ptr<CeilingServer> server(new CeilingServer());
   beast::error_code ec;
-  tcp::endpoint any_port(asio::ip::make_address("127.0.0.1"), 0);
+  Tcp::endpoint any_port(asio::ip::make_address("127.0.0.1"), 0);
   server->acceptor_.open(any_port.protocol(), ec);
   if (!ec) server->acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) server->acceptor_.bind(any_port, ec);
@@ -81,10 +81,10 @@ Result<std::unique_ptr<CeilingServer>> CeilingServer::Start() {
 }
 
 void CeilingServer::Accept() {
-  acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
+  acceptor_.async_accept([this](beast::error_code ec, Tcp::socket socket) {
     if (ec) return;  // closed: shutting down
     beast::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
+    socket.set_option(Tcp::no_delay(true), ignored);
     std::make_shared<CeilingSession>(std::move(socket))->Read();
     Accept();
   });

@@ -10,7 +10,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 ClientConnection::ClientConnection(asio::io_context& io, asio::ip::tcp::endpoint endpoint, ReplyHandler on_reply)
-    : socket_(io), endpoint_(endpoint), on_reply_(std::move(on_reply)) {}
+    : socket_(io), endpoint_(std::move(endpoint)), on_reply_(std::move(on_reply)) {}
 
 void ClientConnection::Send() {
   if (socket_.is_open()) return Write();

@@ -222,10 +222,9 @@ Result<ScenarioReport> RunSleep(const ScenarioContext& context) {
         "server threads: {} before, {}–{} while the jobs ran, {} after ({}); RSS: {:.1f} MB before, peak {:.1f} MB "
         "(+{:.1f} MB), {:.1f} MB after",
         before->threads, usage.threads_min, usage.threads_max, after ? after->threads : -1,
-        usage.threads_max == before->threads ? "flat" : "NOT flat", before->rss_bytes / 1048576.0,
-        usage.rss_max_bytes / 1048576.0,
-        (static_cast<double>(usage.rss_max_bytes) - static_cast<double>(before->rss_bytes)) / 1048576.0,
-        after ? after->rss_bytes / 1048576.0 : 0.0));
+        usage.threads_max == before->threads ? "flat" : "NOT flat", ToMegabytes(before->rss_bytes),
+        ToMegabytes(usage.rss_max_bytes), ToMegabytes(usage.rss_max_bytes) - ToMegabytes(before->rss_bytes),
+        after ? ToMegabytes(after->rss_bytes) : 0.0));
   }
   return report;
 }

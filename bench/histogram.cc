@@ -21,7 +21,7 @@ constexpr std::uint64_t kMaxTrackableNs = static_cast<std::uint64_t>(LatencyHist
 std::size_t LatencyHistogram::IndexOf(std::uint64_t value_ns) {
   if (value_ns < kSubBucketCount) return static_cast<std::size_t>(value_ns);
   // The octave k such that value >> k lies in [128, 256).
-  int k = std::bit_width(value_ns) - kSubBucketBits;
+  int k = static_cast<int>(std::bit_width(value_ns)) - kSubBucketBits;
   std::uint64_t sub = value_ns >> k;
   return static_cast<std::size_t>(kSubBucketCount + (k - 1) * kSubBucketHalf + (sub - kSubBucketHalf));
 }

@@ -44,7 +44,8 @@ void ObserverStats::Merge(const ObserverStats& other) {
 JobObserver::JobObserver(boost::asio::io_context& io, Target target, ObserverOptions options)
     : options_(options),
       poll_spacing_(SpacingFor(options.max_poll_rate)),
-      driver_(io, target, DriverOptions{.connections = options.connections, .timeout = options.timeout}, *this) {}
+      driver_(io, std::move(target), DriverOptions{.connections = options.connections, .timeout = options.timeout},
+              *this) {}
 
 void JobObserver::Start() {
   // The driver stops only once Next says kDone, which needs Finish first.

@@ -98,7 +98,7 @@ class JobObserver : public Workload {
 
   std::vector<Job> jobs_;
   std::vector<std::uint32_t> free_jobs_;
-  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> due_;
+  std::priority_queue<Due, std::vector<Due>, std::greater<>> due_;
   std::uint64_t live_ = 0;  // tracked and not yet finished
   std::string target_;
   Clock::time_point next_allowed_{};  // the rate cap's next free moment

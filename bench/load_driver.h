@@ -83,7 +83,7 @@ class LoadDriver {
   Clock::time_point start_;
   Clock::time_point measure_start_;
   Clock::time_point end_ = Clock::time_point::max();
-  std::uint64_t issued_ = 0;     // requests sent so far (fixed-rate: the place in the schedule)
+  std::uint64_t issued_ = 0;  // requests sent so far (fixed-rate: the place in the schedule)
   Clock::time_point last_received_;
   bool stopping_ = false;
   bool finished_ = false;

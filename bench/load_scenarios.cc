@@ -45,8 +45,8 @@ void AddPreloadRow(ScenarioReport& report, const Preloaded& preloaded, const Ben
   std::string rss;
   if (server_pid > 0) {
     if (auto sample = ReadProcessSample(server_pid)) {
-      rss = fmt::format("; server RSS after it: {:.1f} MB (anonymous {:.1f} MB)", sample->rss_bytes / 1048576.0,
-                        sample->rss_anon_bytes / 1048576.0);
+      rss = fmt::format("; server RSS after it: {:.1f} MB (anonymous {:.1f} MB)", ToMegabytes(sample->rss_bytes),
+                        ToMegabytes(sample->rss_anon_bytes));
     }
   }
   report.notes.push_back(
@@ -86,7 +86,7 @@ Result<ScenarioReport> RunCeiling(const ScenarioContext& context) {
   RequestSigner signer =
       context.target.signer->ForHost(fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port()));
   ScenarioReport report = NamedReport("ceiling");
-  report.notes.push_back(
+  report.notes.emplace_back(
       "a trivial Beast server in this process (thread bench-ceiling: Beast request parser, preformatted 200 {} "
       "keep-alive) loaded by the same client, signing included");
   return RunSubmitLoad(context, std::move(report), Target{endpoint, &signer}, 0);

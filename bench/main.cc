@@ -99,7 +99,7 @@ int Run(const BenchOptions& options) {
                                 options.config.empty() ? "" : " --config " + options.config, server_pid,
                                 spawned->data_dir().string(), spawned->filesystem());
     if (spawned->filesystem() == "tmpfs") {
-      report.notes.push_back("warning: the data directory is on tmpfs, where fsync costs nothing");
+      report.notes.emplace_back("warning: the data directory is on tmpfs, where fsync costs nothing");
     }
     std::cerr << "jobstream-bench: " << report.target << "\n";
   } else {

@@ -24,6 +24,8 @@ struct ProcessSample {
   std::uint64_t disk_write_bytes = 0;  // /proc/PID/io write_bytes: what it made the kernel write to storage
 };
 
+inline double ToMegabytes(std::uint64_t bytes) { return static_cast<double>(bytes) / 1048576.0; }
+
 // The sample of a running process; nullopt when it cannot be read (gone, or not Linux).
 std::optional<ProcessSample> ReadProcessSample(pid_t pid);
 

@@ -16,7 +16,7 @@ std::string FormatMs(double ms) {
   return fmt::format("{:.1f}", ms);
 }
 
-std::string FormatMb(std::uint64_t bytes) { return fmt::format("{:.1f} MB", bytes / 1048576.0); }
+std::string FormatMb(std::uint64_t bytes) { return fmt::format("{:.1f} MB", ToMegabytes(bytes)); }
 
 std::string DescribeErrors(const std::map<std::string, std::uint64_t>& errors) {
   std::string text;
@@ -43,15 +43,15 @@ std::string DescribeThreads(const ProcessUsage& usage, bool with_order) {
 }
 
 std::string DescribeServer(const ProcessUsage& usage, std::uint64_t posts) {
-  std::string per_post =
-      posts > 0 ? fmt::format(", {:.1f} KB per POST", usage.disk_write_bytes / 1024.0 / static_cast<double>(posts))
-                : "";
+  std::string per_post = posts > 0 ? fmt::format(", {:.1f} KB per POST", static_cast<double>(usage.disk_write_bytes) /
+                                                                             1024.0 / static_cast<double>(posts))
+                                   : "";
   return fmt::format(
       "server CPU {:.0f}% (by thread in creation order: {}); RSS {} → peak {} (anonymous peak {}); threads {}–{}; "
       "disk writes {:.1f} MB/s{}",
       usage.cpu_percent(), DescribeThreads(usage, true), FormatMb(usage.first.rss_bytes), FormatMb(usage.rss_max_bytes),
       FormatMb(usage.rss_anon_max_bytes), usage.threads_min, usage.threads_max,
-      usage.wall_seconds > 0 ? usage.disk_write_bytes / 1048576.0 / usage.wall_seconds : 0, per_post);
+      usage.wall_seconds > 0 ? ToMegabytes(usage.disk_write_bytes) / usage.wall_seconds : 0, per_post);
 }
 
 // POSTs answered during the scenario's measurement (preloads excluded).

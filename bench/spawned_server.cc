@@ -1,7 +1,6 @@
 #include "spawned_server.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,10 +10,11 @@
 #include <boost/json/value.hpp>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 #include <thread>
 
 namespace jobstream::bench {
@@ -34,6 +34,9 @@ std::string Tail(const std::string& text, std::size_t bytes = 2000) {
   return text.size() <= bytes ? text : "…" + text.substr(text.size() - bytes);
 }
 
+// What errno says, without strerror's shared buffer.
+std::string ErrnoMessage() { return std::generic_category().message(errno); }
+
 std::string DescribeExit(int status) {
   if (WIFEXITED(status)) return fmt::format("exit {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return fmt::format("signal {}", WTERMSIG(status));
@@ -46,15 +49,16 @@ std::string DescribeExit(int status) {
 Result<pid_t> SpawnProcess(const std::vector<std::string>& args, const std::string& stdout_path,
                            const std::string& stderr_path, int* stdout_pipe) {
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   int pipe_fds[2] = {-1, -1};
   if (stdout_pipe != nullptr && pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    return Status::IOError(fmt::format("pipe: {}", std::strerror(errno)));
+    return Status::IOError(fmt::format("pipe: {}", ErrnoMessage()));
   }
   pid_t parent = getpid();
   pid_t pid = fork();
-  if (pid < 0) return Status::IOError(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid < 0) return Status::IOError(fmt::format("fork: {}", ErrnoMessage()));
   if (pid == 0) {
     // Only async-signal-safe calls from here to exec.
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -139,7 +143,7 @@ Result<std::unique_ptr<SpawnedServer>> SpawnedServer::Start(const SpawnOptions& 
   std::string pattern = (options.parent_dir / "jobstream-bench-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
     return Status::IOError(
-        fmt::format("cannot create a data directory in {}: {}", options.parent_dir.string(), std::strerror(errno)));
+        fmt::format("cannot create a data directory in {}: {}", options.parent_dir.string(), ErrnoMessage()));
   }
   std::unique_ptr<SpawnedServer> server(new SpawnedServer());
   server->data_dir_ = pattern;
@@ -153,7 +157,7 @@ Result<std::unique_ptr<SpawnedServer>> SpawnedServer::Start(const SpawnOptions& 
   std::vector<std::string> args = {options.binary.string(), "serve",      "--listen",
                                    "127.0.0.1:0",           "--data-dir", server->data_dir_.string()};
   if (options.config) {
-    args.push_back("--config");
+    args.emplace_back("--config");
     args.push_back(options.config->string());
   }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());

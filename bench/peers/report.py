@@ -54,6 +54,7 @@ def main():
         results.append(json.loads(text.splitlines()[-1]))
 
     rate = meta["workload"]["rate"]
+    m = meta["machine"]
     lines = [
         f"# Peers side by side — {meta['date']}",
         "",
@@ -62,6 +63,11 @@ def main():
         f"Machine: {meta['machine']['cpus']} CPUs ({meta['machine']['cpu_model']}), "
         f"{meta['machine']['kernel']}, data on {meta['machine']['tmp_fs']}. "
         "**Producers, brokers and workers all share these cores** (nothing is pinned).",
+        "",
+        f"Conditions: load average {m.get('loadavg_at_start', '?')} at the start, "
+        f"{m.get('loadavg_at_end', '?')} at the end; a 4 KiB O_DSYNC write took "
+        f"{m.get('dsync_write_4k_at_start', '?')} at the start, {m.get('dsync_write_4k_at_end', '?')} "
+        "at the end (the fsync'd systems — Redis AOF, PostgreSQL, jobstream — move with it).",
         "",
         f"| system | enqueue | drain | combined | e2e p50 / p99 ms at {rate:g}/s, to completion "
         "| to handler start |",
