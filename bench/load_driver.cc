@@ -19,12 +19,7 @@ bool IsSuccess(unsigned status) { return status >= 200 && status < 300; }
 }  // namespace
 
 LoadDriver::LoadDriver(asio::io_context& io, Target target, DriverOptions options, Workload& workload)
-    : io_(io),
-      target_(std::move(target)),
-      options_(std::move(options)),
-      workload_(workload),
-      pacer_(io),
-      watchdog_(io) {}
+    : io_(io), target_(std::move(target)), options_(options), workload_(workload), pacer_(io), watchdog_(io) {}
 
 void LoadDriver::Start(std::function<void()> done) {
   done_ = std::move(done);

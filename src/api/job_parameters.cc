@@ -30,6 +30,8 @@ Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
   if (!valid) {
     return Status::InvalidArgument(fmt::format("'seconds' must be an integer between 1 and {}", kMaxSeconds));
   }
+  // cppcheck-suppress returnStdMoveLocal ; `parameters` refers into the caller's value, so without the move it is
+  // copied
   return std::move(parameters);
 }
 

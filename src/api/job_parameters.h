@@ -11,7 +11,7 @@ namespace jobstream::api {
 
 // The largest accepted `seconds`: one year. Larger values are surely mistakes; anything above
 // the consumers' function timeout is accepted here and fails in the function, as it does on AWS.
-inline constexpr std::int64_t kMaxSeconds = 365 * 24 * 3600;
+inline constexpr std::int64_t kMaxSeconds = std::int64_t{365} * 24 * 3600;
 
 // Parses and validates a body: an object whose `seconds` is an integer in [1, kMaxSeconds].
 // Errors are kInvalidArgument with the message the client sees.

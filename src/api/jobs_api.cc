@@ -55,7 +55,7 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
     if (id.find('/') != std::string_view::npos) return respond(MessageResponse(404, "Not Found"));
     if (id == "batch" && request.method() == beast_http::verb::post) return CreateJobs(request, std::move(respond));
     if (request.method() != beast_http::verb::get) return respond(MethodNotAllowed("GET"));
-    return GetJob(id, std::move(respond));
+    return GetJob(id, respond);
   }
   respond(MessageResponse(404, "Not Found"));
 }
@@ -66,7 +66,7 @@ void JobsApi::CreateJob(http::Request& request, http::Respond respond) {
 
   store::Job job = NewJob(std::move(parameters).value());
   std::string id = job.id;
-  store_.InsertJob(std::move(job), [respond = std::move(respond), id](Status status) {
+  store_.InsertJob(std::move(job), [respond = std::move(respond), id](const Status& status) {
     if (!status.ok()) {
       spdlog::error("job {} was not stored: {}", id, status.message());
       return respond(ErrorResponse(status));
@@ -98,19 +98,20 @@ void JobsApi::CreateJobs(http::Request& request, http::Respond respond) {
     jobs.push_back(NewJob(std::move(parameters)));
     ids.emplace_back(jobs.back().id);
   }
-  store_.InsertJobs(std::move(jobs), [respond = std::move(respond), ids = std::move(ids)](Status status) mutable {
-    if (!status.ok()) {
-      spdlog::error("a batch of {} jobs was not stored: {}", ids.size(), status.message());
-      return respond(ErrorResponse(status));
-    }
-    http::Response response;
-    response.status = 202;
-    response.body = boost::json::serialize(boost::json::object{{"ids", std::move(ids)}});
-    respond(std::move(response));
-  });
+  store_.InsertJobs(std::move(jobs),
+                    [respond = std::move(respond), ids = std::move(ids)](const Status& status) mutable {
+                      if (!status.ok()) {
+                        spdlog::error("a batch of {} jobs was not stored: {}", ids.size(), status.message());
+                        return respond(ErrorResponse(status));
+                      }
+                      http::Response response;
+                      response.status = 202;
+                      response.body = boost::json::serialize(boost::json::object{{"ids", std::move(ids)}});
+                      respond(std::move(response));
+                    });
 }
 
-void JobsApi::GetJob(std::string_view id, http::Respond respond) {
+void JobsApi::GetJob(std::string_view id, const http::Respond& respond) {
   if (!IsUuid(id)) return respond(MessageResponse(404, "Job not found"));
   auto job = store_.GetJobJson(id);
   if (!job.ok()) {

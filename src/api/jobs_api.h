@@ -28,7 +28,7 @@ class JobsApi final : public http::RequestHandler {
   void CreateJob(http::Request& request, http::Respond respond);
   void CreateJobs(http::Request& request, http::Respond respond);
   store::Job NewJob(boost::json::object parameters) const;
-  void GetJob(std::string_view id, http::Respond respond);
+  void GetJob(std::string_view id, const http::Respond& respond);
 
   // Constant after construction; all members are thread-safe.
   const auth::SigV4Verifier& verifier_;

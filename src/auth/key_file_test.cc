@@ -166,6 +166,7 @@ TEST_F(KeyFileTest, RootWritingAServicesDataDirectoryLeavesTheFileToItsOwner) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root, as `sudo jobstream keys create` does";
   fs::create_directories(dir_);
   constexpr uid_t kServiceUser = 65534;  // nobody: stands in for the service's DynamicUser
+  // flawfinder: ignore (the test's own fresh temporary directory: nothing can swap it under us)
   ASSERT_EQ(::chown(dir_.c_str(), kServiceUser, kServiceUser), 0);
   auto file = OpenOrDie();
   ASSERT_NE(file, nullptr);

@@ -51,7 +51,7 @@ Consumers are configured in the TOML file only, one [[consumers]] table each:
   filters = ['{"eventName": ["INSERT"]}']   Lambda filter patterns, OR'ed ([] = every record)
   batch_size = 1                            records per invocation
   batching_window_ms = 0                    wait up to this long to fill a batch
-  parallelism = 100                         concurrent batches per shard (per-job order kept)
+  parallelism = 1000                        concurrent batches per shard (per-job order kept)
   max_retries = 0                           retries of a failed record before Failure
   max_record_age_seconds = 21600            older records fail with RecordAgeExceeded
   timeout_seconds = 300                     function timeout
@@ -173,6 +173,7 @@ int RunServe(const ServeFlags& flags) {
   auto http_work = boost::asio::make_work_guard(http_io);
   auto worker_work = boost::asio::make_work_guard(worker_io);
   std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(config.io_threads) + 1);
   for (int i = 0; i < config.io_threads; ++i) threads.emplace_back([&http_io] { http_io.run(); });
   threads.emplace_back([&worker_io] { worker_io.run(); });
 

@@ -132,7 +132,8 @@ void EventSourceMapping::Pump(Shard& shard) {
       }
       bool is_insert = stored.event_name == "INSERT";
       shard.waiting.push_back(PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now,
-                                            std::move(record), is_insert, 0, std::make_shared<std::optional<store::Job>>()});
+                                            std::move(record), is_insert, 0,
+                                            std::make_shared<std::optional<store::Job>>()});
     }
     if (records->size() < limit) break;
   }
@@ -175,13 +176,13 @@ void EventSourceMapping::Dispatch(Shard& shard) {
     }
     if (batch->records.empty()) return;  // everything waiting belongs to busy jobs
     ++shard.running_batches;
-    RunBatch(std::move(batch));
+    RunBatch(batch);
   }
 }
 
 // Drops records whose jobs already hold an outcome from an earlier delivery (at-least-once
 // redelivery after a crash) and fails expired ones, then invokes the function with the rest.
-void EventSourceMapping::RunBatch(std::shared_ptr<Batch> batch) {
+void EventSourceMapping::RunBatch(const std::shared_ptr<Batch>& batch) {
   batch->to_invoke.clear();
   auto pending = std::make_shared<std::size_t>(1);  // held until every write below is issued
   auto one_done = [this, batch, pending] {
@@ -200,7 +201,7 @@ void EventSourceMapping::RunBatch(std::shared_ptr<Batch> batch) {
           ErrorValue("RecordAgeExceeded", fmt::format("The record is older than the maximum record age of {} seconds",
                                                       config_.max_record_age.count()))};
       ++*pending;
-      WriteState(record.job_id, std::move(expired), [one_done](bool) { one_done(); });
+      WriteState(record.job_id, expired, [one_done](bool) { one_done(); });
       continue;
     }
     auto job = store_.GetJob(record.job_id);
@@ -222,7 +223,8 @@ void EventSourceMapping::ArmRunningGrace(const std::shared_ptr<Batch>& batch) {
     for (std::size_t index : batch->to_invoke) {
       const PendingRecord& record = batch->records[index];
       if (record.is_insert) {
-        WriteState(record.job_id, store::ConsumerState{"Running", nullptr, nullptr}, [](bool) {}, 0, record.job);
+        WriteState(
+            record.job_id, store::ConsumerState{"Running", nullptr, nullptr}, [](bool) {}, 0, record.job);
       }
     }
   };
@@ -236,10 +238,10 @@ void EventSourceMapping::ArmRunningGrace(const std::shared_ptr<Batch>& batch) {
   });
 }
 
-void EventSourceMapping::Invoke(std::shared_ptr<Batch> batch) {
+void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
   if (stopping_) return;
   if (batch->to_invoke.empty()) {
-    FinishBatch(std::move(batch));
+    FinishBatch(batch);
     return;
   }
   std::sort(batch->to_invoke.begin(), batch->to_invoke.end());
@@ -269,7 +271,7 @@ void EventSourceMapping::Invoke(std::shared_ptr<Batch> batch) {
   });
 }
 
-void EventSourceMapping::OnResults(std::shared_ptr<Batch> batch, std::vector<functions::RecordResult> results) {
+void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vector<functions::RecordResult> results) {
   batch->finished_invocation = true;
   if (batch->timeout_timer) batch->timeout_timer->cancel();
   if (batch->grace_timer) batch->grace_timer->cancel();
@@ -306,12 +308,13 @@ void EventSourceMapping::OnResults(std::shared_ptr<Batch> batch, std::vector<fun
         result.ok ? store::ConsumerState{"Success", std::move(result.results), nullptr}
                   : store::ConsumerState{"Failure", nullptr, ErrorValue(result.error_type, result.error_message)};
     ++*pending;
-    WriteState(record.job_id, std::move(state), [one_done](bool) { one_done(); }, 0, record.job);
+    WriteState(
+        record.job_id, state, [one_done](bool) { one_done(); }, 0, record.job);
   }
   one_done();
 }
 
-void EventSourceMapping::FinishBatch(std::shared_ptr<Batch> batch) {
+void EventSourceMapping::FinishBatch(const std::shared_ptr<Batch>& batch) {
   Shard& shard = shards_[batch->shard];
   for (const PendingRecord& record : batch->records) {
     MarkDone(shard, record.sequence);
@@ -336,7 +339,7 @@ void EventSourceMapping::AdvanceCheckpoint(Shard& shard) {
   if (shard.saving || shard.checkpoint <= shard.saved_checkpoint) return;
   shard.saving = true;
   std::int64_t saving = shard.checkpoint;
-  store_.SaveCheckpoint(config_.name, shard.index, saving, [this, &shard, saving](Status status) {
+  store_.SaveCheckpoint(config_.name, shard.index, saving, [this, &shard, saving](const Status& status) {
     boost::asio::post(strand_, [this, &shard, saving, status] {
       shard.saving = false;
       if (status.ok()) {
@@ -349,8 +352,8 @@ void EventSourceMapping::AdvanceCheckpoint(Shard& shard) {
   });
 }
 
-void EventSourceMapping::WriteState(std::string job_id, store::ConsumerState state,
-                                    std::function<void(bool skipped)> done, int attempt, JobCache cache) {
+void EventSourceMapping::WriteState(const std::string& job_id, const store::ConsumerState& state,
+                                    const std::function<void(bool skipped)>& done, int attempt, const JobCache& cache) {
   // The batch's last read of the job saves a read when nothing changed it since; a conflict
   // (another consumer wrote first) drops it and re-reads.
   Result<store::Job> job = Status::NotFound("Job not found");

@@ -14,8 +14,8 @@
 #include <functional>
 #include <list>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
@@ -83,17 +83,17 @@ class EventSourceMapping {
   // whose jobs are not busy and have no earlier record waiting, so one job's records never
   // overtake each other, while a slow job never holds up others.
   void Dispatch(Shard& shard);
-  void RunBatch(std::shared_ptr<Batch> batch);
-  void Invoke(std::shared_ptr<Batch> batch);
+  void RunBatch(const std::shared_ptr<Batch>& batch);
+  void Invoke(const std::shared_ptr<Batch>& batch);
   void ArmRunningGrace(const std::shared_ptr<Batch>& batch);
-  void OnResults(std::shared_ptr<Batch> batch, std::vector<functions::RecordResult> results);
-  void FinishBatch(std::shared_ptr<Batch> batch);
+  void OnResults(const std::shared_ptr<Batch>& batch, std::vector<functions::RecordResult> results);
+  void FinishBatch(const std::shared_ptr<Batch>& batch);
   void MarkDone(Shard& shard, std::int64_t sequence);
   void AdvanceCheckpoint(Shard& shard);
   // Writes this consumer's state onto a job with a conditional (versioned) write, retrying on
   // conflicts. `done(skipped)`: skipped is true when the job already held a terminal outcome.
-  void WriteState(std::string job_id, store::ConsumerState state, std::function<void(bool skipped)> done,
-                  int attempt = 0, JobCache cache = nullptr);
+  void WriteState(const std::string& job_id, const store::ConsumerState& state,
+                  const std::function<void(bool skipped)>& done, int attempt = 0, const JobCache& cache = nullptr);
   void RetryLater(std::function<void()> action);
 
   // Constant after construction.

@@ -39,8 +39,7 @@ class JobStore {
   // if the stored version still equals current.version (else kConditionFailed; kNotFound if the
   // job is gone); bumps version and updatedAt and appends a MODIFY record. Returns the job as
   // written.
-  virtual void UpdateConsumerState(const Job& current, std::string consumer, ConsumerState state,
-                                   UpdateDone done) = 0;
+  virtual void UpdateConsumerState(const Job& current, std::string consumer, ConsumerState state, UpdateDone done) = 0;
 
   // The latest committed job, or kNotFound.
   virtual Result<Job> GetJob(std::string_view id) = 0;

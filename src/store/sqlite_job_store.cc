@@ -75,6 +75,8 @@ class SqliteJobStore::Writer {
 
   Connection& connection() { return *connection_; }
 
+ private:
+  friend class SqliteJobStore;  // the store's writer-thread methods run these statements
   std::unique_ptr<Connection> connection_;
   Statement begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
   Statement insert_job_, select_job_, update_job_, insert_record_, save_checkpoint_, save_sequence_;
@@ -92,6 +94,8 @@ class SqliteJobStore::Reader {
                      "ORDER BY seq LIMIT ?3"),
         load_checkpoint_(connection_->handle(), "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2") {}
 
+ private:
+  friend class SqliteJobStore;  // the store's read methods run these statements
   std::unique_ptr<Connection> connection_;
   Statement get_job_, read_stream_, load_checkpoint_;
 };
@@ -172,9 +176,9 @@ SqliteJobStore::EncodedJob SqliteJobStore::Encode(Job& job) const {
   job.version = 1;
   boost::json::object item = job.ToItem();
   std::string item_json = boost::json::serialize(item);
-  auto record = stream::EncodeRecord(stream::RecordInput{stream::EventName::kInsert, job.id, &item, nullptr, 0,
-                                                         job.created_at, options_.view_type, options_.region,
-                                                         item_json.size()});
+  auto record =
+      stream::EncodeRecord(stream::RecordInput{stream::EventName::kInsert, job.id, &item, nullptr, 0, job.created_at,
+                                               options_.view_type, options_.region, item_json.size()});
   return EncodedJob{std::move(job.id), std::move(item_json), std::move(record)};
 }
 

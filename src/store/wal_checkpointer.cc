@@ -55,8 +55,8 @@ void WalCheckpointer::Run() {
 void WalCheckpointer::Checkpoint() {
   int log_frames = 0;
   int copied_frames = 0;
-  int rc = sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                     &copied_frames);
+  int rc =
+      sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
     spdlog::warn("WAL checkpoint failed: {}", connection_->LastError());
     return;

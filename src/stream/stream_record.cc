@@ -75,7 +75,7 @@ boost::json::object BuildRecord(const RecordInput& input) {
   boost::json::object record;
   std::string event_id = NewUuid();
   std::erase(event_id, '-');
-  record["eventID"] = std::move(event_id);
+  record["eventID"] = event_id;
   record["eventName"] = ToString(input.event_name);
   record["eventVersion"] = "1.1";
   record["eventSource"] = "aws:dynamodb";
