@@ -17,6 +17,15 @@ constexpr std::size_t kMaxOutstanding = 1000000;
 constexpr int kMaxConflictRetries = 100;
 constexpr auto kStoreRetryDelay = std::chrono::seconds(1);
 
+Result<boost::json::value> ParseRecord(std::string_view json) {
+  boost::system::error_code ec;
+  boost::json::parse_options options;
+  options.max_depth = 256;  // typed images nest twice as deep as the items they describe
+  boost::json::value record = boost::json::parse(json, ec, {}, options);
+  if (ec) return Status::Internal("stored stream record is not JSON: " + ec.message());
+  return record;
+}
+
 bool PatternsReadOnlyEventName(const std::vector<std::string>& filters) {
   for (const std::string& filter : filters) {
     boost::system::error_code ec;
@@ -122,17 +131,16 @@ void EventSourceMapping::Pump(Shard& shard) {
         shard.outstanding[stored.sequence] = true;  // filtered out without parsing the record
         continue;
       }
-      boost::system::error_code ec;
-      boost::json::parse_options options;
-      options.max_depth = 256;  // typed images nest twice as deep as the items they describe
-      boost::json::value record = boost::json::parse(stored.json, ec, {}, options);
-      if (ec || (!filters_on_event_name_only_ && !filter_.Matches(record))) {
-        shard.outstanding[stored.sequence] = true;  // filtered out: nothing to deliver
-        continue;
+      if (!filters_on_event_name_only_) {
+        auto record = ParseRecord(stored.json);
+        if (!record.ok() || !filter_.Matches(*record)) {
+          shard.outstanding[stored.sequence] = true;  // filtered out: nothing to deliver
+          continue;
+        }
       }
       bool is_insert = stored.event_name == "INSERT";
       shard.waiting.push_back(PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now,
-                                            std::move(record), is_insert, 0,
+                                            std::move(stored.json), is_insert, 0,
                                             std::make_shared<std::optional<store::Job>>()});
     }
     if (records->size() < limit) break;
@@ -223,8 +231,11 @@ void EventSourceMapping::ArmRunningGrace(const std::shared_ptr<Batch>& batch) {
     for (std::size_t index : batch->to_invoke) {
       const PendingRecord& record = batch->records[index];
       if (record.is_insert) {
+        // A function still running after the grace period is slow enough that one more read
+        // for its outcome costs nothing; dropping the cached job keeps a waiting job small.
         WriteState(
-            record.job_id, store::ConsumerState{"Running", nullptr, nullptr}, [](bool) {}, 0, record.job);
+            record.job_id, store::ConsumerState{"Running", nullptr, nullptr},
+            [cache = record.job](bool) { cache->reset(); }, 0, record.job);
       }
     }
   };
@@ -247,7 +258,11 @@ void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
   std::sort(batch->to_invoke.begin(), batch->to_invoke.end());
   std::vector<boost::json::value> records;
   records.reserve(batch->to_invoke.size());
-  for (std::size_t index : batch->to_invoke) records.push_back(batch->records[index].record);
+  for (std::size_t index : batch->to_invoke) {
+    // Parsed only now, and handed over: a waiting or running record costs its text, not a tree.
+    auto record = ParseRecord(batch->records[index].json);
+    records.push_back(record.ok() ? std::move(record).value() : boost::json::value(nullptr));
+  }
   functions::InvocationContext context{config_.name, config_.timeout};
   batch->finished_invocation = false;
   // The guard fires a second after the timeout so a function finishing exactly at its timeout

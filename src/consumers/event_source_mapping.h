@@ -58,7 +58,7 @@ class EventSourceMapping {
     std::string job_id;
     SystemTime created_at;
     std::chrono::steady_clock::time_point enqueued_at;
-    boost::json::value record;
+    std::string json;  // the record as stored; parsed when the function is invoked
     bool is_insert = false;
     int attempts = 0;
     JobCache job = std::make_shared<std::optional<store::Job>>();

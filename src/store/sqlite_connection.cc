@@ -71,7 +71,7 @@ std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, 
   // WAL lets readers run beside the single writer; synchronous=FULL fsyncs the WAL at every
   // commit, which is what makes an acknowledged job survive power loss.
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000",
-                             "PRAGMA foreign_keys=OFF", "PRAGMA cache_size=-16384",
+                             "PRAGMA foreign_keys=OFF", "PRAGMA cache_size=-4096",
                              // Reads straight from the page cache, without a copy per page; mapped
                              // pages count as (file-backed) RSS, so the map is bounded.
                              "PRAGMA mmap_size=268435456"}) {
