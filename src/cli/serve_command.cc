@@ -1,6 +1,7 @@
 #include "cli/serve_command.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/executor_work_guard.hpp>
@@ -174,8 +175,16 @@ int RunServe(const ServeFlags& flags) {
   auto worker_work = boost::asio::make_work_guard(worker_io);
   std::vector<std::thread> threads;
   threads.reserve(static_cast<std::size_t>(config.io_threads) + 1);
-  for (int i = 0; i < config.io_threads; ++i) threads.emplace_back([&http_io] { http_io.run(); });
-  threads.emplace_back([&worker_io] { worker_io.run(); });
+  for (int i = 0; i < config.io_threads; ++i) {
+    threads.emplace_back([&http_io] {
+      pthread_setname_np(pthread_self(), "js-http");
+      http_io.run();
+    });
+  }
+  threads.emplace_back([&worker_io] {
+    pthread_setname_np(pthread_self(), "js-consumers");
+    worker_io.run();
+  });
 
   std::promise<int> signalled;
   boost::asio::signal_set signals(http_io, SIGINT, SIGTERM);

@@ -1,6 +1,7 @@
 #include "store/sqlite_job_store.h"
 
 #include <fmt/format.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
@@ -248,6 +249,7 @@ void SqliteJobStore::SetCommitListener(CommitListener listener) {
 namespace jobstream::store {
 
 void SqliteJobStore::WriterLoop() {
+  pthread_setname_np(pthread_self(), "js-writer");
   auto next_trim = std::chrono::steady_clock::now() + options_.trim_interval;
   std::vector<Op> batch;
   for (;;) {
