@@ -41,7 +41,7 @@ void ObserverStats::Merge(const ObserverStats& other) {
   polls.Merge(other.polls);
 }
 
-JobObserver::JobObserver(boost::asio::io_context& io, Target target, ObserverOptions options)
+JobObserver::JobObserver(boost::asio::io_context& io, Target target, const ObserverOptions& options)
     : options_(options),
       poll_spacing_(SpacingFor(options.max_poll_rate)),
       driver_(io, std::move(target), DriverOptions{.connections = options.connections, .timeout = options.timeout},

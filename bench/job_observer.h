@@ -56,7 +56,7 @@ struct ObserverStats {
 // Lives on one io_context; every method runs on its thread, and it must outlive its I/O.
 class JobObserver : public Workload {
  public:
-  JobObserver(boost::asio::io_context& io, Target target, ObserverOptions options);
+  JobObserver(boost::asio::io_context& io, Target target, const ObserverOptions& options);
 
   // Starts the polling connections; nothing is sent until jobs are tracked.
   void Start();
