@@ -57,7 +57,12 @@ void SleepFunction::Invoke(std::vector<boost::json::value> records, const Invoca
   invocation->done = std::move(done);
   {
     std::lock_guard lock(mutex_);
-    std::erase_if(in_flight_, [](const auto& weak) { return weak.expired(); });
+    // Prune finished invocations only when the list has doubled since the last prune: a scan
+    // on every call would cost O(n) per invocation with thousands of sleepers in flight.
+    if (in_flight_.size() >= 2 * pruned_size_ + 64) {
+      std::erase_if(in_flight_, [](const auto& weak) { return weak.expired(); });
+      pruned_size_ = in_flight_.size();
+    }
     in_flight_.push_back(invocation);
   }
   auto timeout_seconds = std::chrono::duration_cast<std::chrono::seconds>(context.timeout).count();

@@ -23,6 +23,7 @@ class SleepFunction final : public Function {
   boost::asio::any_io_executor executor_;  // constant after construction
   std::mutex mutex_;
   std::list<std::weak_ptr<Invocation>> in_flight_;  // GUARDED_BY(mutex_)
+  std::size_t pruned_size_ = 0;                     // GUARDED_BY(mutex_): in_flight_ size after the last prune
 };
 
 // Reads dynamodb.NewImage.parameters.M.seconds.N from a stream record; 0 when absent/invalid.
