@@ -16,6 +16,7 @@ constexpr std::size_t kReadChunk = 1000;
 constexpr std::size_t kMaxOutstanding = 1000000;
 constexpr int kMaxConflictRetries = 100;
 constexpr auto kStoreRetryDelay = std::chrono::seconds(1);
+constexpr auto kCheckpointInterval = std::chrono::milliseconds(500);
 
 Result<boost::json::value> ParseRecord(std::string_view json) {
   boost::system::error_code ec;
@@ -49,9 +50,11 @@ struct EventSourceMapping::Batch {
   std::size_t shard = 0;
   std::vector<PendingRecord> records;  // at most one per job; all get marked done at the end
   std::vector<std::size_t> to_invoke;  // indexes into records that go to the function
-  std::unique_ptr<boost::asio::steady_timer> timeout_timer;
-  std::unique_ptr<boost::asio::steady_timer> grace_timer;
   bool finished_invocation = false;
+  // Where the running invocation sits in the consumer's deadline queues (if it does).
+  std::chrono::steady_clock::time_point invoked_at;
+  std::optional<std::list<std::shared_ptr<Batch>>::iterator> in_grace_queue;
+  std::optional<std::list<std::shared_ptr<Batch>>::iterator> in_timeout_queue;
 };
 
 EventSourceMapping::EventSourceMapping(ConsumerConfig config, stream::FilterCriteria filter,
@@ -65,7 +68,12 @@ EventSourceMapping::EventSourceMapping(ConsumerConfig config, stream::FilterCrit
       max_buffered_per_shard_(std::clamp<std::size_t>(
           static_cast<std::size_t>(config_.parallelism) * static_cast<std::size_t>(config_.batch_size) * 4, 64,
           100000)),
-      filters_on_event_name_only_(PatternsReadOnlyEventName(config_.filters)) {}
+      filters_on_event_name_only_(PatternsReadOnlyEventName(config_.filters)) {
+  grace_queue_.delay = config_.running_grace;
+  // The guard fires a second after the timeout so a function finishing exactly at its timeout
+  // (sleep 300 with a 300 s timeout) is not cut off.
+  timeout_queue_.delay = config_.timeout + std::chrono::seconds(1);
+}
 
 bool EventSourceMapping::AcceptsEventName(std::string_view event_name) const {
   return filter_.Matches(boost::json::object{{"eventName", event_name}});
@@ -94,7 +102,10 @@ Status EventSourceMapping::Start() {
 void EventSourceMapping::OnCommit(const std::vector<int>& shards) {
   boost::asio::post(strand_, [this, shards] {
     for (int index : shards) {
-      if (static_cast<std::size_t>(index) < shards_.size()) Pump(shards_[static_cast<std::size_t>(index)]);
+      if (static_cast<std::size_t>(index) >= shards_.size()) continue;
+      Shard& shard = shards_[static_cast<std::size_t>(index)];
+      shard.may_have_more = true;
+      Pump(shard);
     }
   });
 }
@@ -107,6 +118,17 @@ void EventSourceMapping::Stop() {
     for (Shard& shard : shards_) {
       if (shard.window_timer) shard.window_timer->cancel();
     }
+    for (DeadlineQueue* queue : {&grace_queue_, &timeout_queue_}) {
+      if (queue->timer) queue->timer->cancel();
+    }
+    if (checkpoint_timer_) checkpoint_timer_->cancel();
+    // The last positions go to the store before it closes (it finishes queued writes), so a
+    // clean restart redelivers nothing.
+    for (Shard& shard : shards_) {
+      if (shard.checkpoint > shard.saved_checkpoint) {
+        store_.SaveCheckpoint(config_.name, shard.index, shard.checkpoint, nullptr);
+      }
+    }
     stopped.set_value();
   });
   stopped.get_future().wait();
@@ -115,7 +137,7 @@ void EventSourceMapping::Stop() {
 void EventSourceMapping::Pump(Shard& shard) {
   if (stopping_) return;
   auto queued = [&shard] { return shard.waiting.size() + shard.busy_jobs.size(); };
-  while (queued() < max_buffered_per_shard_ && shard.outstanding.size() < kMaxOutstanding) {
+  while (shard.may_have_more && queued() < max_buffered_per_shard_ && shard.outstanding.size() < kMaxOutstanding) {
     std::size_t limit = std::min(kReadChunk, max_buffered_per_shard_ - queued());
     auto records = store_.ReadStream(shard.index, shard.read_position, limit);
     if (!records.ok()) {
@@ -143,7 +165,7 @@ void EventSourceMapping::Pump(Shard& shard) {
                                             std::move(stored.json), is_insert, 0,
                                             std::make_shared<std::optional<store::Job>>()});
     }
-    if (records->size() < limit) break;
+    if (records->size() < limit) shard.may_have_more = false;
   }
   AdvanceCheckpoint(shard);
   Dispatch(shard);
@@ -226,27 +248,64 @@ void EventSourceMapping::RunBatch(const std::shared_ptr<Batch>& batch) {
 
 // `Running` is written only once a function outlives the grace period: a job that finishes
 // sooner goes from Pending to its outcome in one write instead of two (see ConsumerConfig).
-void EventSourceMapping::ArmRunningGrace(const std::shared_ptr<Batch>& batch) {
-  auto write_running = [this, batch] {
-    for (std::size_t index : batch->to_invoke) {
-      const PendingRecord& record = batch->records[index];
-      if (record.is_insert) {
-        // A function still running after the grace period is slow enough that one more read
-        // for its outcome costs nothing; dropping the cached job keeps a waiting job small.
-        WriteState(
-            record.job_id, store::ConsumerState{"Running", nullptr, nullptr},
-            [cache = record.job](bool) { cache->reset(); }, 0, record.job);
-      }
+void EventSourceMapping::WriteRunning(const std::shared_ptr<Batch>& batch) {
+  for (std::size_t index : batch->to_invoke) {
+    const PendingRecord& record = batch->records[index];
+    if (record.is_insert) {
+      // A function still running after the grace period is slow enough that one more read
+      // for its outcome costs nothing; dropping the cached job keeps a waiting job small.
+      WriteState(
+          record.job_id, store::ConsumerState{"Running", nullptr, nullptr},
+          [cache = record.job](bool) { cache->reset(); }, 0, record.job);
     }
-  };
-  if (config_.running_grace.count() == 0) {
-    write_running();  // queued before the outcome can be, so the writer applies it first
-    return;
   }
-  batch->grace_timer = std::make_unique<boost::asio::steady_timer>(strand_, config_.running_grace);
-  batch->grace_timer->async_wait([this, batch, write_running](const boost::system::error_code& ec) {
-    if (!ec && !batch->finished_invocation && !stopping_) write_running();
+}
+
+void EventSourceMapping::TimeOut(const std::shared_ptr<Batch>& batch) {
+  std::vector<functions::RecordResult> timed_out(
+      batch->to_invoke.size(),
+      functions::RecordResult::Failure("TimeoutError",
+                                       fmt::format("Task timed out after {} seconds", config_.timeout.count())));
+  OnResults(batch, std::move(timed_out));
+}
+
+void EventSourceMapping::Enqueue(DeadlineQueue& queue, const std::shared_ptr<Batch>& batch) {
+  auto& slot = &queue == &grace_queue_ ? batch->in_grace_queue : batch->in_timeout_queue;
+  slot = queue.batches.insert(queue.batches.end(), batch);
+  ArmFront(queue);
+}
+
+void EventSourceMapping::Remove(DeadlineQueue& queue, const std::shared_ptr<Batch>& batch) {
+  auto& slot = &queue == &grace_queue_ ? batch->in_grace_queue : batch->in_timeout_queue;
+  if (!slot) return;
+  queue.batches.erase(*slot);
+  slot.reset();
+  // The timer stays armed for the removed front; it finds a later front when it fires.
+}
+
+void EventSourceMapping::ArmFront(DeadlineQueue& queue) {
+  if (queue.armed || queue.batches.empty() || stopping_) return;
+  if (!queue.timer) queue.timer = std::make_unique<boost::asio::steady_timer>(strand_);
+  queue.armed = true;
+  queue.timer->expires_at(queue.batches.front()->invoked_at + queue.delay);
+  queue.timer->async_wait([this, &queue](const boost::system::error_code& ec) {
+    queue.armed = false;
+    if (!ec && !stopping_) OnDeadline(queue);
   });
+}
+
+void EventSourceMapping::OnDeadline(DeadlineQueue& queue) {
+  auto now = std::chrono::steady_clock::now();
+  while (!queue.batches.empty() && queue.batches.front()->invoked_at + queue.delay <= now && !stopping_) {
+    std::shared_ptr<Batch> batch = queue.batches.front();
+    Remove(queue, batch);
+    if (&queue == &grace_queue_) {
+      WriteRunning(batch);
+    } else {
+      TimeOut(batch);
+    }
+  }
+  ArmFront(queue);
 }
 
 void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
@@ -265,19 +324,13 @@ void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
   }
   functions::InvocationContext context{config_.name, config_.timeout};
   batch->finished_invocation = false;
-  // The guard fires a second after the timeout so a function finishing exactly at its timeout
-  // (sleep 300 with a 300 s timeout) is not cut off.
-  batch->timeout_timer =
-      std::make_unique<boost::asio::steady_timer>(strand_, config_.timeout + std::chrono::seconds(1));
-  batch->timeout_timer->async_wait([this, batch](const boost::system::error_code& ec) {
-    if (ec || batch->finished_invocation || stopping_) return;
-    std::vector<functions::RecordResult> timed_out(
-        batch->to_invoke.size(),
-        functions::RecordResult::Failure("TimeoutError",
-                                         fmt::format("Task timed out after {} seconds", config_.timeout.count())));
-    OnResults(batch, std::move(timed_out));
-  });
-  ArmRunningGrace(batch);
+  batch->invoked_at = std::chrono::steady_clock::now();
+  Enqueue(timeout_queue_, batch);
+  if (config_.running_grace.count() == 0) {
+    WriteRunning(batch);  // queued before the outcome can be, so the writer applies it first
+  } else {
+    Enqueue(grace_queue_, batch);
+  }
   function_->Invoke(std::move(records), context, [this, batch](std::vector<functions::RecordResult> results) {
     boost::asio::post(strand_, [this, batch, results = std::move(results)]() mutable {
       if (batch->finished_invocation || stopping_) return;  // timed out already, or shutting down
@@ -288,8 +341,8 @@ void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
 
 void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vector<functions::RecordResult> results) {
   batch->finished_invocation = true;
-  if (batch->timeout_timer) batch->timeout_timer->cancel();
-  if (batch->grace_timer) batch->grace_timer->cancel();
+  Remove(timeout_queue_, batch);
+  Remove(grace_queue_, batch);
   if (results.size() != batch->to_invoke.size()) {
     results.assign(batch->to_invoke.size(), functions::RecordResult::Failure(
                                                 "InvalidResponse", "the function returned a wrong number of results"));
@@ -351,6 +404,25 @@ void EventSourceMapping::AdvanceCheckpoint(Shard& shard) {
     shard.outstanding.erase(shard.outstanding.begin());
   }
   if (shard.outstanding.empty()) shard.checkpoint = shard.read_position;
+  if (shard.checkpoint > shard.saved_checkpoint) ScheduleCheckpointSave();
+}
+
+void EventSourceMapping::ScheduleCheckpointSave() {
+  if (checkpoint_save_scheduled_ || stopping_) return;
+  checkpoint_save_scheduled_ = true;
+  if (!checkpoint_timer_) checkpoint_timer_ = std::make_unique<boost::asio::steady_timer>(strand_);
+  checkpoint_timer_->expires_after(kCheckpointInterval);
+  checkpoint_timer_->async_wait([this](const boost::system::error_code& ec) {
+    checkpoint_save_scheduled_ = false;
+    if (!ec && !stopping_) SaveCheckpoints();
+  });
+}
+
+void EventSourceMapping::SaveCheckpoints() {
+  for (Shard& shard : shards_) SaveCheckpoint(shard);
+}
+
+void EventSourceMapping::SaveCheckpoint(Shard& shard) {
   if (shard.saving || shard.checkpoint <= shard.saved_checkpoint) return;
   shard.saving = true;
   std::int64_t saving = shard.checkpoint;
@@ -362,7 +434,7 @@ void EventSourceMapping::AdvanceCheckpoint(Shard& shard) {
       } else if (!stopping_) {
         spdlog::warn("consumer {}: checkpoint of shard {} failed: {}", config_.name, shard.index, status.message());
       }
-      if (!stopping_) AdvanceCheckpoint(shard);
+      if (!stopping_ && shard.checkpoint > shard.saved_checkpoint) ScheduleCheckpointSave();
     });
   });
 }

@@ -73,10 +73,23 @@ class EventSourceMapping {
     std::list<PendingRecord> waiting;           // accepted by the filter, not yet in a batch, in order
     std::unordered_set<std::string> busy_jobs;  // jobs with a record in a running batch
     std::size_t running_batches = 0;
+    // False once a read came back short: nothing more is committed until OnCommit says so, and
+    // a finished batch does not cost a query.
+    bool may_have_more = true;
     std::unique_ptr<boost::asio::steady_timer> window_timer;
     bool window_armed = false;
   };
   struct Batch;
+  // Running invocations in the order they started. Every invocation of a consumer has the same
+  // grace period and timeout, so start order is deadline order: one timer per queue, armed for
+  // the front, replaces a timer per invocation (which cost an allocation and a timer-queue
+  // insert and cancel for every job).
+  struct DeadlineQueue {
+    std::chrono::steady_clock::duration delay{};
+    std::list<std::shared_ptr<Batch>> batches;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    bool armed = false;
+  };
 
   void Pump(Shard& shard);
   // Starts batches while fewer than `parallelism` run: each takes the oldest waiting records
@@ -85,11 +98,24 @@ class EventSourceMapping {
   void Dispatch(Shard& shard);
   void RunBatch(const std::shared_ptr<Batch>& batch);
   void Invoke(const std::shared_ptr<Batch>& batch);
-  void ArmRunningGrace(const std::shared_ptr<Batch>& batch);
+  void WriteRunning(const std::shared_ptr<Batch>& batch);
+  void TimeOut(const std::shared_ptr<Batch>& batch);
+  // Queues an invocation that just started. If it still runs when the queue's delay has
+  // passed, OnDeadline writes Running (grace queue) or fails it (timeout queue).
+  void Enqueue(DeadlineQueue& queue, const std::shared_ptr<Batch>& batch);
+  void Remove(DeadlineQueue& queue, const std::shared_ptr<Batch>& batch);
+  void ArmFront(DeadlineQueue& queue);
+  void OnDeadline(DeadlineQueue& queue);
   void OnResults(const std::shared_ptr<Batch>& batch, std::vector<functions::RecordResult> results);
   void FinishBatch(const std::shared_ptr<Batch>& batch);
   void MarkDone(Shard& shard, std::int64_t sequence);
   void AdvanceCheckpoint(Shard& shard);
+  // Checkpoints are saved at most every kCheckpointInterval, riding along with other writes,
+  // instead of one write per finished batch: after a crash, at most that much is redelivered,
+  // and redelivered records of finished jobs are skipped (RunBatch).
+  void ScheduleCheckpointSave();
+  void SaveCheckpoints();
+  void SaveCheckpoint(Shard& shard);
   // Writes this consumer's state onto a job with a conditional (versioned) write, retrying on
   // conflicts. `done(skipped)`: skipped is true when the job already held a terminal outcome.
   void WriteState(const std::string& job_id, const store::ConsumerState& state,
@@ -107,6 +133,10 @@ class EventSourceMapping {
 
   // Strand-confined.
   std::vector<Shard> shards_;
+  std::unique_ptr<boost::asio::steady_timer> checkpoint_timer_;
+  bool checkpoint_save_scheduled_ = false;
+  DeadlineQueue grace_queue_;    // Running is written for invocations still here after the grace period
+  DeadlineQueue timeout_queue_;  // invocations still here after the timeout fail with TimeoutError
   bool stopping_ = false;
 };
 

@@ -24,7 +24,7 @@ using UpdateDone = std::function<void(Result<Job>)>;
 // Runs after each durable commit with the shards that received new records.
 using CommitListener = std::function<void(const std::vector<int>& shards)>;
 
-// Thread-safe. Completion callbacks run on the backend's writer thread: keep them short and
+// Thread-safe. Completion callbacks run on the backend's commit (sync) thread: keep them short and
 // hand real work to another executor.
 class JobStore {
  public:

@@ -7,7 +7,6 @@
 
 #include <future>
 #include <limits>
-#include <set>
 
 namespace jobstream::store {
 namespace {
@@ -82,6 +81,7 @@ class SqliteJobStore::Writer {
   Statement begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
   Statement insert_job_, select_job_, update_job_, insert_record_, save_checkpoint_, save_sequence_;
   std::int64_t last_sequence_ = 0;
+  std::int64_t saved_sequence_ = 0;  // as stored in meta (0: unknown, save at the next trim)
 };
 
 // A pooled read connection with its statements; used by one thread at a time.
@@ -92,7 +92,7 @@ class SqliteJobStore::Reader {
         get_job_(connection_->handle(), "SELECT item FROM jobs WHERE id = ?1"),
         read_stream_(connection_->handle(),
                      "SELECT seq, job_id, created_ms, record, event_name FROM stream WHERE shard = ?1 AND seq > ?2 "
-                     "ORDER BY seq LIMIT ?3"),
+                     "AND seq <= ?4 ORDER BY seq LIMIT ?3"),
         load_checkpoint_(connection_->handle(), "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2") {}
 
  private:
@@ -113,6 +113,7 @@ Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::Open(SqliteStoreOptions 
   Status status = store->Initialize();
   if (!status.ok()) return status;
   store->writer_thread_ = std::thread([raw = store.get()] { raw->WriterLoop(); });
+  store->sync_thread_ = std::thread([raw = store.get()] { raw->SyncLoop(); });
   return store;
 }
 
@@ -123,6 +124,9 @@ Status SqliteJobStore::Initialize() {
   if (status = connection->Execute(kSchema); !status.ok()) return status;
   // The writer never checkpoints inside a commit; WalCheckpointer does it on its own thread.
   if (status = connection->Execute("PRAGMA wal_autocheckpoint=0"); !status.ok()) return status;
+  // COMMIT only appends to the log; the sync thread makes it durable before anything is
+  // acknowledged (see the header). NORMAL keeps the database consistent after power loss.
+  if (status = connection->Execute("PRAGMA synchronous=NORMAL"); !status.ok()) return status;
   writer_ = std::make_unique<Writer>(std::move(connection));
   checkpointer_ = WalCheckpointer::Start(db_path_, status);
   if (!checkpointer_) return status;
@@ -145,8 +149,23 @@ Status SqliteJobStore::Initialize() {
   }
   get_meta.Reset();
   get_meta.Bind(1, "last_sequence");
-  if (get_meta.Step()) writer_->last_sequence_ = std::stoll(std::string(get_meta.ColumnText(0)));
-  return get_meta.status();
+  if (get_meta.Step()) {
+    writer_->last_sequence_ = writer_->saved_sequence_ = std::stoll(std::string(get_meta.ColumnText(0)));
+  }
+  if (status = get_meta.status(); !status.ok()) return status;
+  // The newest record holds the last sequence number; meta keeps it only across trims that
+  // removed every record (see ApplyTrim), so commits do not rewrite a meta page each.
+  Statement newest(writer_->connection().handle(), "SELECT max(seq) FROM stream");
+  if (newest.Step() && !newest.ColumnIsNull(0)) {
+    writer_->last_sequence_ = std::max(writer_->last_sequence_, newest.ColumnInt(0));
+  }
+  if (status = newest.status(); !status.ok()) return status;
+  // A log left by a crashed process may hold commits that never reached the disk: sync it before
+  // anything builds on them.
+  wal_sync_ = std::make_unique<WalFileSync>(db_path_.string() + "-wal");
+  if (status = wal_sync_->Sync(/*missing_ok=*/true); !status.ok()) return status;
+  durable_sequence_ = writer_->last_sequence_;
+  return Status::Ok();
 }
 
 SqliteJobStore::~SqliteJobStore() { Close(); }
@@ -159,6 +178,7 @@ void SqliteJobStore::Close() {
   }
   queue_ready_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
+  if (sync_thread_.joinable()) sync_thread_.join();
   checkpointer_.reset();  // a last checkpoint, then the thread ends
 }
 
@@ -166,6 +186,7 @@ Status SqliteJobStore::Enqueue(Op op) {
   {
     std::lock_guard lock(queue_mutex_);
     if (closing_) return Status::Unavailable("the store is shutting down");
+    if (sync_failed_) return Status::IOError("the disk failed to sync the log; restart the server");
     if (queue_.size() >= options_.max_queue) return Status::Unavailable("the write queue is full");
     queue_.push_back(std::move(op));
   }
@@ -215,7 +236,7 @@ void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consume
                                                          with_old_image ? &old_item : nullptr, 0, written.updated_at,
                                                          options_.view_type, options_.region, item_json.size()});
   auto callback = done;
-  Status status = Enqueue(UpdateOp{std::move(written), std::move(item_json), std::move(record), std::move(done)});
+  Status status = Enqueue(UpdateOp{std::move(written), std::move(item_json), std::move(record), std::move(done), {}});
   if (!status.ok()) callback(status);
 }
 
@@ -252,6 +273,7 @@ void SqliteJobStore::WriterLoop() {
   pthread_setname_np(pthread_self(), "js-writer");
   auto next_trim = std::chrono::steady_clock::now() + options_.trim_interval;
   std::vector<Op> batch;
+  TouchedShards touched;
   for (;;) {
     CommitListener listener;
     std::vector<std::string> trim_consumers;
@@ -272,50 +294,106 @@ void SqliteJobStore::WriterLoop() {
     }
     if (batch.empty()) continue;
 
-    std::set<int> touched;
     Status commit = ApplyBatch(batch, trim_consumers, touched);
     if (!commit.ok()) spdlog::error("commit of {} writes failed: {}", batch.size(), commit.message());
-    // Acknowledge only now: the transaction is durable (or failed, and every write says so).
-    for (Op& op : batch) {
-      std::visit(
-          [&commit](auto& o) {
-            if (!o.done) return;
-            if constexpr (std::is_same_v<std::decay_t<decltype(o)>, UpdateOp>) {
-              o.done(commit.ok() ? std::move(o.outcome) : Result<Job>(commit));
-            } else {
-              o.done(commit.ok() ? o.outcome : commit);
-            }
-          },
-          op);
+    CommittedBatch committed{std::move(batch), commit, {}, writer_->last_sequence_, std::move(listener)};
+    for (std::size_t shard = 0; shard < touched.size(); ++shard) {
+      if (touched[shard]) committed.touched_shards.push_back(static_cast<int>(shard));
     }
-    batch.clear();
-    if (commit.ok()) checkpointer_->NoteCommit();
-    if (commit.ok() && !touched.empty() && listener) listener(std::vector<int>(touched.begin(), touched.end()));
+    HandOver(std::move(committed));
+    batch = {};
+  }
+  {
+    std::lock_guard lock(sync_mutex_);
+    writer_finished_ = true;
+  }
+  sync_ready_.notify_all();
+}
+
+void SqliteJobStore::HandOver(CommittedBatch committed) {
+  {
+    std::unique_lock lock(sync_mutex_);
+    sync_ready_.wait(lock, [this] { return !awaiting_sync_.has_value(); });
+    awaiting_sync_ = std::move(committed);
+  }
+  sync_ready_.notify_all();
+}
+
+void SqliteJobStore::SyncLoop() {
+  pthread_setname_np(pthread_self(), "js-sync");
+  for (;;) {
+    CommittedBatch batch;
+    {
+      std::unique_lock lock(sync_mutex_);
+      sync_ready_.wait(lock, [this] { return awaiting_sync_.has_value() || writer_finished_; });
+      if (!awaiting_sync_) break;
+      batch = std::move(*awaiting_sync_);
+      awaiting_sync_.reset();
+    }
+    sync_ready_.notify_all();  // the writer may hand over its next batch while this one syncs
+    Status durable = batch.commit;
+    if (durable.ok()) durable = wal_sync_->Sync();
+    if (batch.commit.ok() && !durable.ok()) {
+      spdlog::critical("{}; refusing further writes", durable.message());
+      sync_failed_ = true;
+    }
+    if (durable.ok()) durable_sequence_.store(batch.last_sequence, std::memory_order_release);
+    // Acknowledge only now: the transaction is durable (or failed, and every write says so).
+    Acknowledge(batch.ops, durable);
+    if (!durable.ok()) continue;
+    checkpointer_->NoteCommit();
+    if (!batch.touched_shards.empty() && batch.listener) batch.listener(batch.touched_shards);
+  }
+}
+
+void SqliteJobStore::Acknowledge(std::vector<Op>& ops, const Status& failure) {
+  for (Op& op : ops) {
+    std::visit(
+        [&failure](auto& o) {
+          if (!o.done) return;
+          Status outcome = failure.ok() ? o.outcome : failure;
+          if constexpr (std::is_same_v<std::decay_t<decltype(o)>, UpdateOp>) {
+            o.done(outcome.ok() ? Result<Job>(std::move(o.written)) : Result<Job>(outcome));
+          } else {
+            o.done(outcome);
+          }
+        },
+        op);
   }
 }
 
 Status SqliteJobStore::ApplyBatch(std::vector<Op>& batch, const std::vector<std::string>& trim_consumers,
-                                  std::set<int>& touched) {
+                                  TouchedShards& touched) {
   Writer& w = *writer_;
-  if (Status status = w.begin_.Run(); !status.ok()) return status;
-  std::int64_t sequence = w.last_sequence_;
-  for (Op& op : batch) {
-    std::visit(
-        [&](auto& o) {
-          using T = std::decay_t<decltype(o)>;
-          if constexpr (std::is_same_v<T, InsertOp>) ApplyInsert(o, sequence, touched);
-          if constexpr (std::is_same_v<T, UpdateOp>) ApplyUpdate(o, sequence, touched);
-          if constexpr (std::is_same_v<T, CheckpointOp>) ApplyCheckpoint(o);
-          if constexpr (std::is_same_v<T, TrimOp>) ApplyTrim(o, trim_consumers);
-        },
-        op);
-  }
   Status status = Status::Ok();
-  if (sequence != w.last_sequence_) status = w.save_sequence_.Bind(1, std::to_string(sequence)).Run();
-  if (status.ok()) status = w.commit_.Run();
+  std::int64_t sequence = w.last_sequence_;
+  for (Isolation isolation : {Isolation::kFast, Isolation::kSavepoints}) {
+    touched.assign(static_cast<std::size_t>(shards_), false);
+    sequence = w.last_sequence_;
+    if (status = w.begin_.Run(); !status.ok()) return status;
+    bool complete = true;
+    for (Op& op : batch) {
+      std::visit(
+          [&](auto& o) {
+            using T = std::decay_t<decltype(o)>;
+            if constexpr (std::is_same_v<T, InsertOp>) complete = ApplyInsert(o, isolation, sequence, touched);
+            if constexpr (std::is_same_v<T, UpdateOp>) complete = ApplyUpdate(o, isolation, sequence, touched);
+            if constexpr (std::is_same_v<T, CheckpointOp>) ApplyCheckpoint(o);
+            if constexpr (std::is_same_v<T, TrimOp>) ApplyTrim(o, trim_consumers, sequence);
+          },
+          op);
+      if (!complete) break;
+    }
+    if (complete) break;
+    spdlog::warn("a write failed half-way; applying its batch of {} again with a savepoint per write", batch.size());
+    w.saved_sequence_ = 0;
+    if (status = w.rollback_.Run(); !status.ok()) return status;
+  }
+  status = w.commit_.Run();
   if (!status.ok()) {
     (void)w.rollback_.Run();
-    touched.clear();
+    w.saved_sequence_ = 0;  // a trim's save may have been rolled back with the rest
+    touched.assign(touched.size(), false);
     return status;
   }
   w.last_sequence_ = sequence;
@@ -323,7 +401,7 @@ Status SqliteJobStore::ApplyBatch(std::vector<Op>& batch, const std::vector<std:
 }
 
 Status SqliteJobStore::AppendRecord(std::string_view event_name, const std::string& job_id,
-                                    stream::EncodedRecord& record, std::int64_t& sequence, std::set<int>& touched) {
+                                    stream::EncodedRecord& record, std::int64_t& sequence, TouchedShards& touched) {
   std::int64_t next = sequence + 1;
   int shard = stream::ShardOf(job_id, shards_);
   stream::StampSequenceNumber(record, next);
@@ -336,44 +414,54 @@ Status SqliteJobStore::AppendRecord(std::string_view event_name, const std::stri
                       .Run();
   if (status.ok()) {
     sequence = next;
-    touched.insert(shard);
+    touched[static_cast<std::size_t>(shard)] = true;
   }
   return status;
 }
 
-// Each op runs inside a savepoint so that one failing op leaves the others in the transaction.
-void SqliteJobStore::ApplyInsert(InsertOp& op, std::int64_t& sequence, std::set<int>& touched) {
+bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched) {
   Writer& w = *writer_;
+  // One job's insert undoes itself when its first statement fails; several jobs go all or none.
+  bool savepoint = isolation == Isolation::kSavepoints || op.jobs.size() > 1;
   std::int64_t sequence_before = sequence;
-  std::set<int> touched_here;
-  (void)w.savepoint_.Run();
+  TouchedShards touched_before;
+  if (savepoint) {
+    touched_before = touched;
+    (void)w.savepoint_.Run();
+  }
+  bool changed = false;
   for (EncodedJob& job : op.jobs) {
     op.outcome = w.insert_job_.Bind(1, job.job_id).Bind(2, job.item_json).Bind(3, std::int64_t{1}).Run();
     if (op.outcome.ok()) {
-      op.outcome = AppendRecord("INSERT", job.job_id, job.record, sequence, touched_here);
+      changed = true;
+      op.outcome = AppendRecord("INSERT", job.job_id, job.record, sequence, touched);
     } else if (sqlite3_extended_errcode(w.connection().handle()) == SQLITE_CONSTRAINT_UNIQUE) {
       op.outcome = Status::ConditionFailed("a job with this id exists");
     }
     if (!op.outcome.ok()) break;
   }
+  if (!savepoint) return op.outcome.ok() || !changed;
   if (op.outcome.ok()) {
     (void)w.release_.Run();
-    touched.insert(touched_here.begin(), touched_here.end());
   } else {
     (void)w.rollback_to_.Run();
     (void)w.release_.Run();
     sequence = sequence_before;  // the rolled-back records gave their numbers back
+    touched = std::move(touched_before);
   }
+  return true;
 }
 
-void SqliteJobStore::ApplyUpdate(UpdateOp& op, std::int64_t& sequence, std::set<int>& touched) {
+bool SqliteJobStore::ApplyUpdate(UpdateOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched) {
   Writer& w = *writer_;
   const Job& job = op.written;
-  (void)w.savepoint_.Run();
+  bool savepoint = isolation == Isolation::kSavepoints;
+  if (savepoint) (void)w.savepoint_.Run();
   // The conditional write itself: it changes a row only if the version is the one read.
   Status status =
       w.update_job_.Bind(1, job.id).Bind(2, op.item_json).Bind(3, job.version).Bind(4, job.version - 1).Run();
-  if (status.ok() && sqlite3_changes(w.connection().handle()) == 0) {
+  bool changed = status.ok() && sqlite3_changes(w.connection().handle()) > 0;
+  if (status.ok() && !changed) {
     w.select_job_.Bind(1, job.id);
     bool exists = w.select_job_.Step();
     std::int64_t stored = exists ? w.select_job_.ColumnInt(0) : 0;
@@ -386,12 +474,10 @@ void SqliteJobStore::ApplyUpdate(UpdateOp& op, std::int64_t& sequence, std::set<
   } else if (status.ok()) {
     status = AppendRecord("MODIFY", job.id, op.record, sequence, touched);
   }
+  op.outcome = status;
+  if (!savepoint) return status.ok() || !changed;
   (void)(status.ok() ? w.release_.Run() : (w.rollback_to_.Run(), w.release_.Run()));
-  if (status.ok()) {
-    op.outcome = std::move(op.written);
-  } else {
-    op.outcome = status;
-  }
+  return true;
 }
 
 void SqliteJobStore::ApplyCheckpoint(CheckpointOp& op) {
@@ -399,8 +485,16 @@ void SqliteJobStore::ApplyCheckpoint(CheckpointOp& op) {
       writer_->save_checkpoint_.Bind(1, op.consumer).Bind(2, std::int64_t{op.shard}).Bind(3, op.sequence).Run();
 }
 
-void SqliteJobStore::ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers) {
+void SqliteJobStore::ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers, std::int64_t sequence) {
   sqlite3* db = writer_->connection().handle();
+  // Sequence numbers never go back: a trim may remove the newest record, which is where the last
+  // number is otherwise read from at startup. Saved first, and only when it moved (no write
+  // while idle).
+  if (sequence != writer_->saved_sequence_) {
+    op.outcome = writer_->save_sequence_.Bind(1, std::to_string(sequence)).Run();
+    if (!op.outcome.ok()) return;
+    writer_->saved_sequence_ = sequence;
+  }
   Statement checkpoint(db, "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2");
   Statement trim(db, "DELETE FROM stream WHERE shard = ?1 AND seq <= ?2 AND created_ms < ?3");
   std::int64_t cutoff = ToUnixMillis(op.now - options_.retention);
@@ -476,7 +570,11 @@ Result<std::vector<stream::StreamRecord>> SqliteJobStore::ReadStream(int shard, 
   auto reader = AcquireReader(status);
   if (!reader) return status;
   Statement& read = reader->read_stream_;
-  read.Bind(1, std::int64_t{shard}).Bind(2, after_sequence).Bind(3, static_cast<std::int64_t>(limit));
+  // Records committed but not yet synced stay invisible: consumers act on durable changes only.
+  read.Bind(1, std::int64_t{shard})
+      .Bind(2, after_sequence)
+      .Bind(3, static_cast<std::int64_t>(limit))
+      .Bind(4, durable_sequence_.load(std::memory_order_acquire));
   std::vector<stream::StreamRecord> records;
   while (read.Step()) {
     stream::StreamRecord record;

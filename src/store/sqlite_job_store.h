@@ -1,18 +1,24 @@
-// The embedded backend: SQLite in WAL mode, one writer thread doing group commit.
+// The embedded backend: SQLite in WAL mode, group commit pipelined over two threads.
 //
 // Every write is queued to the writer thread. The writer takes everything queued (up to
-// max_batch), applies it in one transaction, commits once (one fsync covers them all, as in
-// LevelDB's DBImpl::Write), then runs each write's callback. Reads use a pool of separate
-// connections and never wait for the writer (WAL snapshot isolation).
+// max_batch), applies it in one transaction and commits it to the log without waiting for the
+// disk, then hands the batch to the sync thread and goes on with the next batch. The sync thread
+// fdatasyncs the log (one sync covers every batch committed before it began, as in LevelDB's
+// DBImpl::Write), and only then runs each write's callback and tells the commit listener. So
+// applying batch N+1 overlaps the disk flush of batch N, and nothing is acknowledged, streamed to
+// consumers or reported as committed before it is durable. Reads use a pool of separate
+// connections and never wait for the writer (WAL snapshot isolation); GET may show a change up to
+// one sync (about a millisecond) before it is durable, the stream never does.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <memory>
 #include <mutex>
-#include <set>
+#include <optional>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -20,6 +26,7 @@
 #include "store/job_store.h"
 #include "store/sqlite_connection.h"
 #include "store/wal_checkpointer.h"
+#include "store/wal_file_sync.h"
 
 namespace jobstream::store {
 
@@ -71,11 +78,11 @@ class SqliteJobStore final : public JobStore {
     Status outcome;
   };
   struct UpdateOp {
-    Job written;  // the job as it will be once the write succeeds
+    Job written;  // the job as it will be once the write succeeds; handed to `done` then
     std::string item_json;
     stream::EncodedRecord record;
     UpdateDone done;
-    Result<Job> outcome = Status::Internal("not applied");
+    Status outcome;
   };
   struct CheckpointOp {
     std::string consumer;
@@ -90,6 +97,14 @@ class SqliteJobStore final : public JobStore {
     Status outcome;
   };
   using Op = std::variant<InsertOp, UpdateOp, CheckpointOp, TrimOp>;
+  // A transaction the writer committed to the log, waiting for the sync thread.
+  struct CommittedBatch {
+    std::vector<Op> ops;
+    Status commit;  // the COMMIT's outcome; a failed one needs no sync
+    std::vector<int> touched_shards;
+    std::int64_t last_sequence = 0;
+    CommitListener listener;
+  };
 
   class Writer;
   class Reader;
@@ -98,15 +113,30 @@ class SqliteJobStore final : public JobStore {
   Status Initialize();
   Status Enqueue(Op op);
   void WriterLoop();
+  // Hands a committed batch to the sync thread; waits while the previous one is not taken yet,
+  // so at most one batch is syncing and one waiting while the writer applies a third.
+  void HandOver(CommittedBatch committed);
+  void SyncLoop();
+  // Runs the ops' callbacks with their outcomes, or with `failure` for all of them.
+  static void Acknowledge(std::vector<Op>& ops, const Status& failure);
+  // Shards that received records in the transaction being applied.
+  using TouchedShards = std::vector<bool>;
+  // How ops are isolated from each other inside one transaction. kFast runs each op's
+  // statements bare: an op whose first statement fails (a duplicate id, a stale version) left
+  // nothing behind, so it needs no savepoint. An op failing after a change (an I/O error on its
+  // second statement) cannot be undone alone: the batch is rolled back and applied again in
+  // kSavepoints, where every op is wrapped in its own savepoint (as multi-job inserts always are).
+  enum class Isolation { kFast, kSavepoints };
   // Applies a batch in one transaction on the writer thread; per-op outcomes land in the ops.
-  Status ApplyBatch(std::vector<Op>& batch, const std::vector<std::string>& trim_consumers, std::set<int>& touched);
-  void ApplyInsert(InsertOp& op, std::int64_t& sequence, std::set<int>& touched);
+  Status ApplyBatch(std::vector<Op>& batch, const std::vector<std::string>& trim_consumers, TouchedShards& touched);
+  // False when the op failed half-way in kFast (the caller retries the batch with savepoints).
+  bool ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched);
   EncodedJob Encode(Job& job) const;
-  void ApplyUpdate(UpdateOp& op, std::int64_t& sequence, std::set<int>& touched);
+  bool ApplyUpdate(UpdateOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched);
   void ApplyCheckpoint(CheckpointOp& op);
-  void ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers);
+  void ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers, std::int64_t sequence);
   Status AppendRecord(std::string_view event_name, const std::string& job_id, stream::EncodedRecord& record,
-                      std::int64_t& sequence, std::set<int>& touched);
+                      std::int64_t& sequence, TouchedShards& touched);
   std::unique_ptr<Reader> AcquireReader(Status& status);
   void ReleaseReader(std::unique_ptr<Reader> reader);
 
@@ -128,8 +158,20 @@ class SqliteJobStore final : public JobStore {
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Reader>> idle_readers_;  // GUARDED_BY(readers_mutex_)
 
+  std::mutex sync_mutex_;
+  std::condition_variable sync_ready_;
+  std::optional<CommittedBatch> awaiting_sync_;  // GUARDED_BY(sync_mutex_)
+  bool writer_finished_ = false;                 // GUARDED_BY(sync_mutex_)
+  // Highest sequence number known durable: the stream is read only up to here.
+  std::atomic<std::int64_t> durable_sequence_{0};
+  // Set when a sync failed: what the kernel dropped cannot be told apart from what it kept
+  // (fsync errors are not sticky), so the store refuses every later write until restarted.
+  std::atomic<bool> sync_failed_{false};
+
   std::unique_ptr<WalCheckpointer> checkpointer_;  // set in Initialize, before the writer starts
+  std::unique_ptr<WalFileSync> wal_sync_;          // used by the sync thread (and Initialize)
   std::thread writer_thread_;
+  std::thread sync_thread_;
 };
 
 }  // namespace jobstream::store

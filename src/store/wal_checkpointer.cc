@@ -1,7 +1,9 @@
 #include "store/wal_checkpointer.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 namespace jobstream::store {
 namespace {
@@ -19,6 +21,8 @@ std::unique_ptr<WalCheckpointer> WalCheckpointer::Start(const std::filesystem::p
   auto connection = Connection::Open(db_path, status);
   if (!connection) return nullptr;
   std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(std::move(connection)));
+  // Only to start writeback (see Checkpoint); the checkpoint works without it.
+  checkpointer->database_fd_ = ::open(db_path.c_str(), O_RDONLY | O_CLOEXEC);  // NOLINT(cppcoreguidelines-pro-type-vararg)
   checkpointer->thread_ = std::thread([raw = checkpointer.get()] { raw->Run(); });
   return checkpointer;
 }
@@ -30,6 +34,7 @@ WalCheckpointer::~WalCheckpointer() {
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
+  if (database_fd_ >= 0) ::close(database_fd_);
 }
 
 void WalCheckpointer::NoteCommit() {
@@ -64,6 +69,14 @@ void WalCheckpointer::Checkpoint() {
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
     spdlog::warn("WAL checkpoint failed: {}", connection_->LastError());
     return;
+  }
+  if (copied_frames > 0 && database_fd_ >= 0) {
+    // A PASSIVE checkpoint that does not reach the end of the log leaves the pages it copied
+    // dirty and unsynced (the log still holds them). Left alone, the kernel writes them back in
+    // bursts that stall the log's fdatasync behind them: measured at 1,000 jobs/s, e2e p99
+    // 3–96 ms and max 25–221 ms without this, 2.8 ms and 6–27 ms with it. Starting the
+    // writeback now, without waiting for it, keeps the database's dirty pages few.
+    (void)::sync_file_range(database_fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
   }
   if (log_frames > kMaxLogFrames) {
     // Readers kept the log from restarting; make room once, briefly blocking the writer.

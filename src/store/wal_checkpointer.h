@@ -4,7 +4,8 @@
 // unlucky group commit pays for copying thousands of pages (and an extra fsync). Here the writer
 // only signals after its commits; this thread runs PASSIVE checkpoints, which never block the
 // writer or readers, and falls back to a TRUNCATE checkpoint only if the log outgrows a bound
-// because readers kept it pinned.
+// because readers kept it pinned. After each checkpoint it starts the kernel's writeback of the
+// copied pages, so they leave in small steps instead of bursts that stall the log's syncs.
 #pragma once
 
 #include <condition_variable>
@@ -35,6 +36,7 @@ class WalCheckpointer {
   void Checkpoint();
 
   std::unique_ptr<Connection> connection_;  // used by the thread only
+  int database_fd_ = -1;                    // the database file, for sync_file_range
   std::mutex mutex_;
   std::condition_variable wake_;
   bool pending_ = false;   // GUARDED_BY(mutex_)
