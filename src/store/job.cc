@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/json_text.h"
+#include "stream/dynamo_json.h"
+
 namespace jobstream::store {
 namespace {
 
@@ -60,7 +63,87 @@ boost::json::object Job::ToItem() const {
   return item;
 }
 
-std::string Job::ToItemJson() const { return boost::json::serialize(ToItem()); }
+namespace {
+
+// Writes the item's members in ToItem's order, each value in plain or typed JSON.
+template <bool kTyped>
+std::string WriteItem(const Job& job) {
+  std::string out;
+  out.reserve(512);
+  auto key = [&out](std::string_view name, bool first = false) {
+    if (!first) out.push_back(',');
+    out.push_back('"');
+    out.append(name);  // our own member names: nothing to escape
+    out.append("\":");
+  };
+  auto text = [&out](std::string_view value) {
+    if constexpr (kTyped) out.append(R"({"S":)");
+    AppendJsonString(out, value);
+    if constexpr (kTyped) out.push_back('}');
+  };
+  auto value = [&out](const boost::json::value& v) {
+    if constexpr (kTyped) {
+      stream::AppendAttributeValue(out, v);
+    } else {
+      AppendJsonValue(out, v);
+    }
+  };
+  out.push_back('{');
+  key("id", true);
+  text(job.id);
+  key("parameters");
+  if constexpr (kTyped) {
+    out.append(R"({"M":)");
+    stream::AppendAttributeMap(out, job.parameters);
+    out.push_back('}');
+  } else {
+    AppendJsonValue(out, job.parameters);
+  }
+  key("status");
+  text(job.AggregateStatus());
+  key("consumers");
+  if constexpr (kTyped) out.append(R"({"M":)");
+  out.push_back('{');
+  bool first = true;
+  for (const auto& [name, state] : job.consumers) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(out, name);
+    out.push_back(':');
+    if constexpr (kTyped) out.append(R"({"M":)");
+    out.push_back('{');
+    key("status", true);
+    text(state.status);
+    if (!state.results.is_null()) {
+      key("results");
+      value(state.results);
+    }
+    if (!state.error.is_null()) {
+      key("error");
+      value(state.error);
+    }
+    out.push_back('}');
+    if constexpr (kTyped) out.push_back('}');
+  }
+  out.push_back('}');
+  if constexpr (kTyped) out.push_back('}');
+  key("version");
+  if constexpr (kTyped) out.append(R"({"N":")");
+  AppendJsonNumber(out, job.version);
+  if constexpr (kTyped) out.append(R"("})");
+  key("createdAt");
+  text(FormatIso8601(job.created_at));
+  key("updatedAt");
+  text(FormatIso8601(job.updated_at));
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace
+
+std::string Job::ToItemJson() const { return WriteItem<false>(*this); }
+
+std::string Job::ToTypedItemJson() const { return WriteItem<true>(*this); }
 
 Result<Job> Job::FromItemJson(std::string_view json) {
   boost::system::error_code ec;

@@ -36,7 +36,11 @@ struct Job {
 
   // The item as the API shows it (and as stream images carry it, in DynamoDB typed form).
   boost::json::object ToItem() const;
+  // ToItem serialised, written directly (the write path: no tree is built).
   std::string ToItemJson() const;
+  // The item in DynamoDB's typed JSON, as stream images carry it: the text of
+  // stream::ToAttributeMap(ToItem()), written directly.
+  std::string ToTypedItemJson() const;
   static Result<Job> FromItemJson(std::string_view json);
 };
 

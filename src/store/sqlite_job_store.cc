@@ -196,11 +196,16 @@ Status SqliteJobStore::Enqueue(Op op) {
 
 SqliteJobStore::EncodedJob SqliteJobStore::Encode(Job& job) const {
   job.version = 1;
-  boost::json::object item = job.ToItem();
-  std::string item_json = boost::json::serialize(item);
-  auto record =
-      stream::EncodeRecord(stream::RecordInput{stream::EventName::kInsert, job.id, &item, nullptr, 0, job.created_at,
-                                               options_.view_type, options_.region, item_json.size()});
+  std::string item_json = job.ToItemJson();
+  std::string typed_item = job.ToTypedItemJson();
+  stream::RecordInput input{.event_name = stream::EventName::kInsert,
+                            .job_id = job.id,
+                            .created_at = job.created_at,
+                            .view_type = options_.view_type,
+                            .region = options_.region,
+                            .size_bytes = item_json.size(),
+                            .new_image_json = typed_item};
+  auto record = stream::EncodeRecord(input);
   return EncodedJob{std::move(job.id), std::move(item_json), std::move(record)};
 }
 
@@ -227,14 +232,19 @@ void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consume
   written.consumers[consumer] = std::move(state);
   written.version = current.version + 1;
   written.updated_at = std::chrono::system_clock::now();
-  boost::json::object new_item = written.ToItem();
-  std::string item_json = boost::json::serialize(new_item);
-  boost::json::object old_item;
-  bool with_old_image = options_.view_type == stream::StreamViewType::kNewAndOldImages;
-  if (with_old_image) old_item = current.ToItem();
-  auto record = stream::EncodeRecord(stream::RecordInput{stream::EventName::kModify, written.id, &new_item,
-                                                         with_old_image ? &old_item : nullptr, 0, written.updated_at,
-                                                         options_.view_type, options_.region, item_json.size()});
+  std::string item_json = written.ToItemJson();
+  std::string typed_item = written.ToTypedItemJson();
+  std::string typed_old_item;
+  if (options_.view_type == stream::StreamViewType::kNewAndOldImages) typed_old_item = current.ToTypedItemJson();
+  stream::RecordInput input{.event_name = stream::EventName::kModify,
+                            .job_id = written.id,
+                            .created_at = written.updated_at,
+                            .view_type = options_.view_type,
+                            .region = options_.region,
+                            .size_bytes = item_json.size(),
+                            .new_image_json = typed_item,
+                            .old_image_json = typed_old_item};
+  auto record = stream::EncodeRecord(input);
   auto callback = done;
   Status status = Enqueue(UpdateOp{std::move(written), std::move(item_json), std::move(record), std::move(done), {}});
   if (!status.ok()) callback(status);

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <system_error>
 
+#include "common/json_text.h"
+
 namespace jobstream::stream {
 namespace json = boost::json;
 
@@ -191,6 +193,78 @@ json::value ToAttributeValue(const json::value& value) {
       break;
   }
   return Typed("NULL", true);
+}
+
+namespace {
+
+template <typename Number>
+void AppendTypedNumber(std::string& out, Number number) {
+  std::array<char, 64> text;
+  auto [end, ec] = std::to_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc()) {  // unreachable: 64 chars fit any number
+    out.append(R"({"NULL":true})");
+    return;
+  }
+  out.append(R"({"N":")");
+  out.append(text.data(), static_cast<std::size_t>(end - text.data()));
+  out.append(R"("})");
+}
+
+}  // namespace
+
+void AppendAttributeValue(std::string& out, const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::object:
+      out.append(R"({"M":)");
+      AppendAttributeMap(out, value.get_object());
+      out.push_back('}');
+      return;
+    case json::kind::array: {
+      out.append(R"({"L":[)");
+      bool first = true;
+      for (const json::value& element : value.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendAttributeValue(out, element);
+      }
+      out.append("]}");
+      return;
+    }
+    case json::kind::string:
+      out.append(R"({"S":)");
+      AppendJsonString(out, value.get_string());
+      out.push_back('}');
+      return;
+    case json::kind::int64:
+      AppendTypedNumber(out, value.get_int64());
+      return;
+    case json::kind::uint64:
+      AppendTypedNumber(out, value.get_uint64());
+      return;
+    case json::kind::double_:
+      if (!std::isfinite(value.get_double())) break;
+      AppendTypedNumber(out, value.get_double());
+      return;
+    case json::kind::bool_:
+      out.append(value.get_bool() ? R"({"BOOL":true})" : R"({"BOOL":false})");
+      return;
+    case json::kind::null:
+      break;
+  }
+  out.append(R"({"NULL":true})");
+}
+
+void AppendAttributeMap(std::string& out, const json::object& item) {
+  out.push_back('{');
+  bool first = true;
+  for (const auto& [key, value] : item) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(out, key);
+    out.push_back(':');
+    AppendAttributeValue(out, value);
+  }
+  out.push_back('}');
 }
 
 json::object ToAttributeMap(const json::object& item) {

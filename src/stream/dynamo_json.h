@@ -27,6 +27,11 @@ boost::json::value ToAttributeValue(const boost::json::value& value);
 // Types each top-level attribute of an item: {"seconds": 1} → {"seconds": {"N": "1"}}.
 boost::json::object ToAttributeMap(const boost::json::object& item);
 
+// The same conversions written straight to JSON text (what serialising the results of
+// ToAttributeValue / ToAttributeMap gives), without building the typed tree: the hot path.
+void AppendAttributeValue(std::string& out, const boost::json::value& value);
+void AppendAttributeMap(std::string& out, const boost::json::object& item);
+
 // Typed → plain, the inverse of ToAttributeValue. Also accepts the set types SS and NS (→ arrays).
 // "N" text becomes an int64 (or uint64 above INT64_MAX) when it is an integer literal that fits,
 // otherwise a double; so {"N": "2"} and {"N": "2.0"} give 2 and 2.0.

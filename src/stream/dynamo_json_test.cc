@@ -159,5 +159,18 @@ TEST(DynamoJsonTest, NestingBeyondTheLimitIsRejectedInsteadOfRecursing) {
   EXPECT_EQ(hostile.error().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(DynamoJsonTest, TypedTextIsWhatSerialisingTheTypedTreeGives) {
+  json::object item = ParseObject(R"({
+      "id": "j\"1\n", "parameters": {"seconds": 1, "nested": {"list": [1, -2, 3.25, "x", [], {}]}},
+      "ok": true, "no": false, "none": null, "big": 18446744073709551615, "tiny": 1e-300,
+      "text": "snow \u2603 \u0001"})");
+  std::string text;
+  AppendAttributeMap(text, item);
+  EXPECT_EQ(text, json::serialize(ToAttributeMap(item)));
+  std::string single;
+  AppendAttributeValue(single, json::value(std::numeric_limits<double>::infinity()));
+  EXPECT_EQ(single, json::serialize(ToAttributeValue(json::value(std::numeric_limits<double>::infinity()))));
+}
+
 }  // namespace
 }  // namespace jobstream::stream

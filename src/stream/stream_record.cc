@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 
+#include "common/json_text.h"
 #include "common/uuid.h"
 #include "stream/dynamo_json.h"
 
@@ -53,6 +54,27 @@ int ShardOf(std::string_view job_id, int shard_count) {
   return static_cast<int>(hash % static_cast<std::uint64_t>(shard_count));
 }
 
+namespace {
+
+std::string EventSourceArn(std::string_view region) {
+  return fmt::format("arn:aws:dynamodb:{}:000000000000:table/jobs/stream/jobstream", region);
+}
+
+void AppendImage(std::string& out, std::string_view name, std::string_view typed_json,
+                 const boost::json::object* plain) {
+  if (typed_json.empty() && plain == nullptr) return;
+  out.append(",\"");
+  out.append(name);
+  out.append("\":");
+  if (!typed_json.empty()) {
+    out.append(typed_json);
+  } else {
+    AppendAttributeMap(out, *plain);
+  }
+}
+
+}  // namespace
+
 boost::json::object BuildRecord(const RecordInput& input) {
   boost::json::object dynamodb;
   // SequenceNumber comes first so that, serialised, it precedes any user data: EncodeRecord
@@ -81,18 +103,44 @@ boost::json::object BuildRecord(const RecordInput& input) {
   record["eventSource"] = "aws:dynamodb";
   record["awsRegion"] = input.region;
   record["dynamodb"] = std::move(dynamodb);
-  record["eventSourceARN"] = fmt::format("arn:aws:dynamodb:{}:000000000000:table/jobs/stream/jobstream", input.region);
+  record["eventSourceARN"] = EventSourceArn(input.region);
   return record;
 }
 
 EncodedRecord EncodeRecord(const RecordInput& input) {
-  RecordInput placeholder = input;
-  placeholder.sequence = 0;
   EncodedRecord encoded;
-  encoded.json = boost::json::serialize(BuildRecord(placeholder));
-  constexpr std::string_view kKey = R"("SequenceNumber":")";
-  encoded.sequence_offset = encoded.json.find(kKey) + kKey.size();
-  if (input.sequence != 0) StampSequenceNumber(encoded, input.sequence);
+  std::string& out = encoded.json;
+  out.reserve(384 + input.new_image_json.size() + input.old_image_json.size());
+  std::string event_id = NewUuid();
+  std::erase(event_id, '-');
+  out.append(R"({"eventID":")");
+  out.append(event_id);
+  out.append(R"(","eventName":")");
+  out.append(ToString(input.event_name));
+  out.append(R"(","eventVersion":"1.1","eventSource":"aws:dynamodb","awsRegion":)");
+  AppendJsonString(out, input.region);
+  // SequenceNumber comes first so that it precedes any user data (see BuildRecord).
+  out.append(R"(,"dynamodb":{"SequenceNumber":")");
+  encoded.sequence_offset = out.size();
+  out.append(FormatSequenceNumber(input.sequence));
+  out.append(R"(","ApproximateCreationDateTime":)");
+  AppendJsonNumber(out, std::chrono::duration_cast<std::chrono::seconds>(input.created_at.time_since_epoch()).count());
+  out.append(R"(,"Keys":{"id":{"S":)");
+  AppendJsonString(out, input.job_id);
+  out.append("}}");
+  if (input.view_type != StreamViewType::kKeysOnly) {
+    AppendImage(out, "NewImage", input.new_image_json, input.new_item);
+    if (input.view_type == StreamViewType::kNewAndOldImages || input.event_name == EventName::kRemove) {
+      AppendImage(out, "OldImage", input.old_image_json, input.old_item);
+    }
+  }
+  out.append(R"(,"SizeBytes":)");
+  AppendJsonNumber(out, static_cast<std::int64_t>(input.size_bytes));
+  out.append(R"(,"StreamViewType":")");
+  out.append(ToString(input.view_type));
+  out.append(R"("},"eventSourceARN":)");
+  AppendJsonString(out, EventSourceArn(input.region));
+  out.push_back('}');
   return encoded;
 }
 

@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/clock.h"
 
@@ -38,6 +39,10 @@ struct RecordInput {
   StreamViewType view_type = StreamViewType::kNewImage;
   std::string region = "us-east-1";
   std::size_t size_bytes = 0;  // DynamoDB's approximate SizeBytes: the caller passes the item's size
+  // EncodeRecord only: the images already in typed JSON text (store::Job::ToTypedItemJson), used
+  // instead of converting new_item / old_item. Empty: none.
+  std::string_view new_image_json{};
+  std::string_view old_image_json{};
 };
 
 // Builds the record: eventID, eventName, eventVersion, eventSource, awsRegion,
@@ -47,6 +52,7 @@ boost::json::object BuildRecord(const RecordInput& input);
 
 // A record serialised before its sequence number is known: the store's writer stamps the number
 // in place (fixed width), so building the JSON happens on the caller's thread, not the writer's.
+// Written directly as text, member for member what serialising BuildRecord gives.
 struct EncodedRecord {
   std::string json;
   std::size_t sequence_offset = 0;  // where the 21 digits of SequenceNumber start

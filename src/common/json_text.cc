@@ -1,0 +1,63 @@
+#include "common/json_text.h"
+
+#include <boost/json/serializer.hpp>
+#include <charconv>
+
+namespace jobstream {
+
+void AppendJsonString(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t clean_from = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(text.substr(clean_from, i - clean_from));
+    clean_from = i + 1;
+    out.push_back('\\');
+    switch (c) {
+      case '"':
+        out.push_back('"');
+        break;
+      case '\\':
+        out.push_back('\\');
+        break;
+      case '\b':
+        out.push_back('b');
+        break;
+      case '\f':
+        out.push_back('f');
+        break;
+      case '\n':
+        out.push_back('n');
+        break;
+      case '\r':
+        out.push_back('r');
+        break;
+      case '\t':
+        out.push_back('t');
+        break;
+      default:
+        out.append("u00");
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+    }
+  }
+  out.append(text.substr(clean_from));
+  out.push_back('"');
+}
+
+void AppendJsonValue(std::string& out, const boost::json::value& value) {
+  boost::json::serializer serializer;
+  serializer.reset(&value);
+  char buffer[1024];
+  while (!serializer.done()) out.append(serializer.read(buffer, sizeof(buffer)));
+}
+
+void AppendJsonNumber(std::string& out, std::int64_t number) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), number);
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
+}  // namespace jobstream
