@@ -197,16 +197,25 @@ Status SqliteJobStore::Enqueue(Op op) {
 SqliteJobStore::EncodedJob SqliteJobStore::Encode(Job& job) const {
   job.version = 1;
   std::string item_json = job.ToItemJson();
-  std::string typed_item = job.ToTypedItemJson();
-  stream::RecordInput input{.event_name = stream::EventName::kInsert,
-                            .job_id = job.id,
-                            .created_at = job.created_at,
-                            .view_type = options_.view_type,
-                            .region = options_.region,
-                            .size_bytes = item_json.size(),
-                            .new_image_json = typed_item};
-  auto record = stream::EncodeRecord(input);
+  auto record = EncodeChange(stream::EventName::kInsert, job, item_json.size(), nullptr);
   return EncodedJob{std::move(job.id), std::move(item_json), std::move(record)};
+}
+
+stream::EncodedRecord SqliteJobStore::EncodeChange(stream::EventName event_name, const Job& job,
+                                                  std::size_t item_size, const Job* old_job) const {
+  std::string typed_item = job.ToTypedItemJson();
+  std::string typed_old_item;
+  if (old_job != nullptr && options_.view_type == stream::StreamViewType::kNewAndOldImages) {
+    typed_old_item = old_job->ToTypedItemJson();
+  }
+  return stream::EncodeRecord(stream::RecordInput{.event_name = event_name,
+                                                  .job_id = job.id,
+                                                  .created_at = job.updated_at,
+                                                  .view_type = options_.view_type,
+                                                  .region = options_.region,
+                                                  .size_bytes = item_size,
+                                                  .new_image_json = typed_item,
+                                                  .old_image_json = typed_old_item});
 }
 
 void SqliteJobStore::InsertJob(Job job, WriteDone done) {
@@ -233,18 +242,7 @@ void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consume
   written.version = current.version + 1;
   written.updated_at = std::chrono::system_clock::now();
   std::string item_json = written.ToItemJson();
-  std::string typed_item = written.ToTypedItemJson();
-  std::string typed_old_item;
-  if (options_.view_type == stream::StreamViewType::kNewAndOldImages) typed_old_item = current.ToTypedItemJson();
-  stream::RecordInput input{.event_name = stream::EventName::kModify,
-                            .job_id = written.id,
-                            .created_at = written.updated_at,
-                            .view_type = options_.view_type,
-                            .region = options_.region,
-                            .size_bytes = item_json.size(),
-                            .new_image_json = typed_item,
-                            .old_image_json = typed_old_item};
-  auto record = stream::EncodeRecord(input);
+  auto record = EncodeChange(stream::EventName::kModify, written, item_json.size(), &current);
   auto callback = done;
   Status status = Enqueue(UpdateOp{std::move(written), std::move(item_json), std::move(record), std::move(done), {}});
   if (!status.ok()) callback(status);

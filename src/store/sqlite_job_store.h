@@ -132,6 +132,9 @@ class SqliteJobStore final : public JobStore {
   // False when the op failed half-way in kFast (the caller retries the batch with savepoints).
   bool ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched);
   EncodedJob Encode(Job& job) const;
+  // The stream record of a change to `job` (typed images written on the caller's thread).
+  stream::EncodedRecord EncodeChange(stream::EventName event_name, const Job& job, std::size_t item_size,
+                                     const Job* old_job) const;
   bool ApplyUpdate(UpdateOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched);
   void ApplyCheckpoint(CheckpointOp& op);
   void ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers, std::int64_t sequence);
