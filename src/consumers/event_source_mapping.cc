@@ -318,9 +318,15 @@ void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
   std::vector<boost::json::value> records;
   records.reserve(batch->to_invoke.size());
   for (std::size_t index : batch->to_invoke) {
-    // Parsed only now, and handed over: a waiting or running record costs its text, not a tree.
-    auto record = ParseRecord(batch->records[index].json);
+    // Parsed only now, and handed over: a waiting record costs its text, a running one nothing.
+    PendingRecord& pending = batch->records[index];
+    if (pending.json.empty()) {  // a retry: the text went with the first invocation
+      auto stored = store_.ReadRecord(pending.sequence);
+      if (stored.ok()) pending.json = std::move(stored).value();
+    }
+    auto record = ParseRecord(pending.json);
     records.push_back(record.ok() ? std::move(record).value() : boost::json::value(nullptr));
+    std::string().swap(pending.json);
   }
   functions::InvocationContext context{config_.name, config_.timeout};
   batch->finished_invocation = false;

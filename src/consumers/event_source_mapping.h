@@ -58,7 +58,9 @@ class EventSourceMapping {
     std::string job_id;
     SystemTime created_at;
     std::chrono::steady_clock::time_point enqueued_at;
-    std::string json;  // the record as stored; parsed when the function is invoked
+    // The record as stored, parsed when the function is invoked and then dropped: a record
+    // waiting on a long function costs no text; a retry reads it again (ReadRecord).
+    std::string json;
     bool is_insert = false;
     int attempts = 0;
     JobCache job = std::make_shared<std::optional<store::Job>>();

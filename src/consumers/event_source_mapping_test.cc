@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/json/parse.hpp>
+#include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/uuid.h"
@@ -64,6 +68,50 @@ class SilentFunction final : public functions::Function {
               functions::InvocationDone) override {}
 };
 
+// The aggregate status in a stream record's new image ("" when it has none).
+std::string NewImageStatus(const boost::json::value& record) {
+  const auto* object = record.if_object();
+  const auto* dynamodb = object != nullptr ? object->if_contains("dynamodb") : nullptr;
+  const auto* image =
+      dynamodb != nullptr && dynamodb->is_object() ? dynamodb->as_object().if_contains("NewImage") : nullptr;
+  const auto* status = image != nullptr && image->is_object() ? image->as_object().if_contains("status") : nullptr;
+  const auto* text = status != nullptr && status->is_object() ? status->as_object().if_contains("S") : nullptr;
+  return text != nullptr && text->is_string() ? std::string(text->as_string()) : std::string();
+}
+
+// Succeeds at once; remembers the jobs whose final MODIFY record (status Success) it was given.
+class OutcomeWatchingFunction final : public functions::Function {
+ public:
+  struct Seen {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::set<std::string> finished_jobs;
+  };
+  explicit OutcomeWatchingFunction(Seen& seen) : seen_(seen) {}
+  void Invoke(std::vector<boost::json::value> records, const functions::InvocationContext&,
+              functions::InvocationDone done) override {
+    std::vector<std::string> finished;
+    for (const auto& record : records) {
+      const auto* object = record.if_object();
+      if (object == nullptr || object->if_contains("eventName") == nullptr) continue;
+      if (object->at("eventName") == "MODIFY" && NewImageStatus(record) == "Success") {
+        finished.emplace_back(object->at("dynamodb").at("Keys").at("id").at("S").as_string());
+      }
+    }
+    // Answered before the test can learn of these records: the mapping has queued their outcome
+    // on its strand ahead of anything the test posts there afterwards (Stop).
+    done(std::vector<functions::RecordResult>(records.size(), functions::RecordResult::Success("ok")));
+    {
+      std::lock_guard lock(seen_.mutex);
+      seen_.finished_jobs.insert(finished.begin(), finished.end());
+    }
+    seen_.changed.notify_all();
+  }
+
+ private:
+  Seen& seen_;
+};
+
 class EventSourceMappingTest : public ::testing::Test {
  protected:
   void OpenStore(int shards = 4) {
@@ -119,6 +167,46 @@ class EventSourceMappingTest : public ::testing::Test {
       }
       std::this_thread::sleep_for(5ms);
     }
+  }
+
+  // Waits until every job's final MODIFY record (status Success) is on the stream, then returns
+  // the last sequence number of each shard holding records: nothing is appended after that.
+  std::map<int, std::int64_t> LastSequencesOnceFinished(const std::vector<std::string>& ids,
+                                                        std::chrono::seconds limit = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      std::set<std::string> finished;
+      std::map<int, std::int64_t> last;
+      for (int shard = 0; shard < store_->shard_count(); ++shard) {
+        auto records = store_->ReadStream(shard, 0, 100000);
+        if (!records.ok() || records->empty()) continue;
+        last[shard] = records->back().sequence;
+        for (const auto& record : *records) {
+          if (record.event_name == "MODIFY" && NewImageStatus(boost::json::parse(record.json)) == "Success") {
+            finished.insert(record.job_id);
+          }
+        }
+      }
+      bool all =
+          std::all_of(ids.begin(), ids.end(), [&finished](const std::string& id) { return finished.contains(id); });
+      if (all) return last;
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "only " << finished.size() << " of " << ids.size() << " outcomes reached the stream";
+        return last;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+
+  // The consumer's stored checkpoints for the given shards.
+  std::map<int, std::int64_t> StoredCheckpoints(const std::string& consumer,
+                                                const std::map<int, std::int64_t>& shards) {
+    std::map<int, std::int64_t> stored;
+    for (const auto& [shard, unused] : shards) {
+      auto checkpoint = store_->LoadCheckpoint(consumer, shard);
+      stored[shard] = checkpoint.ok() ? *checkpoint : -1;
+    }
+    return stored;
   }
 
   static ConsumerConfig Consumer(std::string name, std::string function) {
@@ -309,6 +397,59 @@ TEST_F(EventSourceMappingTest, InvalidConsumerConfigurationIsRejected) {
   bad_filter.filters = {"{not json"};
   EXPECT_FALSE(ConsumerSet::Create({bad_filter}, registry_, *store_, io_).ok());
   EXPECT_FALSE(ConsumerSet::Create({Consumer("a", "noop"), Consumer("a", "noop")}, registry_, *store_, io_).ok());
+}
+
+TEST_F(EventSourceMappingTest, CheckpointsReachTheEndOfEveryShardWithoutAStop) {
+  OpenStore();
+  StartConsumers({Consumer("consumer_1", "noop")});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(Submit());
+  for (const auto& id : ids) WaitForStatus(id, "Success");
+  // The outcomes' MODIFY records are filtered out, but the checkpoint passes them too.
+  std::map<int, std::int64_t> last = LastSequencesOnceFinished(ids);
+  ASSERT_FALSE(last.empty());
+
+  // Saved in the background (every 500 ms): the store shows it while the consumer keeps running.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (StoredCheckpoints("consumer_1", last) != last && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(StoredCheckpoints("consumer_1", last), last);
+
+  StopAll();
+  OpenStore();
+  EXPECT_EQ(StoredCheckpoints("consumer_1", last), last);
+}
+
+TEST_F(EventSourceMappingTest, StopSavesTheLastCheckpointsBeforeTheStoreCloses) {
+  OpenStore();
+  OutcomeWatchingFunction::Seen seen;
+  registry_.Register("watching",
+                     [&seen](boost::asio::any_io_executor) { return std::make_unique<OutcomeWatchingFunction>(seen); });
+  ConsumerConfig watching = Consumer("consumer_1", "watching");
+  watching.filters = {R"({"eventName": ["INSERT", "MODIFY"]})"};  // the outcomes come back to it
+  StartConsumers({watching});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(Submit());
+  {
+    // Once the function was given every job's outcome record, every record was read and every
+    // batch has finished or has its completion queued ahead of Stop.
+    std::unique_lock lock(seen.mutex);
+    ASSERT_TRUE(seen.changed.wait_for(lock, 10s,
+                                      [&] {
+                                        return std::all_of(ids.begin(), ids.end(), [&seen](const std::string& id) {
+                                          return seen.finished_jobs.contains(id);
+                                        });
+                                      }))
+        << "the function saw " << seen.finished_jobs.size() << " of " << ids.size() << " outcomes";
+  }
+  // Right away: well within the 500 ms after which the background save would have run.
+  StopAll();
+
+  OpenStore();
+  std::map<int, std::int64_t> last = LastSequencesOnceFinished(ids);
+  ASSERT_FALSE(last.empty());
+  EXPECT_EQ(StoredCheckpoints("consumer_1", last), last);
 }
 
 }  // namespace

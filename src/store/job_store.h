@@ -50,6 +50,9 @@ class JobStore {
   virtual Result<std::vector<stream::StreamRecord>> ReadStream(int shard, std::int64_t after_sequence,
                                                                std::size_t limit) = 0;
 
+  // One record's JSON by its sequence number (kNotFound once trimmed).
+  virtual Result<std::string> ReadRecord(std::int64_t sequence) = 0;
+
   // A consumer's durable position in a shard (0 when it never checkpointed).
   virtual Result<std::int64_t> LoadCheckpoint(std::string_view consumer, int shard) = 0;
   virtual void SaveCheckpoint(std::string consumer, int shard, std::int64_t sequence, WriteDone done) = 0;

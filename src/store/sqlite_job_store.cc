@@ -93,12 +93,13 @@ class SqliteJobStore::Reader {
         read_stream_(connection_->handle(),
                      "SELECT seq, job_id, created_ms, record, event_name FROM stream WHERE shard = ?1 AND seq > ?2 "
                      "AND seq <= ?4 ORDER BY seq LIMIT ?3"),
+        read_record_(connection_->handle(), "SELECT record FROM stream WHERE seq = ?1"),
         load_checkpoint_(connection_->handle(), "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2") {}
 
  private:
   friend class SqliteJobStore;  // the store's read methods run these statements
   std::unique_ptr<Connection> connection_;
-  Statement get_job_, read_stream_, load_checkpoint_;
+  Statement get_job_, read_stream_, read_record_, load_checkpoint_;
 };
 
 SqliteJobStore::SqliteJobStore(SqliteStoreOptions options)
@@ -340,6 +341,9 @@ void SqliteJobStore::SyncLoop() {
     }
     sync_ready_.notify_all();  // the writer may hand over its next batch while this one syncs
     Status durable = batch.commit;
+    // After one failed sync nothing later may count as durable: the log's checksums chain its
+    // frames, so a transaction after a lost one is lost with it on recovery.
+    if (durable.ok() && sync_failed_) durable = Status::IOError("an earlier sync of the log failed");
     if (durable.ok()) durable = wal_sync_->Sync();
     if (batch.commit.ok() && !durable.ok()) {
       spdlog::critical("{}; refusing further writes", durable.message());
@@ -535,7 +539,7 @@ std::unique_ptr<SqliteJobStore::Reader> SqliteJobStore::AcquireReader(Status& st
   auto connection = Connection::Open(db_path_, status);
   if (!connection) return nullptr;
   auto reader = std::make_unique<Reader>(std::move(connection));
-  for (const Statement* s : {&reader->get_job_, &reader->read_stream_, &reader->load_checkpoint_}) {
+  for (const Statement* s : {&reader->get_job_, &reader->read_stream_, &reader->read_record_, &reader->load_checkpoint_}) {
     if (!s->status().ok()) {
       status = s->status();
       return nullptr;
@@ -599,6 +603,23 @@ Result<std::vector<stream::StreamRecord>> SqliteJobStore::ReadStream(int shard, 
   ReleaseReader(std::move(reader));
   if (!status.ok()) return status;
   return records;
+}
+
+Result<std::string> SqliteJobStore::ReadRecord(std::int64_t sequence) {
+  Status status;
+  auto reader = AcquireReader(status);
+  if (!reader) return status;
+  Statement& read = reader->read_record_;
+  read.Bind(1, sequence);
+  Result<std::string> result = Status::NotFound("the record was trimmed");
+  if (read.Step()) {
+    result = std::string(read.ColumnText(0));
+  } else if (!read.status().ok()) {
+    result = read.status();
+  }
+  read.Reset();
+  ReleaseReader(std::move(reader));
+  return result;
 }
 
 Result<std::int64_t> SqliteJobStore::LoadCheckpoint(std::string_view consumer, int shard) {

@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
+#include <condition_variable>
 #include <future>
+#include <map>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "common/uuid.h"
@@ -52,6 +57,12 @@ class SqliteJobStoreTest : public ::testing::Test {
     }
     std::promise<Result<Job>> done;
     store.UpdateConsumerState(current, consumer, std::move(state), [&done](Result<Job> r) { done.set_value(r); });
+    return done.get_future().get();
+  }
+
+  static Status SaveCheckpoint(JobStore& store, const std::string& consumer, int shard, std::int64_t sequence) {
+    std::promise<Status> done;
+    store.SaveCheckpoint(consumer, shard, sequence, [&done](Status s) { done.set_value(s); });
     return done.get_future().get();
   }
 
@@ -280,6 +291,263 @@ TEST_F(SqliteJobStoreTest, WritesAfterCloseAreRefused) {
   auto store = Open();
   store->Close();
   EXPECT_EQ(Insert(*store, NewJob()).code(), StatusCode::kUnavailable);
+}
+
+TEST_F(SqliteJobStoreTest, SequencesKeepGrowingAcrossReopenAfterATrimRemovedEveryRecord) {
+  // The newest record is where a restart finds the last sequence number; here trims remove every
+  // record before each restart, so only what the store kept elsewhere can prevent reuse.
+  std::int64_t highest = 0;
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    auto store = Open();
+    store->SetTrimConsumers({"consumer_1", "consumer_2"});
+    for (int i = 0; i < 8; ++i) ASSERT_TRUE(Insert(*store, NewJob()).ok());
+    auto records = AllRecords(*store);
+    ASSERT_EQ(records.size(), 8u);
+    std::int64_t before = highest;
+    for (const auto& record : records) {
+      EXPECT_GT(record.sequence, before);
+      highest = std::max(highest, record.sequence);
+    }
+    // Both trim consumers passed every record of every shard: all of them may go.
+    for (int shard = 0; shard < store->shard_count(); ++shard) {
+      auto in_shard = store->ReadStream(shard, 0, 100);
+      ASSERT_TRUE(in_shard.ok());
+      if (in_shard->empty()) continue;
+      for (const char* consumer : {"consumer_1", "consumer_2"}) {
+        ASSERT_TRUE(SaveCheckpoint(*store, consumer, shard, in_shard->back().sequence).ok());
+      }
+    }
+    ASSERT_TRUE(store->TrimNow(std::chrono::system_clock::now() + std::chrono::hours(24 * 365)).ok());
+    ASSERT_TRUE(AllRecords(*store).empty()) << "the trim should have removed every record";
+  }
+  auto store = Open();
+  EXPECT_TRUE(AllRecords(*store).empty());
+  ASSERT_TRUE(Insert(*store, NewJob()).ok());
+  auto records = AllRecords(*store);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_GT(records[0].sequence, highest);
+}
+
+TEST_F(SqliteJobStoreTest, CommitListenerRunsAfterTheCallbacksAndSeesExactlyTheAcknowledgedRecords) {
+  constexpr int kJobs = 400;
+  std::vector<Job> jobs;
+  std::map<std::string, int> shard_of;
+  for (int i = 0; i < kJobs; ++i) {
+    jobs.push_back(NewJob());
+    shard_of[jobs.back().id] = stream::ShardOf(jobs.back().id, 4);
+  }
+  const std::string second_wave_first = jobs[1].id;
+  std::mutex mutex;
+  std::condition_variable all_acknowledged;
+  std::set<std::string> acknowledged;       // jobs whose insert callback reported success
+  std::vector<std::string> since_listener;  // acknowledged since the listener last ran
+  std::set<std::string> heard;              // jobs whose shard a listener call reported
+  std::vector<std::string> problems;
+  int callbacks = 0;
+  int listener_calls = 0;
+  bool writer_was_ahead = false;
+  std::promise<void> first_call;
+  auto store = Open(4);  // after the state its callbacks use: closed (threads joined) before that goes
+
+  // Job ids of every shard's records, as a reader sees them right now.
+  auto readable = [&store, &problems] {
+    std::set<std::string> ids;
+    for (int shard = 0; shard < store->shard_count(); ++shard) {
+      auto records = store->ReadStream(shard, 0, 100000);
+      if (!records.ok()) {
+        problems.push_back("ReadStream failed: " + records.error().message());
+        continue;
+      }
+      for (const auto& record : *records) ids.insert(record.job_id);
+    }
+    return ids;
+  };
+
+  store->SetCommitListener([&](const std::vector<int>& shards) {
+    std::lock_guard lock(mutex);
+    if (++listener_calls == 1) {
+      // Hold the commit thread until the writer has committed a later transaction (GET sees it
+      // before it is synced): it must stay off the stream until its own sync.
+      first_call.set_value();
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (!(writer_was_ahead = store->GetJob(second_wave_first).ok()) &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+    // Every write of the transaction was acknowledged before the listener hears of it...
+    for (const std::string& id : since_listener) {
+      if (std::find(shards.begin(), shards.end(), shard_of.at(id)) == shards.end()) {
+        problems.push_back("listener not told of the shard of " + id);
+      }
+      heard.insert(id);
+    }
+    since_listener.clear();
+    // ...and at this point a reader sees exactly the acknowledged records: all of them (they are
+    // durable), and none of a transaction the writer committed since but that is not synced yet.
+    if (readable() != acknowledged) {
+      problems.push_back("listener call " + std::to_string(listener_calls) +
+                         " does not see exactly the acknowledged records");
+    }
+    // Holding the commit thread a little lets the writer commit more batches ahead meanwhile.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+
+  auto insert = [&](const Job& job) {
+    std::string id = job.id;
+    int shard = shard_of.at(id);
+    store->InsertJob(job, [&, id, shard](Status status) {
+      std::lock_guard lock(mutex);
+      if (!status.ok()) {
+        problems.push_back("insert failed: " + status.message());
+      } else {
+        // Acknowledged means durable, and durable means on the stream.
+        auto records = store->ReadStream(shard, 0, 100000);
+        bool found = records.ok() && std::any_of(records->begin(), records->end(),
+                                                 [&id](const stream::StreamRecord& r) { return r.job_id == id; });
+        if (!found) problems.push_back("acknowledged job not readable on the stream: " + id);
+        acknowledged.insert(id);
+        since_listener.push_back(id);
+      }
+      if (++callbacks == kJobs) all_acknowledged.notify_all();
+    });
+  };
+  insert(jobs[0]);
+  first_call.get_future().wait();  // the commit thread is in the listener for the first job
+  for (int i = 1; i < kJobs; ++i) insert(jobs[static_cast<std::size_t>(i)]);
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(all_acknowledged.wait_for(lock, std::chrono::seconds(60), [&] { return callbacks == kJobs; }));
+  }
+  store->Close();  // the commit thread has finished: the last listener call is in
+  store->SetCommitListener(nullptr);
+
+  std::lock_guard lock(mutex);
+  EXPECT_TRUE(writer_was_ahead) << "the writer never committed while the listener ran";
+  EXPECT_TRUE(problems.empty()) << problems.size() << " problems, the first: " << problems.front();
+  EXPECT_EQ(acknowledged.size(), static_cast<std::size_t>(kJobs));
+  EXPECT_EQ(heard.size(), static_cast<std::size_t>(kJobs)) << "every commit is followed by a listener call";
+}
+
+TEST_F(SqliteJobStoreTest, DuplicateIdInAGroupCommitLeavesTheOtherInsertsAlone) {
+  Job existing = NewJob(5);
+  Job first = NewJob(1), second = NewJob(2), third = NewJob(3), fourth = NewJob(4);
+  Job duplicate_of_stored = NewJob(50);
+  duplicate_of_stored.id = existing.id;
+  Job duplicate_in_batch = NewJob(10);
+  duplicate_in_batch.id = first.id;
+  std::vector<Job> issued = {first, second, duplicate_of_stored, third, duplicate_in_batch, fourth};
+  // Everything the store's callbacks touch outlives the store's threads (see Releaser).
+  std::promise<void> entered, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::vector<std::promise<Status>> blockers(2);
+  std::vector<std::promise<Status>> outcomes(issued.size());
+  std::mutex mutex;
+  std::condition_variable listened;
+  std::vector<std::size_t> acknowledged_per_commit;
+  std::size_t acknowledged = 0;
+
+  auto store = Open();
+  ASSERT_TRUE(Insert(*store, existing).ok());
+
+  // Make the next inserts share one transaction: the commit thread is held in a callback, the
+  // writer hands one more batch over and then waits with a third, so everything queued meanwhile
+  // is taken at once when the commit thread is released.
+  struct Releaser {
+    std::promise<void>& release;
+    SqliteJobStore& store;
+    bool done = false;
+    void operator()() {
+      if (!done) release.set_value();
+      done = true;
+    }
+    ~Releaser() {  // never leave the commit thread stuck, even when an assertion fails
+      (*this)();
+      store.Close();
+    }
+  } releaser{release, *store};
+  store->InsertJob(NewJob(), [&entered, released](Status) {
+    entered.set_value();
+    released.wait();
+  });
+  entered.get_future().wait();
+  auto wait_until_committed = [&store](const std::string& id) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!store->GetJob(id).ok()) {  // GET sees a commit before it is synced
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  };
+  for (auto& blocker : blockers) {
+    Job job = NewJob();
+    std::string id = job.id;
+    store->InsertJob(std::move(job), [&blocker](Status s) { blocker.set_value(s); });
+    ASSERT_TRUE(wait_until_committed(id));
+  }
+
+  store->SetCommitListener([&](const std::vector<int>&) {
+    {
+      std::lock_guard lock(mutex);
+      acknowledged_per_commit.push_back(acknowledged);
+      acknowledged = 0;
+    }
+    listened.notify_all();
+  });
+  for (std::size_t i = 0; i < issued.size(); ++i) {
+    store->InsertJob(issued[i], [&, i](Status s) {
+      {
+        std::lock_guard lock(mutex);
+        ++acknowledged;
+      }
+      outcomes[i].set_value(s);
+    });
+  }
+  releaser();
+  std::vector<Status> statuses;
+  for (auto& outcome : outcomes) statuses.push_back(outcome.get_future().get());
+  for (auto& blocker : blockers) EXPECT_TRUE(blocker.get_future().get().ok());
+  store->SetCommitListener(nullptr);
+
+  {
+    // The precondition of this test: the six inserts were applied in one transaction (the
+    // blockers' batches were taken before the listener was set). The listener runs after the
+    // callbacks.
+    std::unique_lock lock(mutex);
+    listened.wait_for(lock, std::chrono::seconds(10), [&] { return !acknowledged_per_commit.empty(); });
+    EXPECT_EQ(acknowledged_per_commit, std::vector<std::size_t>{issued.size()});
+  }
+  for (std::size_t i : {0, 1, 3, 5}) EXPECT_TRUE(statuses[i].ok()) << i << ": " << statuses[i].message();
+  EXPECT_EQ(statuses[2].code(), StatusCode::kConditionFailed);
+  EXPECT_EQ(statuses[4].code(), StatusCode::kConditionFailed);
+
+  // The stored jobs are the first of each id, untouched by the duplicates.
+  auto kept = store->GetJob(existing.id);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->version, 1);
+  EXPECT_EQ(kept->parameters.at("seconds").as_int64(), 5);
+  for (const Job& job : {first, second, third, fourth}) {
+    auto stored = store->GetJob(job.id);
+    ASSERT_TRUE(stored.ok()) << job.id;
+    EXPECT_EQ(stored->parameters.at("seconds"), job.parameters.at("seconds"));
+  }
+
+  // One record for each stored job, none for the duplicates; applied in the order issued.
+  auto records = AllRecords(*store);
+  EXPECT_EQ(records.size(), 8u);  // existing, three blockers, four new jobs
+  std::map<std::string, std::vector<std::int64_t>> sequences;
+  for (const auto& record : records) sequences[record.job_id].push_back(record.sequence);
+  ASSERT_EQ(sequences[existing.id].size(), 1u);
+  std::int64_t previous = sequences[existing.id].front();
+  for (const Job& job : {first, second, third, fourth}) {
+    ASSERT_EQ(sequences[job.id].size(), 1u) << job.id;
+    EXPECT_GT(sequences[job.id].front(), previous);
+    previous = sequences[job.id].front();
+  }
+  std::set<std::int64_t> unique;
+  for (const auto& record : records) unique.insert(record.sequence);
+  EXPECT_EQ(unique.size(), records.size());
 }
 
 }  // namespace
