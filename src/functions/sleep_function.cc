@@ -7,12 +7,11 @@
 
 namespace jobstream::functions {
 
-// One batch: a timer per record that sleeps, and the results gathered as they fire.
+// One batch: the results gathered as its records wake up.
 struct SleepFunction::Invocation {
   std::mutex mutex;
-  std::vector<RecordResult> results;                               // GUARDED_BY(mutex)
-  std::size_t pending = 0;                                         // GUARDED_BY(mutex)
-  std::vector<std::unique_ptr<boost::asio::steady_timer>> timers;  // GUARDED_BY(mutex)
+  std::vector<RecordResult> results;  // GUARDED_BY(mutex)
+  std::size_t pending = 0;            // GUARDED_BY(mutex)
   InvocationDone done;
   std::atomic<bool> cancelled{false};
 
@@ -53,19 +52,10 @@ void SleepFunction::Invoke(std::vector<boost::json::value> records, const Invoca
                            InvocationDone done) {
   auto invocation = std::make_shared<Invocation>();
   invocation->results.resize(records.size());
-  invocation->pending = records.size() + 1;  // +1 held until every timer is armed
+  invocation->pending = records.size() + 1;  // +1 held until every record is queued
   invocation->done = std::move(done);
-  {
-    std::lock_guard lock(mutex_);
-    // Prune finished invocations only when the list has doubled since the last prune: a scan
-    // on every call would cost O(n) per invocation with thousands of sleepers in flight.
-    if (in_flight_.size() >= 2 * pruned_size_ + 64) {
-      std::erase_if(in_flight_, [](const auto& weak) { return weak.expired(); });
-      pruned_size_ = in_flight_.size();
-    }
-    in_flight_.push_back(invocation);
-  }
   auto timeout_seconds = std::chrono::duration_cast<std::chrono::seconds>(context.timeout).count();
+  auto now = std::chrono::steady_clock::now();
   for (std::size_t i = 0; i < records.size(); ++i) {
     std::int64_t seconds = SecondsParameter(records[i]);
     if (seconds < 1) {
@@ -78,28 +68,56 @@ void SleepFunction::Invoke(std::vector<boost::json::value> records, const Invoca
                                    fmt::format("{} exceeds the timeout of {} seconds", seconds, timeout_seconds)));
       continue;
     }
-    auto timer = std::make_unique<boost::asio::steady_timer>(executor_, std::chrono::seconds(seconds));
-    std::lock_guard lock(invocation->mutex);
-    timer->async_wait([invocation, i, seconds](const boost::system::error_code& ec) {
-      if (ec || invocation->cancelled) return;  // cancelled at shutdown: the record is redelivered
-      invocation->Complete(i,
-                           RecordResult::Success(boost::json::string(fmt::format("I slept for {} seconds", seconds))));
-    });
-    invocation->timers.push_back(std::move(timer));
+    std::lock_guard lock(mutex_);
+    wake_ups_.push(WakeUp{now + std::chrono::seconds(seconds), invocation, i, seconds});
+    ArmLocked();
   }
   invocation->Release();
 }
 
+void SleepFunction::ArmLocked() {
+  if (wake_ups_.empty()) return;
+  auto due = wake_ups_.top().due;
+  if (armed_ && armed_for_ <= due) return;
+  armed_ = true;
+  armed_for_ = due;
+  std::uint64_t generation = ++generation_;
+  timer_.expires_at(due);  // cancels a later wait, whose handler then sees a stale generation
+  timer_.async_wait([this, generation](const boost::system::error_code& ec) {
+    if (!ec) OnTimer(generation);
+  });
+}
+
+void SleepFunction::OnTimer(std::uint64_t generation) {
+  std::vector<WakeUp> woken;
+  {
+    std::lock_guard lock(mutex_);
+    if (generation != generation_) return;  // re-aimed since; another wait is pending
+    armed_ = false;
+    auto now = std::chrono::steady_clock::now();
+    while (!wake_ups_.empty() && wake_ups_.top().due <= now) {
+      woken.push_back(wake_ups_.top());
+      wake_ups_.pop();
+    }
+    ArmLocked();
+  }
+  for (WakeUp& wake_up : woken) {
+    if (wake_up.invocation->cancelled) continue;
+    wake_up.invocation->Complete(
+        wake_up.index,
+        RecordResult::Success(boost::json::string(fmt::format("I slept for {} seconds", wake_up.seconds))));
+  }
+}
+
 void SleepFunction::CancelAll() {
   std::lock_guard lock(mutex_);
-  for (auto& weak : in_flight_) {
-    if (auto invocation = weak.lock()) {
-      std::lock_guard invocation_lock(invocation->mutex);
-      invocation->cancelled = true;
-      for (auto& timer : invocation->timers) timer->cancel();
-    }
+  while (!wake_ups_.empty()) {
+    wake_ups_.top().invocation->cancelled = true;  // its record is redelivered after a restart
+    wake_ups_.pop();
   }
-  in_flight_.clear();
+  ++generation_;
+  armed_ = false;
+  timer_.cancel();
 }
 
 }  // namespace jobstream::functions
