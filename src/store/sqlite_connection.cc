@@ -71,10 +71,10 @@ std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, 
   // WAL lets readers run beside the single writer; synchronous=FULL fsyncs the WAL at every
   // commit, which is what makes an acknowledged job survive power loss.
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000",
-                             "PRAGMA foreign_keys=OFF", "PRAGMA cache_size=-4096",
-                             // Reads straight from the page cache, without a copy per page; mapped
-                             // pages count as (file-backed) RSS, so the map is bounded.
-                             "PRAGMA mmap_size=268435456"}) {
+                             // No memory-mapped reads: measured no faster here (GET 33.4k/s without,
+                             // 32.9k/s with 256 MiB mapped; e2e the same), while every mapped page a
+                             // reader touched counted in RSS (a 535 MB peak with two I/O threads).
+                             "PRAGMA foreign_keys=OFF", "PRAGMA cache_size=-4096", "PRAGMA mmap_size=0"}) {
     status = connection->Execute(pragma);
     if (!status.ok()) return nullptr;
   }
