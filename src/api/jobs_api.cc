@@ -13,6 +13,7 @@ namespace {
 namespace beast_http = boost::beast::http;
 
 constexpr std::string_view kJobsPath = "/jobs";
+constexpr std::string_view kConsumersPath = "/consumers";
 
 http::Response MethodNotAllowed(std::string_view allow) {
   http::Response response = MessageResponse(405, "Method Not Allowed");
@@ -22,8 +23,9 @@ http::Response MethodNotAllowed(std::string_view allow) {
 
 }  // namespace
 
-JobsApi::JobsApi(const auth::SigV4Verifier& verifier, store::JobStore& store, InitialConsumerStates initial_states)
-    : verifier_(verifier), store_(store), initial_states_(std::move(initial_states)) {}
+JobsApi::JobsApi(const auth::SigV4Verifier& verifier, store::JobStore& store, InitialConsumerStates initial_states,
+                 consumers::ConsumerControl* consumers)
+    : verifier_(verifier), store_(store), initial_states_(std::move(initial_states)), consumers_api_(consumers) {}
 
 void JobsApi::Handle(http::Request& request, http::Respond respond) {
   auth::SignedRequestView view;
@@ -57,6 +59,7 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
     if (request.method() != beast_http::verb::get) return respond(MethodNotAllowed("GET"));
     return GetJob(id, respond);
   }
+  if (path.starts_with(kConsumersPath)) return respond(consumers_api_.Handle(request, path));
   respond(MessageResponse(404, "Not Found"));
 }
 

@@ -4,11 +4,13 @@
 //   POST /jobs        → 202 {"id"} + Location, only after the job and its INSERT record are durable
 //   POST /jobs/batch  → 202 {"ids": [...]}: up to 1,000 jobs stored atomically (like BullMQ addBulk)
 //   GET  /jobs/{id}   → 200 job | 404 {"message": "Job not found"}
+//   /consumers…       → ConsumersApi (list, pause, resume)
 #pragma once
 
 #include <functional>
 #include <map>
 
+#include "api/consumers_api.h"
 #include "auth/sigv4_verifier.h"
 #include "http/request_handler.h"
 #include "store/job_store.h"
@@ -20,7 +22,8 @@ using InitialConsumerStates = std::function<std::map<std::string, store::Consume
 
 class JobsApi final : public http::RequestHandler {
  public:
-  JobsApi(const auth::SigV4Verifier& verifier, store::JobStore& store, InitialConsumerStates initial_states);
+  JobsApi(const auth::SigV4Verifier& verifier, store::JobStore& store, InitialConsumerStates initial_states,
+          consumers::ConsumerControl* consumers = nullptr);
 
   void Handle(http::Request& request, http::Respond respond) override;
 
@@ -34,6 +37,7 @@ class JobsApi final : public http::RequestHandler {
   const auth::SigV4Verifier& verifier_;
   store::JobStore& store_;
   InitialConsumerStates initial_states_;
+  ConsumersApi consumers_api_;
 };
 
 }  // namespace jobstream::api

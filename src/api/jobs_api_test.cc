@@ -13,6 +13,23 @@
 namespace jobstream::api {
 namespace {
 
+// Two consumers in memory, for the /consumers routes.
+class FakeConsumers final : public consumers::ConsumerControl {
+ public:
+  std::vector<consumers::ConsumerView> List() const override { return views_; }
+  std::optional<consumers::ConsumerView> SetEnabled(std::string_view name, bool enabled) override {
+    for (auto& view : views_) {
+      if (view.name != name) continue;
+      view.enabled = enabled;
+      return view;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::vector<consumers::ConsumerView> views_{{"consumer_1", "sleep", true}, {"consumer_2", "noop", false}};
+};
+
 class JobsApiTest : public ::testing::Test {
  protected:
   JobsApiTest() {
@@ -22,7 +39,7 @@ class JobsApiTest : public ::testing::Test {
     store_ = std::move(store::SqliteJobStore::Open(options)).value();
     api_ = std::make_unique<JobsApi>(verifier_, *store_, [](const store::Job&) {
       return std::map<std::string, store::ConsumerState>{{"consumer_1", {}}};
-    });
+    }, &consumers_);
   }
 
   http::Response Call(std::string_view method, std::string_view target, std::string body = "", bool sign = true,
@@ -51,6 +68,7 @@ class JobsApiTest : public ::testing::Test {
     return "";
   }
 
+  FakeConsumers consumers_;
   testing::TempDir dir_;
   auth::testing::MemoryCredentialStore credentials_;
   auth::SigV4Verifier verifier_{auth::VerifierOptions{}, credentials_};
@@ -132,6 +150,45 @@ TEST_F(JobsApiTest, StoreThatRefusesWritesAnswers503) {
   http::Response response = Call("POST", "/jobs", R"({"seconds": 1})");
   EXPECT_EQ(response.status, 503u);
   EXPECT_EQ(Message(response), "the store is shutting down");
+}
+
+TEST_F(JobsApiTest, ConsumersAreListedAndPausedAndResumedByName) {
+  auto listed = Call("GET", "/consumers");
+  EXPECT_EQ(listed.status, 200u);
+  EXPECT_EQ(boost::json::parse(listed.body), boost::json::parse(R"({"consumers": [
+      {"name": "consumer_1", "function": "sleep", "enabled": true},
+      {"name": "consumer_2", "function": "noop", "enabled": false}]})"));
+
+  auto paused = Call("PUT", "/consumers/consumer_1", R"({"enabled": false})");
+  EXPECT_EQ(paused.status, 200u);
+  EXPECT_EQ(boost::json::parse(paused.body),
+            boost::json::parse(R"({"name": "consumer_1", "function": "sleep", "enabled": false})"));
+  EXPECT_EQ(boost::json::parse(Call("GET", "/consumers/consumer_1").body).at("enabled"), boost::json::value(false));
+  EXPECT_EQ(Call("PUT", "/consumers/consumer_2", R"({"enabled": true})").status, 200u);
+  EXPECT_EQ(boost::json::parse(Call("GET", "/consumers/consumer_2").body).at("enabled"), boost::json::value(true));
+}
+
+TEST_F(JobsApiTest, ConsumerRoutesRejectWhatTheyCannotDo) {
+  auto unknown = Call("PUT", "/consumers/nobody", R"({"enabled": true})");
+  EXPECT_EQ(unknown.status, 404u);
+  EXPECT_EQ(Message(unknown), "Consumer not found");
+  EXPECT_EQ(Call("GET", "/consumers/nobody").status, 404u);
+  EXPECT_EQ(Call("GET", "/consumers/consumer_1/extra").status, 404u);
+  EXPECT_EQ(Call("GET", "/consumersx").status, 404u);
+  for (const char* body : {"", "not json", "[]", R"({})", R"({"enabled": "false"})", R"({"enabled": 0})",
+                           R"({"enabled": true, "paused": false})"}) {
+    auto rejected = Call("PUT", "/consumers/consumer_1", body);
+    EXPECT_EQ(rejected.status, 400u) << body;
+    EXPECT_FALSE(Message(rejected).empty());
+  }
+  auto post = Call("POST", "/consumers");
+  EXPECT_EQ(post.status, 405u);
+  EXPECT_EQ(Header(post, "Allow"), "GET");
+  EXPECT_EQ(Header(Call("DELETE", "/consumers/consumer_1"), "Allow"), "GET, PUT");
+  EXPECT_EQ(Call("GET", "/consumers", "", /*sign=*/false).status, 403u);
+  EXPECT_EQ(Call("PUT", "/consumers/consumer_1", R"({"enabled": false})", true, "wrong").status, 403u);
+  // Nothing above changed a consumer.
+  EXPECT_EQ(boost::json::parse(Call("GET", "/consumers/consumer_1").body).at("enabled"), boost::json::value(true));
 }
 
 }  // namespace

@@ -57,6 +57,7 @@ Consumers are configured in the TOML file only, one [[consumers]] table each:
   max_record_age_seconds = 21600            older records fail with RecordAgeExceeded
   timeout_seconds = 300                     function timeout
   running_grace_ms = 100                    write Running only once a function runs this long
+  enabled = true                            false: start paused (PUT /consumers/{name} resumes)
 Without [[consumers]], two consumers (consumer_1, consumer_2) run `sleep` on INSERT records.
 TOML sections: top level (data_dir, listen, log_level), [http] (io_threads, max_body_bytes,
 max_header_bytes, read_timeout_seconds, idle_timeout_seconds, max_connections,
@@ -155,7 +156,8 @@ int RunServe(const ServeFlags& flags) {
   auth::SigV4Verifier verifier(auth::VerifierOptions{config.region, config.service, true, config.max_clock_skew},
                                **keys);
   api::JobsApi jobs_api(verifier, **store,
-                        [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); });
+                        [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
+                        consumer_set->get());
   http::ServerLimits limits;
   limits.max_body_bytes = config.max_body_bytes;
   limits.max_header_bytes = config.max_header_bytes;

@@ -134,6 +134,7 @@ TEST(ServeConfigTest, ExampleFileDocumentsExactlyTheDefaults) {
     EXPECT_EQ(example->consumers[i].parallelism, defaults.consumers[i].parallelism);
     EXPECT_EQ(example->consumers[i].timeout, defaults.consumers[i].timeout);
     EXPECT_EQ(example->consumers[i].max_record_age, defaults.consumers[i].max_record_age);
+    EXPECT_EQ(example->consumers[i].enabled, defaults.consumers[i].enabled);
   }
 }
 

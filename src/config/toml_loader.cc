@@ -29,7 +29,13 @@ class TableReader {
     } else {
       if (auto value = node->value<std::int64_t>(); value && *value >= 0) return void(out = static_cast<T>(*value));
     }
-    Fail(key, std::is_same_v<T, std::string> ? "a string" : "a non-negative integer");
+    if constexpr (std::is_same_v<T, std::string>) {
+      Fail(key, "a string");
+    } else if constexpr (std::is_same_v<T, bool>) {
+      Fail(key, "true or false");
+    } else {
+      Fail(key, "a non-negative integer");
+    }
   }
 
   template <typename Duration>
@@ -88,6 +94,7 @@ Status ReadConsumer(const toml::table& table, std::size_t index, consumers::Cons
   reader.ReadDuration("max_record_age_seconds", consumer.max_record_age);
   reader.ReadDuration("timeout_seconds", consumer.timeout);
   reader.ReadDuration("running_grace_ms", consumer.running_grace);
+  reader.Read("enabled", consumer.enabled);
   return reader.Finish();
 }
 

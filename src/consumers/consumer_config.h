@@ -27,6 +27,10 @@ struct ConsumerConfig {
   // `Running` is written onto a job only when its function has run this long: short jobs then
   // cost one status write (the outcome) instead of two. 0 writes Running at every start.
   std::chrono::milliseconds running_grace{100};
+  // Like an event source mapping's Enabled: a disabled consumer starts no new work (records wait
+  // on the stream and jobs stay Pending for it) until enabled again, at runtime with
+  // PUT /consumers/{name}. New jobs still wait for it.
+  bool enabled = true;
 
   // Range checks with messages naming the consumer and the setting.
   Status Validate() const;

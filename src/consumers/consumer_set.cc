@@ -70,4 +70,22 @@ std::map<std::string, store::ConsumerState> ConsumerSet::InitialStates(const sto
   return states;
 }
 
+std::vector<ConsumerView> ConsumerSet::List() const {
+  std::vector<ConsumerView> views;
+  views.reserve(mappings_.size());
+  for (const auto& mapping : mappings_) {
+    views.push_back(ConsumerView{mapping->config().name, mapping->config().function, mapping->enabled()});
+  }
+  return views;
+}
+
+std::optional<ConsumerView> ConsumerSet::SetEnabled(std::string_view name, bool enabled) {
+  for (const auto& mapping : mappings_) {
+    if (mapping->config().name != name) continue;
+    mapping->SetEnabled(enabled);
+    return ConsumerView{mapping->config().name, mapping->config().function, enabled};
+  }
+  return std::nullopt;
+}
+
 }  // namespace jobstream::consumers

@@ -6,12 +6,13 @@
 #include <memory>
 #include <vector>
 
+#include "consumers/consumer_control.h"
 #include "consumers/event_source_mapping.h"
 #include "functions/function_registry.h"
 
 namespace jobstream::consumers {
 
-class ConsumerSet {
+class ConsumerSet final : public ConsumerControl {
  public:
   // Validates every consumer (names unique, filters parse, functions exist) and builds its mapping.
   static Result<std::unique_ptr<ConsumerSet>> Create(const std::vector<ConsumerConfig>& configs,
@@ -25,6 +26,9 @@ class ConsumerSet {
   // The consumers whose filters accept a new job's INSERT record, each Pending: the job's
   // aggregate status waits for exactly these.
   std::map<std::string, store::ConsumerState> InitialStates(const store::Job& job) const;
+
+  std::vector<ConsumerView> List() const override;
+  std::optional<ConsumerView> SetEnabled(std::string_view name, bool enabled) override;
 
  private:
   ConsumerSet(store::JobStore& store) : store_(store) {}

@@ -68,7 +68,9 @@ EventSourceMapping::EventSourceMapping(ConsumerConfig config, stream::FilterCrit
       max_buffered_per_shard_(std::clamp<std::size_t>(
           static_cast<std::size_t>(config_.parallelism) * static_cast<std::size_t>(config_.batch_size) * 4, 64,
           100000)),
-      filters_on_event_name_only_(PatternsReadOnlyEventName(config_.filters)) {
+      filters_on_event_name_only_(PatternsReadOnlyEventName(config_.filters)),
+      enabled_(config_.enabled),
+      enabled_view_(config_.enabled) {
   grace_queue_.delay = config_.running_grace;
   // The guard fires a second after the timeout so a function finishing exactly at its timeout
   // (sleep 300 with a 300 s timeout) is not cut off.
@@ -134,8 +136,19 @@ void EventSourceMapping::Stop() {
   stopped.get_future().wait();
 }
 
+void EventSourceMapping::SetEnabled(bool enabled) {
+  enabled_view_ = enabled;
+  boost::asio::post(strand_, [this, enabled] {
+    if (enabled_ == enabled) return;
+    enabled_ = enabled;
+    spdlog::info("consumer {} {}", config_.name, enabled ? "enabled" : "disabled");
+    if (!enabled) return;
+    for (Shard& shard : shards_) Pump(shard);
+  });
+}
+
 void EventSourceMapping::Pump(Shard& shard) {
-  if (stopping_) return;
+  if (stopping_ || !enabled_) return;
   auto queued = [&shard] { return shard.waiting.size() + shard.busy_jobs.size(); };
   while (shard.may_have_more && queued() < max_buffered_per_shard_ && shard.outstanding.size() < kMaxOutstanding) {
     std::size_t limit = std::min(kReadChunk, max_buffered_per_shard_ - queued());
@@ -173,7 +186,7 @@ void EventSourceMapping::Pump(Shard& shard) {
 
 void EventSourceMapping::Dispatch(Shard& shard) {
   auto batch_size = static_cast<std::size_t>(config_.batch_size);
-  while (!stopping_ && !shard.waiting.empty() &&
+  while (!stopping_ && enabled_ && !shard.waiting.empty() &&
          shard.running_batches < static_cast<std::size_t>(config_.parallelism)) {
     if (shard.waiting.size() < batch_size && config_.batching_window.count() > 0) {
       auto ready_at = shard.waiting.front().enqueued_at + config_.batching_window;

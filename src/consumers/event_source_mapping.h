@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json/value.hpp>
+#include <atomic>
 #include <functional>
 #include <list>
 #include <map>
@@ -40,6 +41,10 @@ class EventSourceMapping {
   // Stops at a checkpoint: no new batches; in-flight invocations are abandoned and their
   // records, never checkpointed, are redelivered after a restart. Blocks until stopped.
   void Stop();
+
+  // Pauses (no new batches; running ones finish) or resumes reading where it stopped. Any thread.
+  void SetEnabled(bool enabled);
+  bool enabled() const { return enabled_view_.load(std::memory_order_relaxed); }
 
   const ConsumerConfig& config() const { return config_; }
   // True when the consumer's filter accepts this record (used to list a job's consumers).
@@ -140,6 +145,8 @@ class EventSourceMapping {
   DeadlineQueue grace_queue_;    // Running is written for invocations still here after the grace period
   DeadlineQueue timeout_queue_;  // invocations still here after the timeout fail with TimeoutError
   bool stopping_ = false;
+  bool enabled_ = true;                   // strand-confined
+  std::atomic<bool> enabled_view_{true};  // the same, readable from any thread
 };
 
 }  // namespace jobstream::consumers

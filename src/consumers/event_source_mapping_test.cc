@@ -304,6 +304,43 @@ TEST_F(EventSourceMappingTest, FunctionThatOutlivesItsTimeoutFails) {
   EXPECT_EQ(job.consumers["consumer_1"].error.at("errorMessage"), boost::json::value("Task timed out after 1 seconds"));
 }
 
+TEST_F(EventSourceMappingTest, DisabledConsumerHoldsItsJobsUntilEnabledThenResumes) {
+  OpenStore();
+  ConsumerConfig paused = Consumer("consumer_1", "noop");
+  paused.enabled = false;
+  StartConsumers({paused, Consumer("consumer_2", "noop")});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(Submit());
+  for (const std::string& id : ids) {
+    store::Job job = WaitForStatus(id, "Running");  // consumer_2 done, consumer_1 not started
+    EXPECT_EQ(job.consumers["consumer_2"].status, "Success");
+  }
+  std::this_thread::sleep_for(300ms);  // room for a wrongly running consumer_1 to show up
+  for (const std::string& id : ids) EXPECT_EQ(store_->GetJob(id)->consumers["consumer_1"].status, "Pending");
+  auto views = consumers_->List();
+  ASSERT_EQ(views.size(), 2u);
+  EXPECT_FALSE(views[0].enabled);
+  EXPECT_TRUE(views[1].enabled);
+
+  auto enabled = consumers_->SetEnabled("consumer_1", true);
+  ASSERT_TRUE(enabled.has_value());
+  EXPECT_TRUE(enabled->enabled);
+  for (const std::string& id : ids) WaitForStatus(id, "Success");
+  EXPECT_FALSE(consumers_->SetEnabled("nobody", true).has_value());
+}
+
+TEST_F(EventSourceMappingTest, ConsumerDisabledAtRuntimeStartsNothingNew) {
+  OpenStore();
+  StartConsumers({Consumer("consumer_1", "noop")});
+  WaitForStatus(Submit(), "Success");
+  ASSERT_TRUE(consumers_->SetEnabled("consumer_1", false).has_value());
+  std::string held = Submit();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(store_->GetJob(held)->AggregateStatus(), "Pending");
+  ASSERT_TRUE(consumers_->SetEnabled("consumer_1", true).has_value());
+  WaitForStatus(held, "Success");
+}
+
 TEST_F(EventSourceMappingTest, FilterDecidesWhichConsumersAJobWaitsFor) {
   OpenStore();
   ConsumerConfig picky = Consumer("picky", "noop");
