@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "common/json_text.h"
+
 namespace jobstream::auth {
 namespace {
 
@@ -58,9 +60,19 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
 }  // namespace
 
 std::string FormatAmzDate(TimePoint time) {
+  // Runs for every verified request: digits appended by hand, not through a format string.
   CivilTime civil = ToCivil(time);
-  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", civil.year, civil.month, civil.day, civil.hour, civil.minute,
-                     civil.second);
+  std::string text;
+  text.reserve(16);
+  AppendFixedDigits(text, static_cast<std::uint64_t>(civil.year), 4);
+  AppendFixedDigits(text, civil.month, 2);
+  AppendFixedDigits(text, civil.day, 2);
+  text.push_back('T');
+  AppendFixedDigits(text, civil.hour, 2);
+  AppendFixedDigits(text, civil.minute, 2);
+  AppendFixedDigits(text, civil.second, 2);
+  text.push_back('Z');
+  return text;
 }
 
 std::optional<TimePoint> ParseAmzDate(std::string_view text) {

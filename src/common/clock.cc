@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include <fmt/format.h>
+#include "common/json_text.h"
 
 namespace jobstream {
 
@@ -11,8 +11,23 @@ std::string FormatIso8601(SystemTime time) {
   auto seconds = static_cast<std::time_t>(millis / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                     utc.tm_hour, utc.tm_min, utc.tm_sec, millis % 1000);
+  std::string text;
+  text.reserve(24);
+  AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_year + 1900), 4);
+  text.push_back('-');
+  AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_mon + 1), 2);
+  text.push_back('-');
+  AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_mday), 2);
+  text.push_back('T');
+  AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_hour), 2);
+  text.push_back(':');
+  AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_min), 2);
+  text.push_back(':');
+  AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_sec), 2);
+  text.push_back('.');
+  AppendFixedDigits(text, static_cast<std::uint64_t>(millis % 1000), 3);
+  text.push_back('Z');
+  return text;
 }
 
 std::int64_t ToUnixMillis(SystemTime time) {

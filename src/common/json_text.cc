@@ -60,4 +60,13 @@ void AppendJsonNumber(std::string& out, std::int64_t number) {
   out.append(digits, static_cast<std::size_t>(end - digits));
 }
 
+void AppendFixedDigits(std::string& out, std::uint64_t value, int width) {
+  std::size_t end = out.size() + static_cast<std::size_t>(width);
+  out.resize(end);
+  for (std::size_t i = end; i-- > end - static_cast<std::size_t>(width);) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
 }  // namespace jobstream

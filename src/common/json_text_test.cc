@@ -50,5 +50,14 @@ TEST(JsonTextTest, LargeValuesAreWrittenWhole) {
   EXPECT_EQ(out, boost::json::serialize(big));
 }
 
+TEST(JsonTextTest, FixedDigitsArePaddedToTheirWidth) {
+  std::string out = "x";
+  AppendFixedDigits(out, 0, 3);
+  AppendFixedDigits(out, 42, 21);
+  AppendFixedDigits(out, 2026, 4);
+  AppendFixedDigits(out, 7, 1);
+  EXPECT_EQ(out, "x000" "000000000000000000042" "2026" "7");
+}
+
 }  // namespace
 }  // namespace jobstream

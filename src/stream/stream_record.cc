@@ -43,7 +43,11 @@ bool ParseStreamViewType(std::string_view text, StreamViewType& out) {
   return false;
 }
 
-std::string FormatSequenceNumber(std::int64_t sequence) { return fmt::format("{:021}", sequence); }
+std::string FormatSequenceNumber(std::int64_t sequence) {
+  std::string text;
+  AppendFixedDigits(text, static_cast<std::uint64_t>(sequence), 21);
+  return text;
+}
 
 int ShardOf(std::string_view job_id, int shard_count) {
   std::uint64_t hash = 14695981039346656037ull;
@@ -57,7 +61,10 @@ int ShardOf(std::string_view job_id, int shard_count) {
 namespace {
 
 std::string EventSourceArn(std::string_view region) {
-  return fmt::format("arn:aws:dynamodb:{}:000000000000:table/jobs/stream/jobstream", region);
+  std::string arn = "arn:aws:dynamodb:";
+  arn.append(region);
+  arn.append(":000000000000:table/jobs/stream/jobstream");
+  return arn;
 }
 
 void AppendImage(std::string& out, std::string_view name, std::string_view typed_json,
