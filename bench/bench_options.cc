@@ -19,6 +19,10 @@ Scenarios (--scenario, comma-separated; all run against the same server, in orde
   mixed    --submit-ratio POSTs, the rest GETs of preloaded and newly submitted jobs
   sleep    submit --sleepers jobs of {"seconds": --sleep-seconds} at once, sample the server's
            threads and RSS while they sleep, and check that every one ends in Success
+  drain    pause every consumer (PUT /consumers/{name} {"enabled": false}), preload --preload jobs,
+           resume the consumers at t0 and follow the jobs in submission order (1 in --observe-every,
+           and the last) to Success: drain = jobs / (last seen in Success − t0); then check that every
+           job ended in Success; the consumers are left enabled
   ceiling  the same client against a trivial in-process Beast server (200 {} to everything,
            1 thread): the bare HTTP ceiling of this machine and client
 Modes: max-throughput (default: each connection sends its next request when the previous one is
@@ -59,7 +63,7 @@ int ParseOptions(int argc, char** argv, BenchOptions& options) {
 
   auto* load = "Load";
   std::string scenarios = "submit";
-  app.add_option("--scenario", scenarios, "submit|get|e2e|mixed|sleep|ceiling, comma-separated")
+  app.add_option("--scenario", scenarios, "submit|get|e2e|mixed|sleep|drain|ceiling, comma-separated")
       ->capture_default_str()
       ->group(load);
   app.add_option("--threads", options.threads, "Client threads, one io_context each")
@@ -89,7 +93,9 @@ int ParseOptions(int argc, char** argv, BenchOptions& options) {
       ->check(CLI::Range(1, 31536000))
       ->capture_default_str()
       ->group(load);
-  app.add_option("--preload", options.preload, "get, mixed: jobs submitted first")->capture_default_str()->group(load);
+  app.add_option("--preload", options.preload, "get, mixed, drain: jobs submitted first")
+      ->capture_default_str()
+      ->group(load);
   app.add_option("--submit-ratio", options.submit_ratio, "mixed: share of POSTs")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str()
@@ -103,9 +109,9 @@ int ParseOptions(int argc, char** argv, BenchOptions& options) {
       ->capture_default_str()
       ->group(load);
 
-  auto* observe = "End-to-end observation (e2e, sleep)";
+  auto* observe = "End-to-end observation (e2e, sleep, drain)";
   app.add_option("--observe-every", options.observe_every,
-                 "e2e: follow 1 in K accepted jobs (default: 64; with --rate, enough to follow ≤250 jobs/s)")
+                 "e2e, drain: follow 1 in K jobs (default: 64; e2e with --rate: enough to follow ≤250 jobs/s)")
       ->group(observe);
   app.add_option("--poll-rate", options.poll_rate, "Cap on status polls per second (0: none)")
       ->check(CLI::NonNegativeNumber)
@@ -127,7 +133,8 @@ int ParseOptions(int argc, char** argv, BenchOptions& options) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str()
       ->group(observe);
-  app.add_option("--drain-timeout", options.drain_timeout, "Seconds to wait for followed jobs after submitting stops")
+  app.add_option("--drain-timeout", options.drain_timeout,
+                 "Seconds to wait for followed jobs after submitting stops (drain: after t0)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str()
       ->group(observe);
@@ -153,7 +160,8 @@ int ParseOptions(int argc, char** argv, BenchOptions& options) {
   for (std::string name; std::getline(list, name, ',');) {
     if (name.empty()) continue;
     if (std::find(kScenarioNames.begin(), kScenarioNames.end(), name) == kScenarioNames.end()) {
-      std::cerr << "jobstream-bench: unknown scenario '" << name << "' (submit, get, e2e, mixed, sleep, ceiling)\n";
+      std::cerr << "jobstream-bench: unknown scenario '" << name
+                << "' (submit, get, e2e, mixed, sleep, drain, ceiling)\n";
       return 2;
     }
     options.scenarios.push_back(name);

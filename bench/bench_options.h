@@ -7,7 +7,7 @@
 
 namespace jobstream::bench {
 
-inline const std::vector<std::string> kScenarioNames = {"submit", "get", "e2e", "mixed", "sleep", "ceiling"};
+inline const std::vector<std::string> kScenarioNames = {"submit", "get", "e2e", "mixed", "sleep", "drain", "ceiling"};
 
 struct BenchOptions {
   // The server under test: --url with credentials, or --spawn.

@@ -38,6 +38,7 @@ void ObserverStats::Merge(const ObserverStats& other) {
   succeeded += other.succeeded;
   failed += other.failed;
   last_seen = std::max(last_seen, other.last_seen);
+  last_unfinished_poll = std::max(last_unfinished_poll, other.last_unfinished_poll);
   polls.Merge(other.polls);
 }
 
@@ -123,8 +124,10 @@ void JobObserver::OnResponse(const RequestSpec& request, const HttpResponse& res
       }
       stats_.last_seen = std::max(stats_.last_seen, timing.received);
       Forget(index);
+      if (ended_) ended_();
       return;
     }
+    if (!status.empty()) stats_.last_unfinished_poll = std::max(stats_.last_unfinished_poll, timing.sent);
   }
   // Still Pending or Running (or an error answer, counted by the driver): look again later.
   job.previous_poll = timing.sent;

@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <queue>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct ObserverOptions {
   // After Finish, how long to wait at most for the jobs still unfinished.
   std::chrono::nanoseconds drain_timeout = std::chrono::seconds(60);
   std::chrono::nanoseconds timeout = std::chrono::seconds(30);  // per poll
+  std::string kind_name = "GET /jobs/{id} (observer)";          // the polls' row in the report
 };
 
 struct ObserverStats {
@@ -47,7 +49,10 @@ struct ObserverStats {
   std::uint64_t succeeded = 0;
   std::uint64_t failed = 0;       // aggregate status Failure
   Clock::time_point last_seen{};  // when the last Success or Failure was seen
-  RequestStats polls;             // the GETs themselves
+  // When the last poll that found a job still Pending or Running was sent: the job had not
+  // finished then, so whatever waits for all of them ends after it.
+  Clock::time_point last_unfinished_poll{};
+  RequestStats polls;  // the GETs themselves
 
   std::uint64_t unfinished() const { return tracked - succeeded - failed; }
   void Merge(const ObserverStats& other);
@@ -63,15 +68,18 @@ class JobObserver : public Workload {
   // Follows job `id` until Success or Failure. `submitted`: when its POST was due; the first
   // poll goes out at ready + first_poll.
   void Track(std::string_view id, Clock::time_point submitted, Clock::time_point ready);
-  // No more jobs will be tracked: `done` runs once every tracked job has finished, or
-  // drain_timeout after this call.
+  // No more jobs will be tracked, except from the ended handler: `done` runs once every tracked
+  // job has finished, or drain_timeout after this call.
   void Finish(std::function<void()> done);
+  // `ended` runs each time a tracked job is seen in Success or Failure, and may Track another
+  // one, also after Finish: that is how jobs are followed one after the other (drain).
+  void OnJobEnded(std::function<void()> ended) { ended_ = std::move(ended); }
 
   // Final once `done` ran.
   ObserverStats stats() const;
 
   // Workload, for the observer's own LoadDriver.
-  std::vector<std::string> KindNames() const override { return {"GET /jobs/{id} (observer)"}; }
+  std::vector<std::string> KindNames() const override { return {options_.kind_name}; }
   Pull Next(RequestSpec& request, Clock::time_point now) override;
   void OnResponse(const RequestSpec& request, const HttpResponse& response, const RequestTiming& timing) override;
   void OnNoResponse(const RequestSpec& request) override;
@@ -105,6 +113,7 @@ class JobObserver : public Workload {
   Clock::time_point deadline_ = Clock::time_point::max();
   bool finishing_ = false;
   std::function<void()> done_;
+  std::function<void()> ended_;
 
   ObserverStats stats_;
   LoadDriver driver_;

@@ -9,50 +9,6 @@ namespace jobstream::bench {
 
 namespace {
 
-struct Preloaded {
-  std::vector<JobId> ids;
-  RequestStats stats;
-};
-
-// Submits `count` jobs over every connection, as fast as the server takes them.
-Preloaded Preload(const ScenarioContext& context, std::uint64_t count) {
-  const BenchOptions& options = context.options;
-  WorkerThreads workers(options.threads);
-  std::vector<std::vector<JobId>> ids(workers.size());
-  std::vector<std::unique_ptr<SubmitWorkload>> workloads;
-  std::vector<Workload*> raw;
-  std::vector<DriverOptions> load;
-  for (int i = 0; i < workers.size(); ++i) {
-    std::uint64_t share = ShareOf(count, i, workers.size());
-    ids[i].reserve(share);
-    workloads.push_back(std::make_unique<SubmitWorkload>(JobBody(options.job_seconds), share,
-                                                         [&list = ids[i]](std::string_view id, const RequestTiming&) {
-                                                           JobId job;
-                                                           if (ToJobId(id, job)) list.push_back(job);
-                                                         }));
-    raw.push_back(workloads.back().get());
-    load.push_back(CountedLoad(options, i, workers.size()));
-  }
-  Preloaded preloaded;
-  preloaded.stats = Drive(workers, context.target, load, raw);
-  preloaded.ids.reserve(count);
-  for (const auto& list : ids) preloaded.ids.insert(preloaded.ids.end(), list.begin(), list.end());
-  return preloaded;
-}
-
-void AddPreloadRow(ScenarioReport& report, const Preloaded& preloaded, const BenchOptions& options, pid_t server_pid) {
-  AddRows(report, preloaded.stats, "max", options.connections, " (preload)");
-  std::string rss;
-  if (server_pid > 0) {
-    if (auto sample = ReadProcessSample(server_pid)) {
-      rss = fmt::format("; server RSS after it: {:.1f} MB (anonymous {:.1f} MB)", ToMegabytes(sample->rss_bytes),
-                        ToMegabytes(sample->rss_anon_bytes));
-    }
-  }
-  report.notes.push_back(
-      fmt::format("preloaded {} jobs in {:.1f} s{}", preloaded.ids.size(), SecondsOf(preloaded.stats.window), rss));
-}
-
 // --duration of POST /jobs against target.
 Result<ScenarioReport> RunSubmitLoad(const ScenarioContext& context, ScenarioReport report, const Target& target,
                                      pid_t server_pid) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,25 @@ RequestStats Drive(WorkerThreads& workers, const Target& target, const std::vect
 void AddRows(ScenarioReport& report, const RequestStats& stats, const std::string& mode, int connections,
              const std::string& suffix = "");
 
+// Jobs submitted before a scenario's measurement (get, mixed, drain).
+struct Preloaded {
+  // Each worker's accepted jobs in the order their 202s arrived, one worker after the other:
+  // worker i's are [worker_ends[i - 1] (0 for the first), worker_ends[i]).
+  std::vector<JobId> ids;
+  std::vector<std::size_t> worker_ends;
+  RequestStats stats;
+
+  std::span<const JobId> WorkerIds(int worker) const {
+    std::size_t begin = worker == 0 ? 0 : worker_ends[worker - 1];
+    return std::span<const JobId>(ids).subspan(begin, worker_ends[worker] - begin);
+  }
+};
+
+// Submits `count` jobs over every connection, as fast as the server takes them.
+Preloaded Preload(const ScenarioContext& context, std::uint64_t count);
+// The preload's row, and a note: how long it took, the server's RSS after it.
+void AddPreloadRow(ScenarioReport& report, const Preloaded& preloaded, const BenchOptions& options, pid_t server_pid);
+
 // The scenarios (scenarios.h dispatches).
 Result<ScenarioReport> RunSubmit(const ScenarioContext& context);
 Result<ScenarioReport> RunCeiling(const ScenarioContext& context);
@@ -68,5 +88,6 @@ Result<ScenarioReport> RunGet(const ScenarioContext& context);
 Result<ScenarioReport> RunMixed(const ScenarioContext& context);
 Result<ScenarioReport> RunEndToEnd(const ScenarioContext& context);
 Result<ScenarioReport> RunSleep(const ScenarioContext& context);
+Result<ScenarioReport> RunDrain(const ScenarioContext& context);
 
 }  // namespace jobstream::bench

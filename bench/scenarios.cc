@@ -10,6 +10,7 @@ Result<ScenarioReport> RunScenario(const std::string& name, const ScenarioContex
   if (name == "e2e") return RunEndToEnd(context);
   if (name == "mixed") return RunMixed(context);
   if (name == "sleep") return RunSleep(context);
+  if (name == "drain") return RunDrain(context);
   if (name == "ceiling") return RunCeiling(context);
   return Status::InvalidArgument("unknown scenario " + name);
 }

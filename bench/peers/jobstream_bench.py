@@ -1,25 +1,31 @@
 #!/usr/bin/env python3
 """jobstream driver: the peer workload through the project's own load generator.
 
-    python3 jobstream_bench.py --build-dir DIR --work-dir DIR [--rate R] [--seconds S]
-                               [--inflight 64] [--duration D]
+    python3 jobstream_bench.py --build-dir DIR --work-dir DIR [--jobs N] [--rate R]
+                               [--seconds S] [--inflight 64] [--duration D]
 
 Uses DIR/jobstream and DIR/bench/jobstream-bench (built by the project; this
 script never builds). Each measurement is one `jobstream-bench --spawn` run, so
 each starts a fresh server (fresh data directory and key) configured with one
 consumer running `noop`; every request is SigV4-signed:
-  enqueue  = scenario `submit`, max throughput, 64 connections, D seconds (after
-             a 1 s warm-up): POST /jobs {"seconds": 1} accepted per second
+  enqueue  = as the peers measure it: N jobs submitted on 64 connections with
+             nothing consuming (the consumer paused), N / elapsed (the drain
+             scenario's preload row)
+  submit   = also recorded: scenario `submit`, max throughput, 64 connections, D
+             seconds, with the consumer running at the same time
   combined = scenario `e2e`, max throughput, 64 connections, D seconds: jobs
              accepted / (last followed job seen in Success - window start),
-             following 1 job in 16 by polling GET /jobs/{id}
+             following 1 job in 64 by polling GET /jobs/{id}
   e2e      = scenario `e2e --rate R` for S seconds, every job followed: when the
              POST was due -> first GET showing Success, p50/p99
-  drain    = not measured (jobstream cannot yet hold its consumers back while
-             the stream fills)
-jobstream-bench is time-based (--duration), the peers' drivers count jobs, so
-jobstream's phases run D seconds whatever N is. If either binary is missing,
-prints a "skipped" result and exits 0.
+  drain    = scenario `drain --preload N`: the consumer paused (PUT
+             /consumers/{name} {"enabled": false}), N jobs submitted on 64
+             connections, the consumer resumed at t0; N / (last job seen in
+             Success - t0), following 1 job in 64 in submission order and the
+             last one by polling; then every job checked to be in Success
+jobstream-bench's submit and e2e scenarios are time-based (--duration), the
+peers' drivers count jobs, so enqueue and combined run D seconds whatever N is. If
+either binary is missing, prints a "skipped" result and exits 0.
 
 Everything that depends on jobstream-bench's command line and JSON lives in
 bench_argv() and pick_row(); adapt those two if the tool changes.
@@ -50,7 +56,7 @@ def log(*parts):
 
 
 def bench_argv(bench, server, config, scenario, json_out, *, connections, duration,
-               spawn_dir, rate=None, warmup=1):
+               spawn_dir, rate=None, warmup=1, preload=None):
     """The jobstream-bench command line for one scenario (adapter: edit here)."""
     argv = [bench, "--spawn", server, "--config", config, "--spawn-dir", spawn_dir,
             "--scenario", scenario,
@@ -58,6 +64,10 @@ def bench_argv(bench, server, config, scenario, json_out, *, connections, durati
             "--warmup", str(warmup), "--seconds", "1", "--json", json_out]
     if rate:
         argv += ["--rate", str(rate)]
+    if preload:
+        # drain: polls of the followed jobs back off to at most 5 ms (not the default 100 ms),
+        # which bounds how late the last completion can be seen; the wait is bounded too.
+        argv += ["--preload", str(preload), "--poll-max-interval-ms", "5", "--drain-timeout", "120"]
     return argv
 
 
@@ -91,7 +101,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     ap.add_argument("--build-dir", required=True)
     ap.add_argument("--work-dir", required=True)
-    ap.add_argument("--jobs", type=int, default=20000, help="ignored: jobstream-bench is time-based")
+    ap.add_argument("--jobs", type=int, default=20000,
+                    help="jobs of the drain phase (the other phases are time-based)")
     ap.add_argument("--rate", type=float, default=200)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--inflight", type=int, default=64)
@@ -116,6 +127,8 @@ def main():
         with open(config, "w", encoding="utf-8") as f:
             f.write(NOOP_CONFIG)
     result = {"system": "jobstream", "phases": {}, "raw": {}}
+    # The 300 s cover the drain phase: the preload, then at most 120 s (--drain-timeout) for the
+    # drain and as long for the check.
     timeout = 300 + 3 * (args.duration + args.seconds)
 
     def scenario(name, key, **kw):
@@ -126,11 +139,11 @@ def main():
         result["raw"][key] = doc
         return doc
 
-    row = pick_row(scenario("submit", "enqueue", duration=args.duration), "submit", "POST /jobs")
-    result["enqueue_per_s"] = round(row["per_second"])
-    result["phases"]["enqueue"] = {"inflight": args.inflight, "seconds": args.duration,
-                                   "requests": row["count"], "errors": row["errors"],
-                                   "latency_ms": row.get("latency_ms")}
+    row = pick_row(scenario("submit", "submit", duration=args.duration), "submit", "POST /jobs")
+    result["phases"]["submit_with_consumer_running"] = {
+        "inflight": args.inflight, "seconds": args.duration, "requests": row["count"],
+        "errors": row["errors"], "per_second": round(row["per_second"]),
+        "latency_ms": row.get("latency_ms")}
 
     row = pick_row(scenario("e2e", "combined", duration=args.duration), "e2e", "POST → Success seen")
     result["combined_per_s"] = round(row["per_second"])
@@ -147,14 +160,32 @@ def main():
     result["phases"]["e2e"] = {"rate": args.rate, "seconds": args.seconds, "followed": row["count"],
                                "errors": row["errors"], "latency_ms": lat,
                                "measured": "when the signed POST was due -> first GET showing Success"}
-    result["drain_per_s"] = None
-    result["phases"]["drain"] = {"skipped": "consumers cannot be held back while the stream fills"}
+
+    doc = scenario("drain", "drain", duration=args.duration, preload=args.jobs)
+    row = pick_row(doc, "drain", "resume → Success seen")
+    preload = pick_row(doc, "drain", "POST /jobs (preload)")
+    check = pick_row(doc, "drain", "GET /jobs/{id} (check)")
+    drained = preload["count"] - preload["errors"]  # the jobs accepted, all of them drained
+    result["drain_per_s"] = round(row["per_second"]) if row["per_second"] else None
+    result["phases"]["drain"] = {
+        "jobs": drained, "seconds": drained / row["per_second"] if row["per_second"] else None,
+        "followed": row["count"], "errors": row["errors"] + check["errors"],
+        "enqueue_while_paused_per_s": round(preload["per_second"]),
+        "measured": f"consumer paused while N jobs were submitted ({args.inflight} in flight), then "
+                    "resumed at t0: N / (last job seen in Success - t0), following 1 job in 64 in "
+                    "submission order and the last one; every job checked to be in Success afterwards"}
+    # The peers' enqueue: N jobs, nothing consuming.
+    result["enqueue_per_s"] = round(preload["per_second"])
+    result["phases"]["enqueue"] = {"inflight": args.inflight, "jobs": preload["count"],
+                                   "errors": preload["errors"], "latency_ms": preload.get("latency_ms"),
+                                   "measured": "the drain phase's submissions, consumer paused"}
     result["config"] = {
         "client": f"jobstream-bench (1 client thread), {args.inflight} keep-alive connections, "
                   "SigV4 header signing per request; e2e follows jobs by polling GET /jobs/{id}",
         "server": f"jobstream serve --spawn'ed per phase, defaults + {os.path.basename(config)} "
                   "(one consumer running `noop`, batch_size 1); "
-                  f"max-throughput phases run {args.duration:g} s (time-based, not N jobs)",
+                  f"submit and combined run {args.duration:g} s (time-based, not N jobs); "
+                  "drain pauses and resumes the consumer through PUT /consumers/{name}",
     }
     print(json.dumps(result))
 

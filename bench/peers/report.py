@@ -99,8 +99,8 @@ def main():
             "jobstream vs each peer (throughput: jobstream ÷ peer; latency, to completion: "
             "peer ÷ jobstream; above 1 means jobstream is better):",
             "",
-            "| peer | combined | enqueue | e2e p50 | e2e p99 |",
-            "|---|---|---|---|---|",
+            "| peer | combined | enqueue | drain | e2e p50 | e2e p99 |",
+            "|---|---|---|---|---|---|",
         ]
         js_done, _ = latency(js)
         for r in results:
@@ -110,6 +110,7 @@ def main():
             lines.append(
                 f"| {r['system']} | {ratio(js.get('combined_per_s'), r.get('combined_per_s'))} | "
                 f"{ratio(js.get('enqueue_per_s'), r.get('enqueue_per_s'))} | "
+                f"{ratio(js.get('drain_per_s'), r.get('drain_per_s'))} | "
                 f"{ratio(done[0], js_done[0])} | {ratio(done[1], js_done[1])} |")
     lines += ["", "How each system was driven:", ""]
     for r in results:
@@ -119,7 +120,8 @@ def main():
         "",
         "What the columns mean: enqueue = jobs accepted per second by a producer alone "
         "(64 in flight unless noted); drain = jobs completed per second by the workers from a "
-        "queue already holding all the jobs (first start → last completion); combined = jobs "
+        "queue already holding all the jobs (first start → last completion; jobstream: from the "
+        "request resuming its paused consumer to the last job seen in Success); combined = jobs "
         "completed per second with producer and workers running at once (first enqueue → last "
         "completion); e2e = latency at a fixed offered rate from the enqueue call to the job's "
         "completion (BullMQ: the worker's `completed` event, after the job is moved to completed "
