@@ -259,7 +259,7 @@ void SqliteJobStore::SaveCheckpoint(std::string consumer, int shard, std::int64_
 Status SqliteJobStore::TrimNow(SystemTime now) {
   std::promise<Status> promise;
   auto future = promise.get_future();
-  Status status = Enqueue(TrimOp{now, [&promise](Status s) { promise.set_value(std::move(s)); }, {}});
+  Status status = Enqueue(TrimOp{now, [&promise](Status s) { promise.set_value(std::move(s)); }, {}, false});
   if (!status.ok()) return status;
   return future.get();
 }
@@ -297,14 +297,19 @@ void SqliteJobStore::WriterLoop() {
       listener = commit_listener_;
       trim_consumers = trim_consumers_;
     }
-    if (std::chrono::steady_clock::now() >= next_trim) {
-      batch.emplace_back(TrimOp{std::chrono::system_clock::now(), nullptr, {}});
+    std::size_t trim_index = batch.size();
+    bool trimming = std::chrono::steady_clock::now() >= next_trim;
+    if (trimming) {
+      batch.emplace_back(TrimOp{std::chrono::system_clock::now(), nullptr, {}, false});
       next_trim = std::chrono::steady_clock::now() + options_.trim_interval;
     }
     if (batch.empty()) continue;
 
     Status commit = ApplyBatch(batch, trim_consumers, touched);
     if (!commit.ok()) spdlog::error("commit of {} writes failed: {}", batch.size(), commit.message());
+    if (trimming && commit.ok() && std::get<TrimOp>(batch[trim_index]).more) {
+      next_trim = std::chrono::steady_clock::now() + std::chrono::seconds(1);  // the next slice
+    }
     CommittedBatch committed{std::move(batch), commit, {}, writer_->last_sequence_, std::move(listener)};
     for (std::size_t shard = 0; shard < touched.size(); ++shard) {
       if (touched[shard]) committed.touched_shards.push_back(static_cast<int>(shard));
@@ -497,6 +502,10 @@ void SqliteJobStore::ApplyCheckpoint(CheckpointOp& op) {
       writer_->save_checkpoint_.Bind(1, op.consumer).Bind(2, std::int64_t{op.shard}).Bind(3, op.sequence).Run();
 }
 
+// Records a trim deletes per shard and transaction: a backlog (a day of records at full speed)
+// is removed a slice at a time, the next slice a second later, instead of stalling the writer.
+constexpr std::int64_t kTrimSlice = 20000;
+
 void SqliteJobStore::ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers, std::int64_t sequence) {
   sqlite3* db = writer_->connection().handle();
   // Sequence numbers never go back: a trim may remove the newest record, which is where the last
@@ -507,24 +516,66 @@ void SqliteJobStore::ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_
     if (!op.outcome.ok()) return;
     writer_->saved_sequence_ = sequence;
   }
-  Statement checkpoint(db, "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2");
-  Statement trim(db, "DELETE FROM stream WHERE shard = ?1 AND seq <= ?2 AND created_ms < ?3");
+  // Only records older than the retention period go, and they are a prefix of the stream: bound
+  // the deletes by sequence number so they walk the (shard, seq) index over exactly the records
+  // they remove. (Testing created_ms on every consumed record took ~1.5 s per minute at 12k
+  // jobs/s, stalling every commit behind it.)
   std::int64_t cutoff = ToUnixMillis(op.now - options_.retention);
+  auto expired_end = LastSequenceBefore(cutoff);
+  if (!expired_end.ok()) {
+    op.outcome = expired_end.error();
+    return;
+  }
+  if (*expired_end == 0) return;
+  Statement checkpoint(db, "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2");
+  Statement slice_end(db, "SELECT seq FROM stream WHERE shard = ?1 AND seq <= ?2 ORDER BY seq LIMIT 1 OFFSET ?3");
+  Statement trim(db, "DELETE FROM stream WHERE shard = ?1 AND seq <= ?2 AND created_ms < ?3");
   std::int64_t removed = 0;
   for (int shard = 0; shard < shards_; ++shard) {
     // Only records every consumer has passed may go: the lowest checkpoint bounds the trim.
-    std::int64_t consumed_by_all = std::numeric_limits<std::int64_t>::max();
+    std::int64_t bound = *expired_end;
     for (const std::string& consumer : trim_consumers) {
       checkpoint.Bind(1, consumer).Bind(2, std::int64_t{shard});
       std::int64_t position = checkpoint.Step() ? checkpoint.ColumnInt(0) : 0;
       checkpoint.Reset();
-      consumed_by_all = std::min(consumed_by_all, position);
+      bound = std::min(bound, position);
     }
-    op.outcome = trim.Bind(1, std::int64_t{shard}).Bind(2, consumed_by_all).Bind(3, cutoff).Run();
+    slice_end.Bind(1, std::int64_t{shard}).Bind(2, bound).Bind(3, kTrimSlice - 1);
+    if (slice_end.Step()) {
+      bound = slice_end.ColumnInt(0);
+      op.more = true;
+    }
+    slice_end.Reset();
+    op.outcome = trim.Bind(1, std::int64_t{shard}).Bind(2, bound).Bind(3, cutoff).Run();
     if (!op.outcome.ok()) return;
     removed += sqlite3_changes(db);
   }
   if (removed > 0) spdlog::info("trimmed {} stream records older than the retention period", removed);
+}
+
+Result<std::int64_t> SqliteJobStore::LastSequenceBefore(std::int64_t cutoff_ms) {
+  sqlite3* db = writer_->connection().handle();
+  Statement first_from(db, "SELECT seq, created_ms FROM stream WHERE seq >= ?1 ORDER BY seq LIMIT 1");
+  // Invariant: `older` is 0 or a record created before the cutoff; no record at or after `newer`
+  // is older than the cutoff, nor (clock jumps aside) any record between them we have not probed.
+  std::int64_t older = 0;
+  std::int64_t newer = writer_->last_sequence_ + 1;
+  while (newer - older > 1) {
+    std::int64_t middle = older + (newer - older) / 2;
+    first_from.Bind(1, middle);
+    bool found = first_from.Step();
+    std::int64_t seq = found ? first_from.ColumnInt(0) : 0;
+    std::int64_t created = found ? first_from.ColumnInt(1) : 0;
+    Status status = first_from.status();
+    first_from.Reset();
+    if (!status.ok()) return status;
+    if (found && seq < newer && created < cutoff_ms) {
+      older = seq;
+    } else {
+      newer = middle;  // records in [middle, seq) do not exist; seq and later are recent
+    }
+  }
+  return older;
 }
 
 std::unique_ptr<SqliteJobStore::Reader> SqliteJobStore::AcquireReader(Status& status) {

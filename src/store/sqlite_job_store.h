@@ -96,6 +96,7 @@ class SqliteJobStore final : public JobStore {
     SystemTime now;
     WriteDone done;
     Status outcome;
+    bool more = false;  // set when it stopped at its per-shard bound with more left to trim
   };
   using Op = std::variant<InsertOp, UpdateOp, CheckpointOp, TrimOp>;
   // A transaction the writer committed to the log, waiting for the sync thread.
@@ -139,6 +140,9 @@ class SqliteJobStore final : public JobStore {
   bool ApplyUpdate(UpdateOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched);
   void ApplyCheckpoint(CheckpointOp& op);
   void ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers, std::int64_t sequence);
+  // The newest sequence number of a record created before `cutoff_ms` (0: none), found by
+  // bisection over sequence numbers: records are appended in time order.
+  Result<std::int64_t> LastSequenceBefore(std::int64_t cutoff_ms);
   Status AppendRecord(std::string_view event_name, const std::string& job_id, stream::EncodedRecord& record,
                       std::int64_t& sequence, TouchedShards& touched);
   std::unique_ptr<Reader> AcquireReader(Status& status);

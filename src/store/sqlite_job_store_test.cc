@@ -257,6 +257,49 @@ TEST_F(SqliteJobStoreTest, TrimRemovesOnlyOldRecordsThatEveryConsumerPassed) {
   EXPECT_EQ((*left)[0].sequence, (*records)[2].sequence);
 }
 
+TEST_F(SqliteJobStoreTest, TrimKeepsRecordsYoungerThanTheRetentionEvenWhenConsumed) {
+  auto store = Open(1);
+  store->SetTrimConsumers({"consumer_1"});
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Insert(*store, NewJob()).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto boundary = std::chrono::system_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Insert(*store, NewJob()).ok());
+  auto records = store->ReadStream(0, 0, 100);
+  ASSERT_EQ(records->size(), 6u);
+  ASSERT_TRUE(SaveCheckpoint(*store, "consumer_1", 0, records->back().sequence).ok());
+
+  // Exactly the three records created before `boundary` are past retention at boundary + 24 h.
+  ASSERT_TRUE(store->TrimNow(boundary + std::chrono::hours(24)).ok());
+  auto left = store->ReadStream(0, 0, 100);
+  ASSERT_EQ(left->size(), 3u);
+  EXPECT_EQ((*left)[0].sequence, (*records)[3].sequence);
+}
+
+TEST_F(SqliteJobStoreTest, ALargeTrimGoesASliceAtATime) {
+  auto store = Open(1);
+  store->SetTrimConsumers({"consumer_1"});
+  constexpr int kJobs = 25000;  // above the 20,000 records a trim removes per shard
+  for (int batch = 0; batch < kJobs / 1000; ++batch) {
+    std::vector<Job> jobs;
+    for (int i = 0; i < 1000; ++i) jobs.push_back(NewJob());
+    std::promise<Status> done;
+    store->InsertJobs(std::move(jobs), [&done](Status s) { done.set_value(s); });
+    ASSERT_TRUE(done.get_future().get().ok());
+  }
+  auto first = store->ReadStream(0, 0, 1);
+  ASSERT_EQ(first->size(), 1u);
+  ASSERT_TRUE(SaveCheckpoint(*store, "consumer_1", 0, first->front().sequence + kJobs - 1).ok());
+
+  auto later = std::chrono::system_clock::now() + std::chrono::hours(25);
+  ASSERT_TRUE(store->TrimNow(later).ok());
+  auto left = store->ReadStream(0, 0, 100000);
+  ASSERT_EQ(left->size(), 5000u);
+  EXPECT_EQ(left->front().sequence, first->front().sequence + 20000);
+  ASSERT_TRUE(store->TrimNow(later).ok());
+  EXPECT_TRUE(store->ReadStream(0, 0, 100000)->empty());
+}
+
 TEST_F(SqliteJobStoreTest, CommitListenerHearsOfTheShardAfterTheRecordIsReadable) {
   auto store = Open(4);
   std::promise<std::size_t> heard;

@@ -3,8 +3,8 @@
 // SQLite's default auto-checkpoint runs inside the commit that crosses the threshold, so one
 // unlucky group commit pays for copying thousands of pages (and an extra fsync). Here the writer
 // only signals after its commits; this thread runs PASSIVE checkpoints, which never block the
-// writer or readers, and falls back to a TRUNCATE checkpoint only if the log outgrows a bound
-// because readers kept it pinned. After each checkpoint it starts the kernel's writeback of the
+// writer or readers, and runs a RESTART checkpoint when the log passes 64 MiB because readers
+// kept it from starting over. After each checkpoint it starts the kernel's writeback of the
 // copied pages, so they leave in small steps instead of bursts that stall the log's syncs.
 #pragma once
 
