@@ -37,9 +37,12 @@ class JobsApiTest : public ::testing::Test {
     store::SqliteStoreOptions options;
     options.data_dir = dir_.path();
     store_ = std::move(store::SqliteJobStore::Open(options)).value();
-    api_ = std::make_unique<JobsApi>(verifier_, *store_, [](const store::Job&) {
-      return std::map<std::string, store::ConsumerState>{{"consumer_1", {}}};
-    }, &consumers_);
+    api_ = std::make_unique<JobsApi>(
+        verifier_, *store_,
+        [](const store::Job&) {
+          return std::map<std::string, store::ConsumerState>{{"consumer_1", {}}};
+        },
+        &consumers_);
   }
 
   http::Response Call(std::string_view method, std::string_view target, std::string body = "", bool sign = true,

@@ -155,9 +155,9 @@ int RunServe(const ServeFlags& flags) {
 
   auth::SigV4Verifier verifier(auth::VerifierOptions{config.region, config.service, true, config.max_clock_skew},
                                **keys);
-  api::JobsApi jobs_api(verifier, **store,
-                        [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
-                        consumer_set->get());
+  api::JobsApi jobs_api(
+      verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
+      consumer_set->get());
   http::ServerLimits limits;
   limits.max_body_bytes = config.max_body_bytes;
   limits.max_header_bytes = config.max_header_bytes;

@@ -56,7 +56,11 @@ TEST(JsonTextTest, FixedDigitsArePaddedToTheirWidth) {
   AppendFixedDigits(out, 42, 21);
   AppendFixedDigits(out, 2026, 4);
   AppendFixedDigits(out, 7, 1);
-  EXPECT_EQ(out, "x000" "000000000000000000042" "2026" "7");
+  EXPECT_EQ(out,
+            "x000"
+            "000000000000000000042"
+            "2026"
+            "7");
 }
 
 }  // namespace

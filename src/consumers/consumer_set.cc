@@ -61,9 +61,8 @@ std::map<std::string, store::ConsumerState> ConsumerSet::InitialStates(const sto
     return states;
   }
   boost::json::object item = job.ToItem();
-  boost::json::value record =
-      stream::BuildRecord(stream::RecordInput{
-          .event_name = stream::EventName::kInsert, .job_id = job.id, .new_item = &item, .created_at = job.created_at});
+  boost::json::value record = stream::BuildRecord(stream::RecordInput{
+      .event_name = stream::EventName::kInsert, .job_id = job.id, .new_item = &item, .created_at = job.created_at});
   for (const auto& mapping : mappings_) {
     if (mapping->Accepts(record)) states.emplace(mapping->config().name, store::ConsumerState{});
   }

@@ -7,11 +7,11 @@
 // callbacks are posted back onto it.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json/value.hpp>
-#include <atomic>
 #include <functional>
 #include <list>
 #include <map>

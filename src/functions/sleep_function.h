@@ -41,8 +41,8 @@ class SleepFunction final : public Function {
   std::mutex mutex_;
   boost::asio::steady_timer timer_;  // GUARDED_BY(mutex_): started and re-aimed under the lock
   std::priority_queue<WakeUp, std::vector<WakeUp>, std::greater<>> wake_ups_;  // GUARDED_BY(mutex_)
-  bool armed_ = false;                                                          // GUARDED_BY(mutex_)
-  std::chrono::steady_clock::time_point armed_for_;                             // GUARDED_BY(mutex_)
+  bool armed_ = false;                                                         // GUARDED_BY(mutex_)
+  std::chrono::steady_clock::time_point armed_for_;                            // GUARDED_BY(mutex_)
   std::uint64_t generation_ = 0;  // GUARDED_BY(mutex_): tells a superseded timer wait to do nothing
 };
 

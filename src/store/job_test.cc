@@ -12,11 +12,11 @@ namespace {
 Job SampleJob() {
   Job job;
   job.id = "0190f1a2-0000-7000-8000-000000000001";
-  job.parameters = boost::json::parse(R"({"seconds": 1, "note": "quote \" tab \t", "deep": {"x": [1.5, null]}})")
-                       .as_object();
+  job.parameters =
+      boost::json::parse(R"({"seconds": 1, "note": "quote \" tab \t", "deep": {"x": [1.5, null]}})").as_object();
   job.consumers["consumer_1"] = ConsumerState{"Success", boost::json::parse(R"({"slept": 1})"), nullptr};
-  job.consumers["consumer_2"] = ConsumerState{
-      "Failure", nullptr, boost::json::parse(R"({"errorType": "TimeoutError", "errorMessage": "late"})")};
+  job.consumers["consumer_2"] =
+      ConsumerState{"Failure", nullptr, boost::json::parse(R"({"errorType": "TimeoutError", "errorMessage": "late"})")};
   job.consumers["consumer_3"] = ConsumerState{};
   job.version = 7;
   job.created_at = SystemTime(std::chrono::milliseconds(1700000000123));

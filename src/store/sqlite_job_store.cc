@@ -202,8 +202,8 @@ SqliteJobStore::EncodedJob SqliteJobStore::Encode(Job& job) const {
   return EncodedJob{std::move(job.id), std::move(item_json), std::move(record)};
 }
 
-stream::EncodedRecord SqliteJobStore::EncodeChange(stream::EventName event_name, const Job& job,
-                                                  std::size_t item_size, const Job* old_job) const {
+stream::EncodedRecord SqliteJobStore::EncodeChange(stream::EventName event_name, const Job& job, std::size_t item_size,
+                                                   const Job* old_job) const {
   std::string typed_item = job.ToTypedItemJson();
   std::string typed_old_item;
   if (old_job != nullptr && options_.view_type == stream::StreamViewType::kNewAndOldImages) {
@@ -590,7 +590,8 @@ std::unique_ptr<SqliteJobStore::Reader> SqliteJobStore::AcquireReader(Status& st
   auto connection = Connection::Open(db_path_, status);
   if (!connection) return nullptr;
   auto reader = std::make_unique<Reader>(std::move(connection));
-  for (const Statement* s : {&reader->get_job_, &reader->read_stream_, &reader->read_record_, &reader->load_checkpoint_}) {
+  for (const Statement* s :
+       {&reader->get_job_, &reader->read_stream_, &reader->read_record_, &reader->load_checkpoint_}) {
     if (!s->status().ok()) {
       status = s->status();
       return nullptr;

@@ -22,7 +22,8 @@ class EncodeRecordTest : public ::testing::TestWithParam<std::tuple<EventName, S
 
 TEST_P(EncodeRecordTest, TextIsTheSerialisedRecordTreeWithItsSequenceNumberInPlace) {
   auto [event_name, view_type] = GetParam();
-  json::object new_item = json::parse(R"({"id": "a\"b", "parameters": {"seconds": 1.5, "l": [true, null]}})").as_object();
+  json::object new_item =
+      json::parse(R"({"id": "a\"b", "parameters": {"seconds": 1.5, "l": [true, null]}})").as_object();
   json::object old_item = json::parse(R"({"id": "a\"b", "status": "Pending"})").as_object();
   RecordInput input{.event_name = event_name,
                     .job_id = "a\"b",
@@ -54,12 +55,11 @@ TEST_P(EncodeRecordTest, TextIsTheSerialisedRecordTreeWithItsSequenceNumberInPla
   EXPECT_EQ(encoded.json.substr(encoded.sequence_offset, 21), "000000000000000000042");
 }
 
-INSTANTIATE_TEST_SUITE_P(EveryEventAndView, EncodeRecordTest,
-                         ::testing::Combine(::testing::Values(EventName::kInsert, EventName::kModify,
-                                                              EventName::kRemove),
-                                            ::testing::Values(StreamViewType::kNewImage,
-                                                              StreamViewType::kNewAndOldImages,
-                                                              StreamViewType::kKeysOnly)));
+INSTANTIATE_TEST_SUITE_P(
+    EveryEventAndView, EncodeRecordTest,
+    ::testing::Combine(::testing::Values(EventName::kInsert, EventName::kModify, EventName::kRemove),
+                       ::testing::Values(StreamViewType::kNewImage, StreamViewType::kNewAndOldImages,
+                                         StreamViewType::kKeysOnly)));
 
 }  // namespace
 }  // namespace jobstream::stream
