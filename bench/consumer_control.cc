@@ -92,6 +92,7 @@ Result<std::vector<ConsumerState>> ListConsumers(const Target& target, std::chro
   const auto* list = !ec && parsed.is_object() ? parsed.as_object().if_contains("consumers") : nullptr;
   if (list == nullptr || !list->is_array()) return Unexpected(call, answer, "expected {\"consumers\": [...]}");
   std::vector<ConsumerState> consumers;
+  consumers.reserve(list->as_array().size());
   for (const auto& item : list->as_array()) {
     ConsumerState consumer;
     if (!ParseConsumer(item, consumer)) return Unexpected(call, answer, "expected consumers with a name and enabled");
@@ -105,6 +106,7 @@ Status SetConsumersEnabled(const Target& target, const std::vector<ConsumerState
   // Consumer names hold only letters, digits, '_' and '-' (the server's configuration rule), so
   // they go into the path as they are.
   std::vector<Call> calls;
+  calls.reserve(consumers.size());
   for (const auto& consumer : consumers) {
     calls.push_back(
         Call{"PUT", "/consumers/" + consumer.name, fmt::format(R"({{"enabled": {}}})", enabled ? "true" : "false")});

@@ -13,9 +13,9 @@ std::string FormatIso8601(SystemTime time) {
   gmtime_r(&seconds, &utc);
   std::string text;
   text.reserve(24);
-  AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_year + 1900), 4);
+  AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_year) + 1900, 4);
   text.push_back('-');
-  AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_mon + 1), 2);
+  AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_mon) + 1, 2);
   text.push_back('-');
   AppendFixedDigits(text, static_cast<std::uint64_t>(utc.tm_mday), 2);
   text.push_back('T');

@@ -1,5 +1,6 @@
 #include "common/json_text.h"
 
+#include <array>
 #include <boost/json/serializer.hpp>
 #include <charconv>
 
@@ -50,14 +51,14 @@ void AppendJsonString(std::string& out, std::string_view text) {
 void AppendJsonValue(std::string& out, const boost::json::value& value) {
   boost::json::serializer serializer;
   serializer.reset(&value);
-  char buffer[1024];
-  while (!serializer.done()) out.append(serializer.read(buffer, sizeof(buffer)));
+  std::array<char, 1024> buffer;
+  while (!serializer.done()) out.append(serializer.read(buffer.data(), buffer.size()));
 }
 
 void AppendJsonNumber(std::string& out, std::int64_t number) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), number);
-  out.append(digits, static_cast<std::size_t>(end - digits));
+  std::array<char, 24> digits;
+  auto [end, ec] = std::to_chars(digits.data(), digits.data() + digits.size(), number);
+  out.append(digits.data(), static_cast<std::size_t>(end - digits.data()));
 }
 
 void AppendFixedDigits(std::string& out, std::uint64_t value, int width) {

@@ -10,9 +10,8 @@ namespace jobstream::functions {
 
 FunctionRegistry FunctionRegistry::WithBuiltins() {
   FunctionRegistry registry;
-  registry.Register("sleep", [](boost::asio::any_io_executor executor) {
-    return std::make_unique<SleepFunction>(std::move(executor));
-  });
+  registry.Register(
+      "sleep", [](const boost::asio::any_io_executor& executor) { return std::make_unique<SleepFunction>(executor); });
   registry.Register("noop",
                     [](const boost::asio::any_io_executor& /*executor*/) { return std::make_unique<NoopFunction>(); });
   return registry;

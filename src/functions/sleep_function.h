@@ -20,7 +20,7 @@ namespace jobstream::functions {
 
 class SleepFunction final : public Function {
  public:
-  explicit SleepFunction(boost::asio::any_io_executor executor) : timer_(std::move(executor)) {}
+  explicit SleepFunction(const boost::asio::any_io_executor& executor) : timer_(executor) {}
   void Invoke(std::vector<boost::json::value> records, const InvocationContext& context, InvocationDone done) override;
   void CancelAll() override;
 

@@ -66,7 +66,7 @@ boost::json::object Job::ToItem() const {
 namespace {
 
 // Writes the item's members in ToItem's order, each value in plain or typed JSON.
-template <bool kTyped>
+template <bool Typed>
 std::string WriteItem(const Job& job) {
   std::string out;
   out.reserve(512);
@@ -77,12 +77,12 @@ std::string WriteItem(const Job& job) {
     out.append("\":");
   };
   auto text = [&out](std::string_view value) {
-    if constexpr (kTyped) out.append(R"({"S":)");
+    if constexpr (Typed) out.append(R"({"S":)");
     AppendJsonString(out, value);
-    if constexpr (kTyped) out.push_back('}');
+    if constexpr (Typed) out.push_back('}');
   };
   auto value = [&out](const boost::json::value& v) {
-    if constexpr (kTyped) {
+    if constexpr (Typed) {
       stream::AppendAttributeValue(out, v);
     } else {
       AppendJsonValue(out, v);
@@ -92,7 +92,7 @@ std::string WriteItem(const Job& job) {
   key("id", true);
   text(job.id);
   key("parameters");
-  if constexpr (kTyped) {
+  if constexpr (Typed) {
     out.append(R"({"M":)");
     stream::AppendAttributeMap(out, job.parameters);
     out.push_back('}');
@@ -102,7 +102,7 @@ std::string WriteItem(const Job& job) {
   key("status");
   text(job.AggregateStatus());
   key("consumers");
-  if constexpr (kTyped) out.append(R"({"M":)");
+  if constexpr (Typed) out.append(R"({"M":)");
   out.push_back('{');
   bool first = true;
   for (const auto& [name, state] : job.consumers) {
@@ -110,7 +110,7 @@ std::string WriteItem(const Job& job) {
     first = false;
     AppendJsonString(out, name);
     out.push_back(':');
-    if constexpr (kTyped) out.append(R"({"M":)");
+    if constexpr (Typed) out.append(R"({"M":)");
     out.push_back('{');
     key("status", true);
     text(state.status);
@@ -123,14 +123,14 @@ std::string WriteItem(const Job& job) {
       value(state.error);
     }
     out.push_back('}');
-    if constexpr (kTyped) out.push_back('}');
+    if constexpr (Typed) out.push_back('}');
   }
   out.push_back('}');
-  if constexpr (kTyped) out.push_back('}');
+  if constexpr (Typed) out.push_back('}');
   key("version");
-  if constexpr (kTyped) out.append(R"({"N":")");
+  if constexpr (Typed) out.append(R"({"N":")");
   AppendJsonNumber(out, job.version);
-  if constexpr (kTyped) out.append(R"("})");
+  if constexpr (Typed) out.append(R"("})");
   key("createdAt");
   text(FormatIso8601(job.created_at));
   key("updatedAt");
