@@ -137,6 +137,8 @@ void EventSourceMapping::Stop() {
 }
 
 void EventSourceMapping::SetEnabled(bool enabled) {
+  // Serialised so that the strand applies concurrent calls in the order the view records them.
+  std::lock_guard lock(set_enabled_mutex_);
   enabled_view_ = enabled;
   boost::asio::post(strand_, [this, enabled] {
     if (enabled_ == enabled) return;
@@ -328,15 +330,22 @@ void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
     return;
   }
   std::sort(batch->to_invoke.begin(), batch->to_invoke.end());
+  for (std::size_t index : batch->to_invoke) {
+    PendingRecord& pending = batch->records[index];
+    if (!pending.json.empty()) continue;  // a retry: the text went with the first invocation
+    auto stored = store_.ReadRecord(pending.sequence);
+    if (!stored.ok()) {
+      spdlog::error("consumer {}: cannot read record {}: {}", config_.name, pending.sequence, stored.error().message());
+      RetryLater([this, batch] { Invoke(batch); });
+      return;
+    }
+    pending.json = std::move(stored).value();
+  }
   std::vector<boost::json::value> records;
   records.reserve(batch->to_invoke.size());
   for (std::size_t index : batch->to_invoke) {
     // Parsed only now, and handed over: a waiting record costs its text, a running one nothing.
     PendingRecord& pending = batch->records[index];
-    if (pending.json.empty()) {  // a retry: the text went with the first invocation
-      auto stored = store_.ReadRecord(pending.sequence);
-      if (stored.ok()) pending.json = std::move(stored).value();
-    }
     auto record = ParseRecord(pending.json);
     records.push_back(record.ok() ? std::move(record).value() : boost::json::value(nullptr));
     std::string().swap(pending.json);

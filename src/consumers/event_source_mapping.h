@@ -16,6 +16,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_set>
 #include <vector>
@@ -147,6 +148,7 @@ class EventSourceMapping {
   bool stopping_ = false;
   bool enabled_ = true;                   // strand-confined
   std::atomic<bool> enabled_view_{true};  // the same, readable from any thread
+  std::mutex set_enabled_mutex_;
 };
 
 }  // namespace jobstream::consumers

@@ -304,6 +304,11 @@ void SqliteJobStore::WriterLoop() {
       next_trim = std::chrono::steady_clock::now() + options_.trim_interval;
     }
     if (batch.empty()) continue;
+    if (sync_failed_) {  // nothing may be written on top of a log whose sync failed
+      Acknowledge(batch, Status::IOError("the disk failed to sync the log; restart the server"));
+      batch.clear();
+      continue;
+    }
 
     Status commit = ApplyBatch(batch, trim_consumers, touched);
     if (!commit.ok()) spdlog::error("commit of {} writes failed: {}", batch.size(), commit.message());
@@ -353,6 +358,7 @@ void SqliteJobStore::SyncLoop() {
     if (batch.commit.ok() && !durable.ok()) {
       spdlog::critical("{}; refusing further writes", durable.message());
       sync_failed_ = true;
+      checkpointer_->Disable();  // its pages may not be what the log claims: copy nothing more
     }
     if (durable.ok()) durable_sequence_.store(batch.last_sequence, std::memory_order_release);
     // Acknowledge only now: the transaction is durable (or failed, and every write says so).
@@ -399,6 +405,14 @@ Status SqliteJobStore::ApplyBatch(std::vector<Op>& batch, const std::vector<std:
             if constexpr (std::is_same_v<T, TrimOp>) ApplyTrim(o, trim_consumers, sequence);
           },
           op);
+      // Some failures (SQLITE_FULL, IOERR, NOMEM) make SQLite roll back the whole transaction
+      // itself; every later statement would then commit on its own (a job without its record).
+      // Stop here: nothing of this batch is in the database, and it fails as a whole.
+      if (sqlite3_get_autocommit(w.connection().handle()) != 0) {
+        w.saved_sequence_ = 0;
+        touched.assign(touched.size(), false);
+        return Status::IOError("the transaction was rolled back by the database: " + w.connection().LastError());
+      }
       if (!complete) break;
     }
     if (complete) break;

@@ -68,6 +68,7 @@ void WalCheckpointer::Run() {
 }
 
 void WalCheckpointer::Checkpoint() {
+  if (disabled_) return;
   int log_frames = 0;
   int copied_frames = 0;
   int rc =
@@ -86,7 +87,11 @@ void WalCheckpointer::Checkpoint() {
   }
   if (log_frames > kMaxLogFrames) {
     // Readers kept the log from restarting; start it over, briefly blocking the writer.
+    // Waiting for readers holds the writer off, so wait briefly and try again at the next
+    // checkpoint rather than long enough to fail the writer's own BEGIN (busy_timeout 5 s).
+    sqlite3_busy_timeout(connection_->handle(), 50);
     rc = sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    sqlite3_busy_timeout(connection_->handle(), 5000);
     if (rc == SQLITE_BUSY) {
       spdlog::debug("WAL restart checkpoint gave way to a busy reader or writer; retried later");
     } else if (rc != SQLITE_OK) {

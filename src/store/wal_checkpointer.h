@@ -8,6 +8,7 @@
 // copied pages, so they leave in small steps instead of bursts that stall the log's syncs.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <memory>
@@ -29,6 +30,8 @@ class WalCheckpointer {
 
   // Called by the writer after a commit; cheap (a flag and a notify).
   void NoteCommit();
+  // No checkpoint from now on, not even the last one (after a failed sync of the log).
+  void Disable() { disabled_ = true; }
 
  private:
   explicit WalCheckpointer(std::unique_ptr<Connection> connection) : connection_(std::move(connection)) {}
@@ -41,6 +44,7 @@ class WalCheckpointer {
   std::condition_variable wake_;
   bool pending_ = false;   // GUARDED_BY(mutex_)
   bool stopping_ = false;  // GUARDED_BY(mutex_)
+  std::atomic<bool> disabled_{false};
   std::thread thread_;
 };
 
