@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 
+#include <array>
 #include <future>
 
 namespace jobstream::consumers {
@@ -53,8 +54,8 @@ struct EventSourceMapping::Batch {
   bool finished_invocation = false;
   // Where the running invocation sits in the consumer's deadline queues (if it does).
   std::chrono::steady_clock::time_point invoked_at;
-  std::optional<std::list<std::shared_ptr<Batch>>::iterator> in_grace_queue;
-  std::optional<std::list<std::shared_ptr<Batch>>::iterator> in_timeout_queue;
+  // Indexed by DeadlineQueue::slot.
+  std::array<std::optional<std::list<std::shared_ptr<Batch>>::iterator>, 2> queue_positions;
 };
 
 EventSourceMapping::EventSourceMapping(ConsumerConfig config, stream::FilterCriteria filter,
@@ -71,9 +72,11 @@ EventSourceMapping::EventSourceMapping(ConsumerConfig config, stream::FilterCrit
       filters_on_event_name_only_(PatternsReadOnlyEventName(config_.filters)),
       enabled_(config_.enabled),
       enabled_view_(config_.enabled) {
+  grace_queue_.slot = 0;
   grace_queue_.delay = config_.running_grace;
   // The guard fires a second after the timeout so a function finishing exactly at its timeout
   // (sleep 300 with a 300 s timeout) is not cut off.
+  timeout_queue_.slot = 1;
   timeout_queue_.delay = config_.timeout + std::chrono::seconds(1);
 }
 
@@ -285,13 +288,13 @@ void EventSourceMapping::TimeOut(const std::shared_ptr<Batch>& batch) {
 }
 
 void EventSourceMapping::Enqueue(DeadlineQueue& queue, const std::shared_ptr<Batch>& batch) {
-  auto& slot = &queue == &grace_queue_ ? batch->in_grace_queue : batch->in_timeout_queue;
+  auto& slot = batch->queue_positions[queue.slot];
   slot = queue.batches.insert(queue.batches.end(), batch);
   ArmFront(queue);
 }
 
 void EventSourceMapping::Remove(DeadlineQueue& queue, const std::shared_ptr<Batch>& batch) {
-  auto& slot = &queue == &grace_queue_ ? batch->in_grace_queue : batch->in_timeout_queue;
+  auto& slot = batch->queue_positions[queue.slot];
   if (!slot) return;
   queue.batches.erase(*slot);
   slot.reset();

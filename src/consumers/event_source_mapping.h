@@ -93,6 +93,7 @@ class EventSourceMapping {
   // the front, replaces a timer per invocation (which cost an allocation and a timer-queue
   // insert and cancel for every job).
   struct DeadlineQueue {
+    std::size_t slot = 0;  // where a batch keeps its position in this queue
     std::chrono::steady_clock::duration delay{};
     std::list<std::shared_ptr<Batch>> batches;
     std::unique_ptr<boost::asio::steady_timer> timer;

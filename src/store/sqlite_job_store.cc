@@ -619,21 +619,26 @@ void SqliteJobStore::ReleaseReader(std::unique_ptr<Reader> reader) {
   idle_readers_.push_back(std::move(reader));
 }
 
-Result<std::string> SqliteJobStore::GetJobJson(std::string_view id) {
+template <typename Key>
+Result<std::string> SqliteJobStore::ReadText(Statement Reader::*query, const Key& key, std::string_view not_found) {
   Status status;
   auto reader = AcquireReader(status);
   if (!reader) return status;
-  Statement& get = reader->get_job_;
-  get.Bind(1, id);
-  Result<std::string> result = Status::NotFound("Job not found");
-  if (get.Step()) {
-    result = std::string(get.ColumnText(0));
-  } else if (!get.status().ok()) {
-    result = get.status();
+  Statement& read = (*reader).*query;
+  read.Bind(1, key);
+  Result<std::string> result = Status::NotFound(std::string(not_found));
+  if (read.Step()) {
+    result = std::string(read.ColumnText(0));
+  } else if (!read.status().ok()) {
+    result = read.status();
   }
-  get.Reset();
+  read.Reset();
   ReleaseReader(std::move(reader));
   return result;
+}
+
+Result<std::string> SqliteJobStore::GetJobJson(std::string_view id) {
+  return ReadText(&Reader::get_job_, id, "Job not found");
 }
 
 Result<Job> SqliteJobStore::GetJob(std::string_view id) {
@@ -672,20 +677,7 @@ Result<std::vector<stream::StreamRecord>> SqliteJobStore::ReadStream(int shard, 
 }
 
 Result<std::string> SqliteJobStore::ReadRecord(std::int64_t sequence) {
-  Status status;
-  auto reader = AcquireReader(status);
-  if (!reader) return status;
-  Statement& read = reader->read_record_;
-  read.Bind(1, sequence);
-  Result<std::string> result = Status::NotFound("the record was trimmed");
-  if (read.Step()) {
-    result = std::string(read.ColumnText(0));
-  } else if (!read.status().ok()) {
-    result = read.status();
-  }
-  read.Reset();
-  ReleaseReader(std::move(reader));
-  return result;
+  return ReadText(&Reader::read_record_, sequence, "the record was trimmed");
 }
 
 Result<std::int64_t> SqliteJobStore::LoadCheckpoint(std::string_view consumer, int shard) {

@@ -146,6 +146,9 @@ class SqliteJobStore final : public JobStore {
   Status AppendRecord(std::string_view event_name, const std::string& job_id, stream::EncodedRecord& record,
                       std::int64_t& sequence, TouchedShards& touched);
   std::unique_ptr<Reader> AcquireReader(Status& status);
+  // The first column of the one row `query` finds for `key` on a pooled reader, or kNotFound.
+  template <typename Key>
+  Result<std::string> ReadText(Statement Reader::*query, const Key& key, std::string_view not_found);
   void ReleaseReader(std::unique_ptr<Reader> reader);
 
   // Constant after construction.
