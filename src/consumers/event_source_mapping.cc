@@ -180,7 +180,7 @@ void EventSourceMapping::Pump(Shard& shard) {
       }
       bool is_insert = stored.event_name == "INSERT";
       shard.waiting.push_back(PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now,
-                                            std::move(stored.json), is_insert, 0,
+                                            std::move(stored.json), std::move(stored.job_item), is_insert, 0,
                                             std::make_shared<std::optional<store::Job>>()});
     }
     if (records->size() < limit) shard.may_have_more = false;
@@ -252,14 +252,15 @@ void EventSourceMapping::RunBatch(const std::shared_ptr<Batch>& batch) {
       WriteState(record.job_id, expired, [one_done](bool) { one_done(); });
       continue;
     }
-    auto job = store_.GetJob(record.job_id);
-    if (!job.ok() && job.error().code() == StatusCode::kNotFound) continue;
+    if (record.job_item.empty()) continue;  // the job is gone
+    auto job = store::Job::FromItemJson(record.job_item);
+    std::string().swap(record.job_item);
     if (job.ok()) {
       auto state = job->consumers.find(config_.name);
       if (state != job->consumers.end() && state->second.IsTerminal()) continue;
       *record.job = std::move(job).value();
     }
-    batch->to_invoke.push_back(i);  // a read error here resurfaces, and is retried, in WriteState
+    batch->to_invoke.push_back(i);  // an unreadable item is read again, and retried, in WriteState
   }
   one_done();
 }

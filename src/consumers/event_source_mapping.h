@@ -67,6 +67,9 @@ class EventSourceMapping {
     // The record as stored, parsed when the function is invoked and then dropped: a record
     // waiting on a long function costs no text; a retry reads it again (ReadRecord).
     std::string json;
+    // INSERT records: the job's item as read with the record, parsed into `job` when the batch
+    // starts and then dropped.
+    std::string job_item;
     bool is_insert = false;
     int attempts = 0;
     JobCache job = std::make_shared<std::optional<store::Job>>();

@@ -46,7 +46,8 @@ class JobStore {
   // The latest committed job as its item JSON text (GET's body without re-serialising).
   virtual Result<std::string> GetJobJson(std::string_view id) = 0;
 
-  // Up to `limit` records of `shard` with sequence > after_sequence, in order.
+  // Up to `limit` records of `shard` with sequence > after_sequence, in order; INSERT records
+  // carry their job's current item (StreamRecord::job_item).
   virtual Result<std::vector<stream::StreamRecord>> ReadStream(int shard, std::int64_t after_sequence,
                                                                std::size_t limit) = 0;
 

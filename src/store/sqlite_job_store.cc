@@ -91,8 +91,12 @@ class SqliteJobStore::Reader {
       : connection_(std::move(connection)),
         get_job_(connection_->handle(), "SELECT item FROM jobs WHERE id = ?1"),
         read_stream_(connection_->handle(),
-                     "SELECT seq, job_id, created_ms, record, event_name FROM stream WHERE shard = ?1 AND seq > ?2 "
-                     "AND seq <= ?4 ORDER BY seq LIMIT ?3"),
+                     // The job comes with its INSERT record, in the same read transaction: a
+                     // consumer's separate read per job cost a read transaction (file locks)
+                     // each. The CASE keeps MODIFY records, which consumers mostly skip, lookup-free.
+                     "SELECT seq, job_id, created_ms, record, event_name, CASE WHEN event_name = 'INSERT' THEN "
+                     "(SELECT item FROM jobs WHERE jobs.id = stream.job_id) END FROM stream WHERE shard = ?1 "
+                     "AND seq > ?2 AND seq <= ?4 ORDER BY seq LIMIT ?3"),
         read_record_(connection_->handle(), "SELECT record FROM stream WHERE seq = ?1"),
         load_checkpoint_(connection_->handle(), "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2") {}
 
@@ -667,6 +671,7 @@ Result<std::vector<stream::StreamRecord>> SqliteJobStore::ReadStream(int shard, 
     record.created_at = FromUnixMillis(read.ColumnInt(2));
     record.json = std::string(read.ColumnText(3));
     record.event_name = std::string(read.ColumnText(4));
+    record.job_item = std::string(read.ColumnText(5));
     records.push_back(std::move(record));
   }
   status = read.status();

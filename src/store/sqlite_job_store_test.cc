@@ -140,6 +140,23 @@ TEST_F(SqliteJobStoreTest, EveryUpdateBumpsVersionAndAppendsOneModifyRecordInOrd
   EXPECT_EQ(final_image.at("version").at("N").as_string(), "5");
 }
 
+TEST_F(SqliteJobStoreTest, InsertRecordsCarryTheJobAsItIsNowAndModifyRecordsNothing) {
+  auto store = Open();
+  Job job = NewJob();
+  ASSERT_TRUE(Insert(*store, job).ok());
+  ASSERT_TRUE(Update(*store, job.id, "consumer_1", {"Success", "done", nullptr}).ok());
+  auto records = store->ReadStream(stream::ShardOf(job.id, 4), 0, 100);
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  EXPECT_EQ((*records)[0].event_name, "INSERT");
+  // The current item (version 2), not the one the INSERT record describes: a consumer's
+  // conditional write must start from the latest version.
+  EXPECT_EQ((*records)[0].job_item, *store->GetJobJson(job.id));
+  EXPECT_EQ(Job::FromItemJson((*records)[0].job_item)->version, 2);
+  EXPECT_EQ((*records)[1].event_name, "MODIFY");
+  EXPECT_TRUE((*records)[1].job_item.empty());
+}
+
 TEST_F(SqliteJobStoreTest, StaleVersionIsRejectedAndChangesNothing) {
   auto store = Open();
   Job job = NewJob();

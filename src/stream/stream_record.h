@@ -27,6 +27,9 @@ struct StreamRecord {
   std::string event_name;  // INSERT | MODIFY | REMOVE, also inside json; lets consumers skip parsing
   SystemTime created_at;
   std::string json;  // the whole DynamoDB-Streams-shaped record
+  // INSERT records as JobStore::ReadStream returns them: the job's item as committed when the
+  // record was read (empty if the job is gone), so a consumer needs no second read per job.
+  std::string job_item;
 };
 
 struct RecordInput {
