@@ -1,5 +1,6 @@
 #include "common/clock.h"
 
+#include <charconv>
 #include <ctime>
 
 #include "common/json_text.h"
@@ -28,6 +29,37 @@ std::string FormatIso8601(SystemTime time) {
   AppendFixedDigits(text, static_cast<std::uint64_t>(millis % 1000), 3);
   text.push_back('Z');
   return text;
+}
+
+std::optional<SystemTime> ParseIso8601(std::string_view text) {
+  // Fixed positions, read with from_chars: sscanf cost ~1 µs per timestamp on the consumer's
+  // path (two per job read).
+  constexpr std::size_t kLength = 24;  // 2026-11-27T02:46:16.123Z
+  if (text.size() != kLength || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != '.' || text[23] != 'Z') {
+    return std::nullopt;
+  }
+  auto field = [text](std::size_t at, std::size_t width, int& value) {
+    const char* end = text.data() + at + width;
+    auto [ptr, ec] = std::from_chars(text.data() + at, end, value);
+    return ec == std::errc() && ptr == end && text[at] != '-' && text[at] != '+';
+  };
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  int millis = 0;
+  if (!field(0, 4, year) || !field(5, 2, month) || !field(8, 2, day) || !field(11, 2, hour) || !field(14, 2, minute) ||
+      !field(17, 2, second) || !field(20, 3, millis)) {
+    return std::nullopt;
+  }
+  std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                                   std::chrono::day(static_cast<unsigned>(day))};
+  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;  // 60: a leap second
+  return SystemTime(std::chrono::sys_days(date)) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
+         std::chrono::seconds(second) + std::chrono::milliseconds(millis);
 }
 
 std::int64_t ToUnixMillis(SystemTime time) {

@@ -3,28 +3,18 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 
+#include "common/clock.h"
 #include "common/json_text.h"
 #include "stream/dynamo_json.h"
 
 namespace jobstream::store {
 namespace {
 
-// Parses FormatIso8601's output back; the store only reads what it wrote itself.
-Result<SystemTime> ParseIso8601(std::string_view text) {
-  std::tm utc{};
-  int millis = 0;
-  std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &utc.tm_year, &utc.tm_mon, &utc.tm_mday, &utc.tm_hour,
-                  &utc.tm_min, &utc.tm_sec, &millis) != 7) {
-    return Status::Internal("stored timestamp is malformed: " + copy);
-  }
-  utc.tm_year -= 1900;
-  utc.tm_mon -= 1;
-  std::time_t seconds = timegm(&utc);
-  return SystemTime(std::chrono::seconds(seconds)) + std::chrono::milliseconds(millis);
+Result<SystemTime> ReadTimestamp(const boost::json::value& text) {
+  auto time = ParseIso8601(text.as_string());
+  if (!time) return Status::Internal("stored timestamp is malformed: " + std::string(text.as_string()));
+  return *time;
 }
 
 }  // namespace
@@ -163,8 +153,8 @@ Result<Job> Job::FromItemJson(std::string_view json) {
       if (const auto* error = entry.if_contains("error")) state.error = *error;
       job.consumers.emplace(std::string(name), std::move(state));
     }
-    auto created = ParseIso8601(item.at("createdAt").as_string());
-    auto updated = ParseIso8601(item.at("updatedAt").as_string());
+    auto created = ReadTimestamp(item.at("createdAt"));
+    auto updated = ReadTimestamp(item.at("updatedAt"));
     if (!created.ok()) return created.error();
     if (!updated.ok()) return updated.error();
     job.created_at = *created;
