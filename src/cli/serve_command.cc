@@ -142,9 +142,9 @@ int RunServe(const ServeFlags& flags) {
 
   auto keys = auth::KeyFile::Open(config.data_dir);
   if (!keys.ok()) return fail(keys.error());
-  auto store = store::SqliteJobStore::Open(
-      store::SqliteStoreOptions{config.data_dir, config.shards, config.stream_view_type, config.stream_retention,
-                                std::chrono::seconds(60), config.region, config.group_commit_max_batch, 100000});
+  auto store = store::SqliteJobStore::Open(store::SqliteStoreOptions{
+      config.data_dir, config.shards, config.stream_view_type, config.stream_retention, std::chrono::seconds(60),
+      config.region, config.group_commit_max_batch, 100000, config.max_size_mb * 1024 * 1024});
   if (!store.ok()) return fail(store.error());
 
   boost::asio::io_context http_io(config.io_threads);

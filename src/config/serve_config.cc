@@ -29,6 +29,7 @@ Status ServeConfig::Validate() const {
   if (max_clock_skew.count() < 1) return Status::InvalidArgument("max_clock_skew must be at least 1 second");
   if (shards < 1 || shards > 1024) return Status::InvalidArgument("shards must be between 1 and 1024");
   if (stream_retention.count() < 1) return Status::InvalidArgument("stream_retention must be at least 1 hour");
+  if (max_size_mb > std::uint64_t{1} << 32) return Status::InvalidArgument("max_size_mb must be at most 4294967296");
   if (group_commit_max_batch < 1 || group_commit_max_batch > 100000) {
     return Status::InvalidArgument("group_commit_max_batch must be between 1 and 100000");
   }

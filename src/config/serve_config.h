@@ -37,6 +37,7 @@ struct ServeConfig {
   std::chrono::hours stream_retention{24};
   stream::StreamViewType stream_view_type = stream::StreamViewType::kNewImage;
   std::size_t group_commit_max_batch = 1024;
+  std::uint64_t max_size_mb = 0;  // the database file's bound (0: none but the disk's)
 
   // [[consumers]]: by default the reference deployment's two consumers.
   std::vector<consumers::ConsumerConfig> consumers = DefaultConsumers();

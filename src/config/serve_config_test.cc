@@ -40,6 +40,7 @@ max_clock_skew_seconds = 60
 shards = 8
 stream_retention_hours = 48
 stream_view_type = "NEW_AND_OLD_IMAGES"
+max_size_mb = 512
 [[consumers]]
 name = "only"
 function = "noop"
@@ -61,6 +62,7 @@ timeout_seconds = 30
   EXPECT_EQ(config->shards, 8);
   EXPECT_EQ(config->stream_retention, std::chrono::hours(48));
   EXPECT_EQ(config->stream_view_type, stream::StreamViewType::kNewAndOldImages);
+  EXPECT_EQ(config->max_size_mb, 512u);
   ASSERT_EQ(config->consumers.size(), 1u);
   const auto& consumer = config->consumers[0];
   EXPECT_EQ(consumer.name, "only");

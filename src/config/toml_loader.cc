@@ -149,6 +149,7 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
     r.ReadDuration("stream_retention_hours", config.stream_retention);
     r.Read("stream_view_type", view_type);
     r.Read("group_commit_max_batch", config.group_commit_max_batch);
+    r.Read("max_size_mb", config.max_size_mb);
   });
   if (!status.ok()) return status;
   if (!stream::ParseStreamViewType(view_type, config.stream_view_type)) {

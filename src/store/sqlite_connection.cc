@@ -28,8 +28,15 @@ Statement& Statement::Bind(int index, std::int64_t number) {
 bool Statement::Step() {
   int rc = sqlite3_step(statement_);
   if (rc == SQLITE_ROW) return true;
-  if (rc != SQLITE_DONE) status_ = Status::IOError(sqlite3_errmsg(db_));
+  if (rc != SQLITE_DONE) status_ = StatusOf(db_, rc);
   return false;
+}
+
+Status StatusOf(sqlite3* db, int rc) {
+  // A full store (the disk, or the configured bound) is a condition to wait out, not a fault:
+  // the client gets 503 and the server goes on answering reads.
+  if ((rc & 0xff) == SQLITE_FULL) return Status::Unavailable("The job store is full; retry later");
+  return Status::IOError(sqlite3_errmsg(db));
 }
 
 Status Statement::Run() {

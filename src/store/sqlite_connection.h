@@ -13,6 +13,10 @@
 
 namespace jobstream::store {
 
+// The Status for an SQLite result code: kUnavailable when the database or the disk is full,
+// kIOError with SQLite's message otherwise.
+Status StatusOf(sqlite3* db, int rc);
+
 // A prepared statement, reset and reused for every execution. Not thread-safe.
 class Statement {
  public:

@@ -132,6 +132,19 @@ Status SqliteJobStore::Initialize() {
   // COMMIT only appends to the log; the sync thread makes it durable before anything is
   // acknowledged (see the header). NORMAL keeps the database consistent after power loss.
   if (status = connection->Execute("PRAGMA synchronous=NORMAL"); !status.ok()) return status;
+  if (options_.max_size_bytes > 0) {
+    // Only the writer grows the file (checkpoints copy pages it already counted).
+    Statement page_size(connection->handle(), "PRAGMA page_size");
+    std::int64_t page_bytes = page_size.Step() ? page_size.ColumnInt(0) : 4096;
+    auto pages = static_cast<std::int64_t>(options_.max_size_bytes / static_cast<std::uint64_t>(page_bytes));
+    Statement limit(connection->handle(), fmt::format("PRAGMA max_page_count = {}", std::max<std::int64_t>(pages, 1)));
+    // SQLite never sets the bound below the file's current size; it reports what it set.
+    if (limit.Step() && limit.ColumnInt(0) > pages) {
+      spdlog::warn("{} is already larger than the configured bound ({} bytes); it may not grow further",
+                   db_path_.string(), options_.max_size_bytes);
+    }
+    if (status = limit.status(); !status.ok()) return status;
+  }
   writer_ = std::make_unique<Writer>(std::move(connection));
   checkpointer_ = WalCheckpointer::Start(db_path_, status);
   if (!checkpointer_) return status;
@@ -415,6 +428,9 @@ Status SqliteJobStore::ApplyBatch(std::vector<Op>& batch, const std::vector<std:
       if (sqlite3_get_autocommit(w.connection().handle()) != 0) {
         w.saved_sequence_ = 0;
         touched.assign(touched.size(), false);
+        // A full store says so (503, retry later) rather than failing as an I/O error.
+        const Status& cause = std::visit([](const auto& o) -> const Status& { return o.outcome; }, op);
+        if (cause.code() == StatusCode::kUnavailable) return cause;
         return Status::IOError("the transaction was rolled back by the database: " + w.connection().LastError());
       }
       if (!complete) break;

@@ -39,6 +39,9 @@ struct SqliteStoreOptions {
   std::string region = "us-east-1";
   std::size_t max_batch = 1024;    // writes per transaction
   std::size_t max_queue = 100000;  // queued writes beyond this are refused (kUnavailable)
+  // The database file's size bound (0: none). Writes that would grow it further fail with
+  // kUnavailable; reads, and writes that fit in pages freed by trims, go on.
+  std::uint64_t max_size_bytes = 0;
 };
 
 class SqliteJobStore final : public JobStore {

@@ -29,10 +29,11 @@ Job NewJob(int seconds = 1) {
 
 class SqliteJobStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<SqliteJobStore> Open(int shards = 4) {
+  std::unique_ptr<SqliteJobStore> Open(int shards = 4, std::uint64_t max_size_bytes = 0) {
     SqliteStoreOptions options;
     options.data_dir = dir_.path();
     options.shards = shards;
+    options.max_size_bytes = max_size_bytes;
     auto store = SqliteJobStore::Open(options);
     EXPECT_TRUE(store.ok()) << store.error().message();
     return std::move(store).value();
@@ -168,6 +169,44 @@ TEST_F(SqliteJobStoreTest, StaleVersionIsRejectedAndChangesNothing) {
   EXPECT_EQ(stale.error().code(), StatusCode::kConditionFailed);
   EXPECT_EQ(store->GetJob(job.id)->version, 2);
   EXPECT_EQ(AllRecords(*store).size(), 2u);
+}
+
+// The configured bound stands in for a full disk: both fail SQLite writes with SQLITE_FULL.
+TEST_F(SqliteJobStoreTest, FullStoreRefusesNewJobsWithUnavailableAndLosesNothingAcknowledged) {
+  std::vector<std::string> acknowledged;
+  Status refusal = Status::Ok();
+  {
+    auto store = Open(4, 256 * 1024);
+    for (int i = 0; i < 10000 && refusal.ok(); ++i) {
+      Job job = NewJob(i);
+      Status status = Insert(*store, job);
+      if (status.ok()) {
+        acknowledged.push_back(job.id);
+      } else {
+        refusal = status;
+      }
+    }
+    ASSERT_FALSE(refusal.ok()) << "256 KiB held 10,000 jobs";
+    EXPECT_EQ(refusal.code(), StatusCode::kUnavailable);
+    EXPECT_EQ(refusal.message(), "The job store is full; retry later");
+    ASSERT_GT(acknowledged.size(), 10u);
+    // Still serving: reads work, and every further write is refused the same way, singly or
+    // as an all-or-nothing batch.
+    EXPECT_TRUE(store->GetJob(acknowledged.front()).ok());
+    EXPECT_EQ(Insert(*store, NewJob()).code(), StatusCode::kUnavailable);
+    std::promise<Status> batch;
+    store->InsertJobs({NewJob(), NewJob(), NewJob()}, [&batch](Status s) { batch.set_value(s); });
+    EXPECT_EQ(batch.get_future().get().code(), StatusCode::kUnavailable);
+  }
+  // Reopened without the bound: every acknowledged job is there with its record, nothing else.
+  auto store = Open();
+  for (const std::string& id : acknowledged) EXPECT_TRUE(store->GetJob(id).ok()) << id;
+  auto records = AllRecords(*store);
+  EXPECT_EQ(records.size(), acknowledged.size());
+  std::set<std::string> recorded;
+  for (const auto& record : records) recorded.insert(record.job_id);
+  EXPECT_EQ(recorded, std::set<std::string>(acknowledged.begin(), acknowledged.end()));
+  EXPECT_TRUE(Insert(*store, NewJob()).ok());
 }
 
 TEST_F(SqliteJobStoreTest, DuplicateIdIsRefusedWithoutARecord) {
