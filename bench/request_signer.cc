@@ -21,7 +21,7 @@ Status RequestSigner::Write(std::string_view method, std::string_view target, st
                             std::chrono::system_clock::time_point now, std::string& out) const {
   auth::RequestToSign request{method, target, {{"Host", host_header_}}, body};
   if (!body.empty()) request.headers.emplace_back("Content-Type", "application/json");
-  auto signature = auth::SignRequest(request, credentials_, options_, now);
+  auto signature = auth::SignRequest(request, credentials_, options_, now, signing_keys_.get());
   if (!signature.ok()) return signature.error();
 
   out.clear();

@@ -2,28 +2,28 @@
 
 #include <openssl/crypto.h>
 
+#include <array>
+#include <bit>
+#include <cstdint>
+
 #include "auth/sigv4_canonical.h"
 
 namespace jobstream::auth {
 namespace {
 
-// Length-prefixing keeps ("ab", "c") and ("a", "bc") apart.
-void AppendField(std::string& out, std::string_view field) {
-  out.append(std::to_string(field.size()));
-  out.push_back(':');
-  out.append(field);
-}
-
-std::string CacheId(std::string_view secret, std::string_view date_stamp, std::string_view region,
-                    std::string_view service) {
-  std::string material;
-  AppendField(material, secret);
-  AppendField(material, date_stamp);
-  AppendField(material, region);
-  AppendField(material, service);
-  Sha256Digest digest = Sha256(material);
-  OPENSSL_cleanse(material.data(), material.size());
-  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+// Each field is prefixed with its length as eight fixed bytes, which keeps ("ab", "c") and
+// ("a", "bc") apart. The fields are hashed where they lie: no buffer of ours ever holds a copy of
+// the secret that would need clearing (the digest context clears its own as it finishes).
+Sha256Digest CacheId(std::string_view secret, std::string_view date_stamp, std::string_view region,
+                     std::string_view service) {
+  using Length = std::array<char, sizeof(std::uint64_t)>;
+  const std::array<Length, 4> lengths = {
+      std::bit_cast<Length>(std::uint64_t{secret.size()}), std::bit_cast<Length>(std::uint64_t{date_stamp.size()}),
+      std::bit_cast<Length>(std::uint64_t{region.size()}), std::bit_cast<Length>(std::uint64_t{service.size()})};
+  auto view = [](const Length& length) { return std::string_view(length.data(), length.size()); };
+  const std::array<std::string_view, 8> parts = {view(lengths[0]), secret, view(lengths[1]), date_stamp,
+                                                 view(lengths[2]), region, view(lengths[3]), service};
+  return Sha256(parts);
 }
 
 }  // namespace
@@ -47,7 +47,7 @@ SigningKeyCache::SigningKeyCache(std::size_t capacity) : capacity_(capacity == 0
 
 Sha256Digest SigningKeyCache::Get(std::string_view secret, std::string_view date_stamp, std::string_view region,
                                   std::string_view service) {
-  std::string id = CacheId(secret, date_stamp, region, service);
+  Id id = CacheId(secret, date_stamp, region, service);
   {
     std::lock_guard lock(mutex_);
     auto found = index_.find(id);
@@ -62,7 +62,7 @@ Sha256Digest SigningKeyCache::Get(std::string_view secret, std::string_view date
   std::lock_guard lock(mutex_);
   if (index_.find(id) == index_.end()) {
     entries_.push_front({id, key});
-    index_.emplace(std::move(id), entries_.begin());
+    index_.emplace(id, entries_.begin());
     if (entries_.size() > capacity_) {
       index_.erase(entries_.back().id);
       entries_.pop_back();

@@ -2,6 +2,8 @@
 // the four chained HMACs once per (secret, day, region, service) rather than once per request.
 #pragma once
 
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <list>
 #include <mutex>
@@ -36,8 +38,16 @@ class SigningKeyCache {
   std::size_t size() const;
 
  private:
+  // SHA-256 of the length-prefixed inputs, so the cache holds no second copy of any secret.
+  using Id = Sha256Digest;
+  struct IdHash {
+    // The id is a uniformly distributed digest: any eight of its bytes are a good hash.
+    std::size_t operator()(const Id& id) const noexcept {
+      return std::bit_cast<std::array<std::size_t, sizeof(Id) / sizeof(std::size_t)>>(id)[0];
+    }
+  };
   struct Entry {
-    std::string id;  // SHA-256 of the inputs, so the cache holds no second copy of any secret
+    Id id;
     Sha256Digest key;
   };
 
@@ -45,8 +55,8 @@ class SigningKeyCache {
   const std::size_t capacity_;
 
   mutable std::mutex mutex_;
-  std::list<Entry> entries_;                                           // GUARDED_BY(mutex_); most recently used first
-  std::unordered_map<std::string, std::list<Entry>::iterator> index_;  // GUARDED_BY(mutex_)
+  std::list<Entry> entries_;                                          // GUARDED_BY(mutex_); most recently used first
+  std::unordered_map<Id, std::list<Entry>::iterator, IdHash> index_;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace jobstream::auth

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -33,6 +34,18 @@ TEST(SigningKeyCacheTest, FieldsDoNotRunIntoEachOther) {
   EXPECT_EQ(cache.size(), 2u);
 }
 
+TEST(SigningKeyCacheTest, LongSecretsAreKeptApartToo) {
+  SigningKeyCache cache;
+  std::string long_secret(300, 's');
+  std::string other_long_secret = long_secret + "t";
+  EXPECT_EQ(cache.Get(long_secret, "20150830", "r", "s"), DeriveSigningKey(long_secret, "20150830", "r", "s"));
+  EXPECT_EQ(cache.Get(other_long_secret, "20150830", "r", "s"),
+            DeriveSigningKey(other_long_secret, "20150830", "r", "s"));
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(cache.Get(long_secret, "20150830", "r", "s"), DeriveSigningKey(long_secret, "20150830", "r", "s"));
+  EXPECT_EQ(cache.size(), 2u);
+}
+
 TEST(SigningKeyCacheTest, StaysWithinCapacityEvictingTheLeastRecentlyUsed) {
   SigningKeyCache cache(2);
   cache.Get("one", "20150830", "r", "s");
@@ -49,6 +62,7 @@ TEST(SigningKeyCacheTest, StaysWithinCapacityEvictingTheLeastRecentlyUsed) {
 TEST(SigningKeyCacheTest, ConcurrentReadersAllGetTheRightKey) {
   SigningKeyCache cache(8);
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::vector<int> wrong(4, 0);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&cache, &wrong, t] {

@@ -50,23 +50,61 @@ std::string NormalizePath(std::string_view path) {
   return out;
 }
 
+// True when NormalizePath(path) == path: no '.' or '..' segment, and no empty segment but the
+// ones a leading and a trailing slash leave. Nearly every real path; it then needs no copy.
+bool IsNormalizedPath(std::string_view path) {
+  std::size_t start = 0;
+  while (true) {
+    std::size_t end = path.find('/', start);
+    bool last = end == std::string_view::npos;
+    if (last) end = path.size();
+    std::string_view segment = path.substr(start, end - start);
+    if (segment == "." || segment == "..") return false;
+    if (segment.empty() && start != 0 && !last) return false;
+    if (last) return true;
+    start = end + 1;
+  }
+}
+
+// "name:value\n" per signed name; see BuildCanonicalHeaders.
+void AppendCanonicalHeaderBlock(std::string& out, std::span<const HeaderField> headers,
+                                const std::vector<std::string>& signed_names) {
+  for (const std::string& name : signed_names) {
+    out.append(name);
+    out.push_back(':');
+    bool first = true;
+    for (const auto& [header_name, header_value] : headers) {
+      if (!EqualsIgnoreCase(header_name, name)) continue;
+      if (!first) out.push_back(',');
+      AppendCanonicalHeaderValue(out, header_value);
+      first = false;
+    }
+    out.push_back('\n');
+  }
+}
+
 }  // namespace
 
 std::string UriEncode(std::string_view bytes, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
-  out.reserve(bytes.size());
-  for (char ch : bytes) {
-    auto c = static_cast<unsigned char>(ch);
-    if (IsUnreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0f]);
-    }
-  }
+  AppendUriEncoded(out, bytes, keep_slash);
   return out;
+}
+
+void AppendUriEncoded(std::string& out, std::string_view bytes, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  out.reserve(out.size() + bytes.size());
+  // Runs of bytes that stay as they are are copied whole.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    auto c = static_cast<unsigned char>(bytes[i]);
+    if (IsUnreserved(c) || (keep_slash && c == '/')) continue;
+    out.append(bytes.substr(run, i - run));
+    const char escaped[] = {'%', kHex[c >> 4], kHex[c & 0x0f]};
+    out.append(escaped, sizeof escaped);
+    run = i + 1;
+  }
+  out.append(bytes.substr(run));
 }
 
 std::string PercentDecode(std::string_view text) {
@@ -114,61 +152,79 @@ std::vector<QueryParameter> ParseQuery(std::string_view raw_query) {
 }
 
 std::string CanonicalUri(std::string_view raw_path, bool normalize_path) {
-  if (raw_path.empty()) return "/";
-  if (!normalize_path) return UriEncode(raw_path, /*keep_slash=*/true);
-  return UriEncode(NormalizePath(raw_path), /*keep_slash=*/true);
+  std::string out;
+  AppendCanonicalUri(out, raw_path, normalize_path);
+  return out;
+}
+
+void AppendCanonicalUri(std::string& out, std::string_view raw_path, bool normalize_path) {
+  if (raw_path.empty()) {
+    out.push_back('/');
+  } else if (!normalize_path || IsNormalizedPath(raw_path)) {
+    AppendUriEncoded(out, raw_path, /*keep_slash=*/true);
+  } else {
+    AppendUriEncoded(out, NormalizePath(raw_path), /*keep_slash=*/true);
+  }
 }
 
 std::string CanonicalQueryString(const std::vector<QueryParameter>& parameters) {
+  std::string out;
+  AppendCanonicalQueryString(out, parameters);
+  return out;
+}
+
+void AppendCanonicalQueryString(std::string& out, const std::vector<QueryParameter>& parameters) {
+  if (parameters.empty()) return;
   std::vector<std::pair<std::string, std::string>> encoded;
   encoded.reserve(parameters.size());
   for (const QueryParameter& parameter : parameters) {
     encoded.emplace_back(UriEncode(parameter.key), UriEncode(parameter.value));
   }
   std::sort(encoded.begin(), encoded.end());
-  std::string out;
+  bool first = true;
   for (const auto& [key, value] : encoded) {
-    if (!out.empty()) out.push_back('&');
+    if (!first) out.push_back('&');
+    first = false;
     out.append(key);
     out.push_back('=');
     out.append(value);
   }
-  return out;
 }
 
 std::string CanonicalHeaderValue(std::string_view raw_value) {
   std::string out;
-  out.reserve(raw_value.size());
-  bool pending_space = false;
-  for (char c : raw_value) {
-    if (IsSpace(c)) {
-      pending_space = !out.empty();
-      continue;
-    }
-    if (pending_space) out.push_back(' ');
-    pending_space = false;
-    out.push_back(c);
-  }
+  AppendCanonicalHeaderValue(out, raw_value);
   return out;
 }
 
-CanonicalHeaders BuildCanonicalHeaders(const std::vector<HeaderField>& headers,
+void AppendCanonicalHeaderValue(std::string& out, std::string_view raw_value) {
+  // The words of the value (runs of anything but whitespace), joined with single spaces.
+  bool first = true;
+  std::size_t pos = 0;
+  while (pos < raw_value.size()) {
+    while (pos < raw_value.size() && IsSpace(raw_value[pos])) ++pos;
+    std::size_t end = pos;
+    while (end < raw_value.size() && !IsSpace(raw_value[end])) ++end;
+    if (end == pos) break;
+    if (!first) out.push_back(' ');
+    first = false;
+    out.append(raw_value.substr(pos, end - pos));
+    pos = end;
+  }
+}
+
+void AppendSignedHeaderNames(std::string& out, const std::vector<std::string>& signed_names) {
+  for (std::size_t i = 0; i < signed_names.size(); ++i) {
+    if (i > 0) out.push_back(';');
+    out.append(signed_names[i]);
+  }
+}
+
+CanonicalHeaders BuildCanonicalHeaders(std::span<const HeaderField> headers,
                                        const std::vector<std::string>& signed_names) {
   CanonicalHeaders result;
-  for (const std::string& name : signed_names) {
-    if (!result.signed_headers.empty()) result.signed_headers.push_back(';');
-    result.signed_headers.append(name);
-    result.block.append(name);
-    result.block.push_back(':');
-    bool first = true;
-    for (const auto& [header_name, header_value] : headers) {
-      if (!EqualsIgnoreCase(header_name, name)) continue;
-      if (!first) result.block.push_back(',');
-      result.block.append(CanonicalHeaderValue(header_value));
-      first = false;
-    }
-    result.block.push_back('\n');
-  }
+  AppendSignedHeaderNames(result.signed_headers, signed_names);
+  AppendCanonicalHeaderBlock(result.block, headers, signed_names);
   return result;
 }
 
@@ -187,22 +243,53 @@ std::string BuildCanonicalRequest(std::string_view method, std::string_view cano
   return out;
 }
 
+void AppendCanonicalRequest(std::string& out, const CanonicalRequestInput& input) {
+  out.append(input.method).push_back('\n');
+  AppendCanonicalUri(out, input.raw_path, input.normalize_path);
+  out.push_back('\n');
+  AppendCanonicalQueryString(out, input.query);
+  out.push_back('\n');
+  AppendCanonicalHeaderBlock(out, input.headers, input.signed_names);
+  out.push_back('\n');
+  AppendSignedHeaderNames(out, input.signed_names);
+  out.push_back('\n');
+  out.append(input.payload_hash);
+}
+
 std::string CredentialScope(std::string_view date_stamp, std::string_view region, std::string_view service) {
   std::string scope;
-  scope.append(date_stamp).push_back('/');
-  scope.append(region).push_back('/');
-  scope.append(service).push_back('/');
-  scope.append(kScopeTerminator);
+  AppendCredentialScope(scope, date_stamp, region, service);
   return scope;
+}
+
+void AppendCredentialScope(std::string& out, std::string_view date_stamp, std::string_view region,
+                           std::string_view service) {
+  out.reserve(out.size() + date_stamp.size() + region.size() + service.size() + kScopeTerminator.size() + 3);
+  out.append(date_stamp).push_back('/');
+  out.append(region).push_back('/');
+  out.append(service).push_back('/');
+  out.append(kScopeTerminator);
 }
 
 std::string BuildStringToSign(std::string_view amz_date, std::string_view scope, std::string_view canonical_request) {
   std::string out;
+  out.reserve(kSigV4Algorithm.size() + amz_date.size() + scope.size() + 2 * kSha256Size + 3);
   out.append(kSigV4Algorithm).push_back('\n');
   out.append(amz_date).push_back('\n');
   out.append(scope).push_back('\n');
-  out.append(HexSha256(canonical_request));
+  AppendHexSha256(out, canonical_request);
   return out;
+}
+
+void AppendStringToSign(std::string& out, std::string_view amz_date, std::string_view date_stamp,
+                        std::string_view region, std::string_view service, std::string_view canonical_request) {
+  out.reserve(out.size() + kSigV4Algorithm.size() + amz_date.size() + date_stamp.size() + region.size() +
+              service.size() + kScopeTerminator.size() + 2 * kSha256Size + 6);
+  out.append(kSigV4Algorithm).push_back('\n');
+  out.append(amz_date).push_back('\n');
+  AppendCredentialScope(out, date_stamp, region, service);
+  out.push_back('\n');
+  AppendHexSha256(out, canonical_request);
 }
 
 std::string ToLowerAscii(std::string_view text) {

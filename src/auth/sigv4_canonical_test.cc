@@ -4,6 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
 #include "auth/signing_key_cache.h"
 #include "auth/sigv4_crypto.h"
 #include "auth/sigv4_time.h"
@@ -46,6 +52,67 @@ TEST(CanonicalUriTest, NormalizationRemovesDotSegmentsAndDuplicateSlashes) {
   EXPECT_EQ(CanonicalUri("/a/b/../", true), "/a/");
   EXPECT_EQ(CanonicalUri("/../../a", true), "/a");  // never above the root
   EXPECT_EQ(CanonicalUri("/jobs/abc", true), "/jobs/abc");
+}
+
+// botocore's remove_dot_segments, written plainly: what CanonicalUri must match, fast path or not.
+std::string ReferenceNormalizedPath(const std::string& path) {
+  std::vector<std::string> kept;
+  std::string segment;
+  for (std::size_t i = 0; i <= path.size(); ++i) {
+    if (i < path.size() && path[i] != '/') {
+      segment.push_back(path[i]);
+      continue;
+    }
+    if (segment == "..") {
+      if (!kept.empty()) kept.pop_back();
+    } else if (!segment.empty() && segment != ".") {
+      kept.push_back(segment);
+    }
+    segment.clear();
+  }
+  std::string out = !path.empty() && path[0] == '/' ? "/" : "";
+  for (std::size_t i = 0; i < kept.size(); ++i) out += (i > 0 ? "/" : "") + kept[i];
+  if (!kept.empty() && path.back() == '/') out += "/";
+  return out;
+}
+
+TEST(CanonicalUriTest, EveryShortPathNormalizesAsTheReferenceDoes) {
+  // Every path of up to 7 characters from '/', '.' and 'a': each dot-segment and empty-segment
+  // case next to the already-normal paths that skip the normalization.
+  std::vector<std::string> paths = {""};
+  for (std::size_t begin = 0, length = 0; length < 7; ++length) {
+    std::size_t end = paths.size();
+    for (std::size_t i = begin; i < end; ++i) {
+      for (char c : {'/', '.', 'a'}) paths.push_back(paths[i] + c);
+    }
+    begin = end;
+  }
+  for (const std::string& path : paths) {
+    if (path.empty()) continue;
+    EXPECT_EQ(CanonicalUri(path, true), ReferenceNormalizedPath(path)) << path;
+  }
+}
+
+TEST(CanonicalRequestTest, AppendedInOnePieceEqualsThePartsJoined) {
+  std::vector<QueryParameter> query = ParseQuery("b=2&a=%20x");
+  std::vector<HeaderField> headers = {{"Host", "h"}, {"X-Amz-Date", "20150830T123600Z"}, {"My", "  a  b "}};
+  std::vector<std::string> names = {"host", "my", "x-amz-date"};
+  std::string payload_hash = HexSha256("body");
+  std::string appended = "prefix";
+  AppendCanonicalRequest(appended, {.method = "POST",
+                                    .raw_path = "/a/./b%20c",
+                                    .normalize_path = true,
+                                    .query = query,
+                                    .headers = headers,
+                                    .signed_names = names,
+                                    .payload_hash = payload_hash});
+  EXPECT_EQ(appended,
+            "prefix" + BuildCanonicalRequest("POST", CanonicalUri("/a/./b%20c", true), CanonicalQueryString(query),
+                                             BuildCanonicalHeaders(headers, names), payload_hash));
+  std::string string_to_sign = "x";
+  AppendStringToSign(string_to_sign, "20150830T123600Z", "20150830", "us-east-1", "execute-api", appended);
+  EXPECT_EQ(string_to_sign, "x" + BuildStringToSign("20150830T123600Z",
+                                                    CredentialScope("20150830", "us-east-1", "execute-api"), appended));
 }
 
 TEST(CanonicalUriTest, WithoutNormalizationThePathIsOnlyEncoded) {
@@ -114,9 +181,44 @@ TEST(CryptoTest, HashesAndEncodingsMatchKnownVectors) {
   // RFC 4231 test case 2.
   EXPECT_EQ(HexEncode(HmacSha256(AsBytes("Jefe"), "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // RFC 4231 test case 6: a key longer than SHA-256's block is hashed first.
+  EXPECT_EQ(HexEncode(HmacSha256(AsBytes(std::string(131, '\xaa')),
+                                 "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // An empty key is a key of zeros, not "the previous key" (which a null pointer means to OpenSSL).
+  EXPECT_EQ(HexEncode(HmacSha256({}, "")), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  std::string appended = "x";
+  AppendHex(appended, AsBytes("\x01\xab"));
+  EXPECT_EQ(appended, "x01ab");
+  Sha256Hex hex = HexDigest(Sha256("abc"));
+  EXPECT_EQ(std::string(hex.begin(), hex.end()), HexSha256("abc"));
+  const std::array<std::string_view, 3> parts = {"a", "", "bc"};
+  EXPECT_EQ(Sha256(parts), Sha256("abc"));
   EXPECT_EQ(Base64Encode(AsBytes("")), "");
   EXPECT_EQ(Base64Encode(AsBytes("f")), "Zg==");
   EXPECT_EQ(Base64Encode(AsBytes("foobar")), "Zm9vYmFy");
+}
+
+TEST(CryptoTest, EachThreadsReusedHmacContextTakesEveryNewKey) {
+  // Each thread reuses one HMAC context: a MAC must depend on its own key only, whatever the
+  // thread computed before.
+  Sha256Digest under_a = HmacSha256(AsBytes("key-a"), "data");
+  Sha256Digest under_b = HmacSha256(AsBytes("key-b"), "data");
+  EXPECT_NE(under_a, under_b);
+  std::vector<std::thread> threads;
+  threads.reserve(4);
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 500; ++i) {
+        bool a = (i + t) % 2 == 0;
+        if (HmacSha256(AsBytes(a ? "key-a" : "key-b"), "data") != (a ? under_a : under_b)) ++wrong[t];
+        if (HexSha256("abc") != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") ++wrong[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
 }
 
 TEST(SigV4TimeTest, AmzDateRoundTripsAndRefusesImpossibleDates) {

@@ -1,7 +1,9 @@
 #include "auth/sigv4_claim.h"
 
 #include <algorithm>
-#include <map>
+#include <array>
+#include <functional>
+#include <set>
 
 #include "auth/sigv4_crypto.h"
 
@@ -10,20 +12,61 @@ namespace {
 
 bool IsAuthSeparator(char c) { return c == ' ' || c == '\t' || c == ','; }
 
-// RFC 9110 token characters: what a header name may contain.
-bool IsTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+// RFC 9110 token characters: what a header name may contain. A table: every character of every
+// signed header name is checked on every request.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (unsigned char c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (unsigned char c = '0'; c <= '9'; ++c) table[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+bool IsTokenChar(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
 
 std::string QuotedHash(std::string_view text) { return "'" + Base64Encode(Sha256(text)) + "'."; }
 
+// The Authorization fields the verifier reads; each empty when absent.
+struct AuthorizationFields {
+  std::string_view algorithm;
+  std::string_view credential;
+  std::string_view signed_headers;
+  std::string_view signature;
+};
+
+// The keys of an Authorization header seen so far, to refuse a repeated one. A real header has
+// three; past a handful (a client may send thousands) they move to a set, so the check never
+// turns quadratic.
+class SeenKeys {
+ public:
+  // False when key was already there.
+  bool Insert(std::string_view key) {
+    if (overflow_.empty()) {
+      for (std::size_t i = 0; i < count_; ++i) {
+        if (first_[i] == key) return false;
+      }
+      if (count_ < first_.size()) {
+        first_[count_++] = key;
+        return true;
+      }
+      overflow_.insert(first_.begin(), first_.end());
+    }
+    return overflow_.insert(key).second;
+  }
+
+ private:
+  std::array<std::string_view, 8> first_{};
+  std::size_t count_ = 0;
+  std::set<std::string_view> overflow_;
+};
+
 // Splits the Authorization value the way API Gateway does: on spaces, tabs and commas, so
 // "AWS4-HMAC-SHA256 Credential=a, SignedHeaders=b" and "...Credential=a,SignedHeaders=b" read
-// alike. The first token is the algorithm; every other one must be key=value.
-Result<std::map<std::string, std::string>, AuthFailure> ReadAuthorizationFields(std::string_view authorization,
-                                                                                std::string& algorithm) {
-  std::map<std::string, std::string> fields;
+// alike. The first token is the algorithm; every other one must be key=value, each key once.
+Result<AuthorizationFields, AuthFailure> ReadAuthorizationFields(std::string_view authorization) {
+  AuthorizationFields fields;
+  SeenKeys seen;
   std::size_t pos = 0;
   bool first = true;
   while (pos < authorization.size()) {
@@ -41,7 +84,7 @@ Result<std::map<std::string, std::string>, AuthFailure> ReadAuthorizationFields(
             IncompleteSignature("Authorization header must begin with the algorithm name, which cannot include an "
                                 "equal-sign"));
       }
-      algorithm = std::string(token);
+      fields.algorithm = token;
       continue;
     }
     if (equals == std::string_view::npos) {
@@ -51,18 +94,21 @@ Result<std::map<std::string, std::string>, AuthFailure> ReadAuthorizationFields(
                               "SHA-256 and encoded with Base64): " +
                               QuotedHash(authorization)));
     }
-    std::string key(token.substr(0, equals));
-    if (!fields.emplace(key, std::string(token.substr(equals + 1))).second) {
-      return MakeUnexpected(IncompleteSignature("Authorization header has duplicate '" + key +
+    std::string_view key = token.substr(0, equals);
+    if (!seen.Insert(key)) {
+      return MakeUnexpected(IncompleteSignature("Authorization header has duplicate '" + std::string(key) +
                                                 "' parameter. Authorization=" + std::string(authorization)));
+    }
+    std::string_view value = token.substr(equals + 1);
+    if (key == "Credential") {
+      fields.credential = value;
+    } else if (key == "SignedHeaders") {
+      fields.signed_headers = value;
+    } else if (key == "Signature") {
+      fields.signature = value;
     }
   }
   return fields;
-}
-
-std::string FieldOrEmpty(const std::map<std::string, std::string>& fields, const char* key) {
-  auto found = fields.find(key);
-  return found == fields.end() ? std::string() : found->second;
 }
 
 AuthFailure BadDate(std::string_view text) {
@@ -93,34 +139,46 @@ AuthFailure IncompleteSignature(std::string message) { return {std::string(kInco
 
 AuthFailure InvalidSignature(std::string message) { return {std::string(kInvalidSignature), std::move(message)}; }
 
-std::vector<std::string_view> HeaderValues(const SignedRequestView& request, std::string_view name) {
-  std::vector<std::string_view> values;
+HeaderLookup FindHeader(const SignedRequestView& request, std::string_view name) {
+  HeaderLookup found;
   for (const auto& [header_name, value] : request.headers) {
-    if (EqualsIgnoreCase(header_name, name)) values.push_back(value);
+    if (!EqualsIgnoreCase(header_name, name)) continue;
+    if (found.count++ == 0) found.first = value;
   }
-  return values;
+  return found;
 }
 
 Result<SignatureClaim, AuthFailure> ReadHeaderClaim(const SignedRequestView& request, std::string_view authorization) {
   if (authorization.size() > kMaxAuthorizationLength) {
     return MakeUnexpected(IncompleteSignature("Authorization header is too long."));
   }
-  SignatureClaim claim;
-  auto fields = ReadAuthorizationFields(authorization, claim.algorithm);
+  auto fields = ReadAuthorizationFields(authorization);
   if (!fields.ok()) return MakeUnexpected(fields.error());
-  claim.credential = FieldOrEmpty(*fields, "Credential");
-  claim.signature = FieldOrEmpty(*fields, "Signature");
-  claim.signed_headers = FieldOrEmpty(*fields, "SignedHeaders");
+  SignatureClaim claim;
+  claim.algorithm = fields->algorithm;
+  claim.credential = fields->credential;
+  claim.signature = fields->signature;
+  claim.signed_headers = fields->signed_headers;
 
-  std::vector<std::string_view> amz_dates = HeaderValues(request, "x-amz-date");
-  std::vector<std::string_view> http_dates = HeaderValues(request, "date");
+  // The first of each, in one pass over the headers.
+  std::optional<std::string_view> amz_date;
+  std::optional<std::string_view> http_date;
+  for (const auto& [name, value] : request.headers) {
+    if (!amz_date && EqualsIgnoreCase(name, "x-amz-date")) {
+      amz_date = value;
+    } else if (!http_date && EqualsIgnoreCase(name, "date")) {
+      http_date = value;
+    } else if (!claim.session_token && EqualsIgnoreCase(name, "x-amz-security-token")) {
+      claim.session_token = value;
+    }
+  }
   std::string missing;
   if (claim.credential.empty()) missing += "Authorization header requires 'Credential' parameter. ";
   if (claim.signature.empty()) missing += "Authorization header requires 'Signature' parameter. ";
   if (claim.signed_headers.empty()) {
     missing += "Authorization header requires 'SignedHeaders' parameter. ";
   }
-  if (amz_dates.empty() && http_dates.empty()) {
+  if (!amz_date && !http_date) {
     missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
   }
   if (!missing.empty()) {
@@ -128,14 +186,13 @@ Result<SignatureClaim, AuthFailure> ReadHeaderClaim(const SignedRequestView& req
   }
 
   // X-Amz-Date wins over Date: clients that cannot set Date (browsers) send X-Amz-Date.
-  std::string_view date_text = amz_dates.empty() ? http_dates.front() : amz_dates.front();
-  std::optional<TimePoint> time = amz_dates.empty() ? ParseHttpDate(date_text) : ParseAmzDate(date_text);
+  std::string_view date_text = amz_date ? *amz_date : *http_date;
+  std::optional<TimePoint> time = amz_date ? ParseAmzDate(date_text) : ParseHttpDate(date_text);
   if (!time) return MakeUnexpected(BadDate(date_text));
   claim.request_time = *time;
-  claim.amz_date = FormatAmzDate(*time);
+  // An X-Amz-Date that parses is already in the one form FormatAmzDate writes.
+  claim.amz_date = amz_date ? std::string(*amz_date) : FormatAmzDate(*time);
 
-  std::vector<std::string_view> tokens = HeaderValues(request, "x-amz-security-token");
-  if (!tokens.empty()) claim.session_token = std::string(tokens.front());
   claim.query = ParseQuery(SplitTarget(request.target).second);
   if (claim.query.size() > kMaxQueryParameters) {
     return MakeUnexpected(IncompleteSignature("The query string has too many parameters."));
@@ -147,9 +204,14 @@ Result<SignatureClaim, AuthFailure> ReadQueryClaim(std::vector<QueryParameter> q
   if (query.size() > kMaxQueryParameters) {
     return MakeUnexpected(IncompleteSignature("The query string has too many parameters."));
   }
+  SignatureClaim claim;
+  claim.presigned = true;
+  // The claim's views point into these strings, which stay where they are from here on.
+  claim.presigned_query = std::move(query);
+  const std::vector<QueryParameter>& parameters = claim.presigned_query;
   // The first occurrence of each parameter counts, as in most query parsers.
-  auto first = [&query](std::string_view key) -> const std::string* {
-    for (const QueryParameter& parameter : query) {
+  auto first = [&parameters](std::string_view key) -> const std::string* {
+    for (const QueryParameter& parameter : parameters) {
       if (parameter.key == key) return &parameter.value;
     }
     return nullptr;
@@ -165,8 +227,6 @@ Result<SignatureClaim, AuthFailure> ReadQueryClaim(std::vector<QueryParameter> q
   if (!missing.empty()) {
     return MakeUnexpected(IncompleteSignature(missing + "Re-examine the query-string parameters."));
   }
-  SignatureClaim claim;
-  claim.presigned = true;
   claim.algorithm = *first("X-Amz-Algorithm");
   claim.credential = *first("X-Amz-Credential");
   claim.signature = *first("X-Amz-Signature");
@@ -182,13 +242,17 @@ Result<SignatureClaim, AuthFailure> ReadQueryClaim(std::vector<QueryParameter> q
     claim.expires = *parsed;
   }
   if (const std::string* token = first("X-Amz-Security-Token")) claim.session_token = *token;
-  std::erase_if(query, [](const QueryParameter& p) { return p.key == "X-Amz-Signature"; });
-  claim.query = std::move(query);
+  claim.query.reserve(parameters.size());
+  for (const QueryParameter& parameter : parameters) {
+    if (parameter.key != "X-Amz-Signature") claim.query.push_back(parameter);
+  }
   return claim;
 }
 
 Result<std::vector<std::string>, AuthFailure> ParseSignedHeaders(std::string_view signed_headers) {
   std::vector<std::string> names;
+  names.reserve(std::min(static_cast<std::size_t>(std::count(signed_headers.begin(), signed_headers.end(), ';')) + 1,
+                         kMaxSignedHeaders));
   std::size_t start = 0;
   while (start <= signed_headers.size()) {
     std::size_t end = signed_headers.find(';', start);
@@ -205,8 +269,11 @@ Result<std::vector<std::string>, AuthFailure> ParseSignedHeaders(std::string_vie
     names.push_back(ToLowerAscii(name));
     start = end + 1;
   }
-  std::sort(names.begin(), names.end());
-  names.erase(std::unique(names.begin(), names.end()), names.end());
+  // Clients send the list sorted and unique already; only the others pay for the sort.
+  if (std::adjacent_find(names.begin(), names.end(), std::greater_equal<>()) != names.end()) {
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+  }
   return names;
 }
 
@@ -214,22 +281,23 @@ Result<CredentialScopeParts, AuthFailure> ParseCredential(std::string_view crede
   // Trailing slashes are ignored, as by AWS.
   std::string_view trimmed = credential;
   while (!trimmed.empty() && trimmed.back() == '/') trimmed.remove_suffix(1);
-  std::vector<std::string> parts;
+  // One more slot than needed, to tell five parts from more.
+  std::array<std::string_view, 6> parts;
+  std::size_t count = 0;
   std::size_t start = 0;
-  while (start <= trimmed.size() && parts.size() <= 5) {
+  while (start <= trimmed.size() && count < parts.size()) {
     std::size_t end = trimmed.find('/', start);
     if (end == std::string_view::npos) end = trimmed.size();
-    parts.emplace_back(trimmed.substr(start, end - start));
+    parts[count++] = trimmed.substr(start, end - start);
     start = end + 1;
   }
-  if (parts.size() != 5) {
+  if (count != 5) {
     return MakeUnexpected(
         IncompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. "
                             "keyid/date/region/service/term, got '" +
                             std::string(credential) + "'"));
   }
-  return CredentialScopeParts{std::move(parts[0]), std::move(parts[1]), std::move(parts[2]), std::move(parts[3]),
-                              std::move(parts[4])};
+  return CredentialScopeParts{parts[0], parts[1], parts[2], parts[3], parts[4]};
 }
 
 }  // namespace jobstream::auth

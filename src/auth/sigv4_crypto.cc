@@ -42,13 +42,60 @@ struct MacCtxDeleter {
   void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
 };
 
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+// Contexts are per thread and set up once: creating an HMAC context and naming its digest cost
+// as much again as the MAC of a string to sign (1.3 us instead of 0.63 us). A thread only ever
+// uses its own, so they need no lock; they are freed when their thread ends.
+//
+// Between two calls a thread's HMAC context still holds the last key it was given (OpenSSL
+// clears the previous one on every init). DeriveSigningKey ends on a derived key, so no secret
+// access key stays there; a caller that MACs directly under a secret should know.
+EVP_MAC_CTX* ThreadHmacContext() {
+  thread_local const std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> kContext = [] {
+    std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> context(EVP_MAC_CTX_new(HmacMac()));
+    if (!context) CryptoUnavailable("an HMAC context");
+    char digest_name[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (EVP_MAC_CTX_set_params(context.get(), params) != 1) CryptoUnavailable("HMAC with SHA256");
+    return context;
+  }();
+  return kContext.get();
+}
+
+// A digest context leaves nothing of its input behind: finishing a digest clears its buffer.
+EVP_MD_CTX* ThreadDigestContext() {
+  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> kContext(EVP_MD_CTX_new());
+  if (!kContext) CryptoUnavailable("a digest context");
+  return kContext.get();
+}
+
+void WriteHex(std::span<const unsigned char> bytes, char* out) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  for (unsigned char byte : bytes) {
+    *out++ = kDigits[byte >> 4];
+    *out++ = kDigits[byte & 0x0f];
+  }
+}
+
 }  // namespace
 
-Sha256Digest Sha256(std::string_view data) {
+Sha256Digest Sha256(std::string_view data) { return Sha256(std::span<const std::string_view>(&data, 1)); }
+
+Sha256Digest Sha256(std::span<const std::string_view> parts) {
+  EVP_MD_CTX* context = ThreadDigestContext();
+  if (EVP_DigestInit_ex2(context, Sha256Md(), nullptr) != 1) CryptoUnavailable("a SHA256 digest");
+  for (std::string_view part : parts) {
+    if (EVP_DigestUpdate(context, part.data(), part.size()) != 1) CryptoUnavailable("a SHA256 digest");
+  }
   Sha256Digest digest{};
   unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, Sha256Md(), nullptr) != 1 ||
-      length != digest.size()) {
+  if (EVP_DigestFinal_ex(context, digest.data(), &length) != 1 || length != digest.size()) {
     CryptoUnavailable("a SHA256 digest");
   }
   return digest;
@@ -56,32 +103,39 @@ Sha256Digest Sha256(std::string_view data) {
 
 std::string HexSha256(std::string_view data) { return HexEncode(Sha256(data)); }
 
+void AppendHexSha256(std::string& out, std::string_view data) { AppendHex(out, Sha256(data)); }
+
 Sha256Digest HmacSha256(std::span<const unsigned char> key, std::string_view data) {
-  std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx(EVP_MAC_CTX_new(HmacMac()));
-  if (!ctx) CryptoUnavailable("an HMAC context");
-  char digest_name[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end(),
-  };
+  EVP_MAC_CTX* context = ThreadHmacContext();
+  // A null key would tell OpenSSL to reuse the context's previous key: an empty key must still
+  // be a real pointer.
+  static constexpr unsigned char kNoKey = 0;
+  const unsigned char* key_bytes = key.empty() ? &kNoKey : key.data();
   Sha256Digest out{};
   std::size_t length = 0;
-  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), out.data(), &length, out.size()) != 1 || length != out.size()) {
+  if (EVP_MAC_init(context, key_bytes, key.size(), nullptr) != 1 ||
+      EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(context, out.data(), &length, out.size()) != 1 || length != out.size()) {
     CryptoUnavailable("an HMAC-SHA256");
   }
   return out;
 }
 
 std::string HexEncode(std::span<const unsigned char> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (unsigned char byte : bytes) {
-    hex.push_back(kDigits[byte >> 4]);
-    hex.push_back(kDigits[byte & 0x0f]);
-  }
+  std::string hex(bytes.size() * 2, '\0');
+  WriteHex(bytes, hex.data());
+  return hex;
+}
+
+void AppendHex(std::string& out, std::span<const unsigned char> bytes) {
+  std::size_t at = out.size();
+  out.resize(at + bytes.size() * 2);
+  WriteHex(bytes, out.data() + at);
+}
+
+Sha256Hex HexDigest(const Sha256Digest& digest) {
+  Sha256Hex hex{};
+  WriteHex(digest, hex.data());
   return hex;
 }
 

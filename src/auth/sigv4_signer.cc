@@ -22,10 +22,11 @@ Status CheckRequest(const RequestToSign& request, const SigningCredentials& cred
     return Status::InvalidArgument("an access key id and a secret access key are required");
   }
   bool has_host = false;
-  for (const auto& [name, value] : request.headers) {
-    std::string lower = ToLowerAscii(name);
-    if (lower == "host") has_host = true;
-    if (std::find(std::begin(kReservedHeaders), std::end(kReservedHeaders), lower) != std::end(kReservedHeaders)) {
+  for (const auto& header : request.headers) {
+    const std::string& name = header.first;
+    if (EqualsIgnoreCase(name, "host")) has_host = true;
+    if (std::any_of(std::begin(kReservedHeaders), std::end(kReservedHeaders),
+                    [&name](std::string_view reserved) { return EqualsIgnoreCase(name, reserved); })) {
       return Status::InvalidArgument("the signer adds the " + name + " header itself");
     }
   }
@@ -34,7 +35,7 @@ Status CheckRequest(const RequestToSign& request, const SigningCredentials& cred
 }
 
 // Lowercase, sorted, unique names of headers.
-std::vector<std::string> SignedNames(const std::vector<HeaderField>& headers) {
+std::vector<std::string> SignedNames(std::span<const HeaderField> headers) {
   std::vector<std::string> names;
   names.reserve(headers.size());
   for (const auto& [name, value] : headers) names.push_back(ToLowerAscii(name));
@@ -43,80 +44,111 @@ std::vector<std::string> SignedNames(const std::vector<HeaderField>& headers) {
   return names;
 }
 
-std::vector<HeaderField> AsFields(const std::vector<std::pair<std::string, std::string>>& headers) {
+// Views of headers, with room for `extra` more.
+std::vector<HeaderField> AsFields(const std::vector<std::pair<std::string, std::string>>& headers,
+                                  std::size_t extra = 0) {
   std::vector<HeaderField> fields;
-  fields.reserve(headers.size());
+  fields.reserve(headers.size() + extra);
   for (const auto& [name, value] : headers) fields.emplace_back(name, value);
   return fields;
 }
 
-SigningTrace Sign(std::string_view method, std::string_view path, std::string_view canonical_query,
-                  const std::vector<HeaderField>& headers, std::string_view body, std::string_view amz_date,
-                  std::string_view scope, const SigningCredentials& credentials, const SignerOptions& options) {
+// What one signing needs besides the request itself.
+struct SigningContext {
+  std::string_view amz_date;
+  const SigningCredentials& credentials;
+  const SignerOptions& options;
+  SigningKeyCache* key_cache;  // may be null
+};
+
+SigningTrace Sign(std::string_view method, std::string_view path, const std::vector<QueryParameter>& query,
+                  std::span<const HeaderField> headers, const std::vector<std::string>& signed_names,
+                  std::string_view payload_hash, const SigningContext& context) {
   SigningTrace trace;
-  CanonicalHeaders canonical_headers = BuildCanonicalHeaders(headers, SignedNames(headers));
-  trace.canonical_request = BuildCanonicalRequest(method, CanonicalUri(path, options.normalize_path), canonical_query,
-                                                  canonical_headers, HexSha256(body));
-  trace.string_to_sign = BuildStringToSign(amz_date, scope, trace.canonical_request);
-  Sha256Digest key =
-      DeriveSigningKey(credentials.secret_access_key, amz_date.substr(0, 8), options.region, options.service);
+  AppendCanonicalRequest(trace.canonical_request, {.method = method,
+                                                   .raw_path = path,
+                                                   .normalize_path = context.options.normalize_path,
+                                                   .query = query,
+                                                   .headers = headers,
+                                                   .signed_names = signed_names,
+                                                   .payload_hash = payload_hash});
+  std::string_view date_stamp = context.amz_date.substr(0, 8);
+  const SignerOptions& options = context.options;
+  AppendStringToSign(trace.string_to_sign, context.amz_date, date_stamp, options.region, options.service,
+                     trace.canonical_request);
+  std::string_view secret = context.credentials.secret_access_key;
+  Sha256Digest key = context.key_cache != nullptr
+                         ? context.key_cache->Get(secret, date_stamp, options.region, options.service)
+                         : DeriveSigningKey(secret, date_stamp, options.region, options.service);
   trace.signature = SignatureFor(key, trace.string_to_sign);
   return trace;
 }
 
 void AppendQueryParameter(std::string& query, std::string_view key, std::string_view value) {
   if (!query.empty()) query.push_back('&');
-  query.append(UriEncode(key));
+  AppendUriEncoded(query, key);
   query.push_back('=');
-  query.append(UriEncode(value));
+  AppendUriEncoded(query, value);
 }
 
 }  // namespace
 
 Result<HeaderSignature> SignRequest(const RequestToSign& request, const SigningCredentials& credentials,
-                                    const SignerOptions& options, std::chrono::system_clock::time_point now) {
+                                    const SignerOptions& options, std::chrono::system_clock::time_point now,
+                                    SigningKeyCache* key_cache) {
   if (Status status = CheckRequest(request, credentials); !status.ok()) return status;
   std::string amz_date = FormatAmzDate(now);
-  std::string scope = CredentialScope(amz_date.substr(0, 8), options.region, options.service);
+  Sha256Hex payload_hash = HexDigest(Sha256(request.body));
+  std::string_view payload_hash_text(payload_hash.data(), payload_hash.size());
 
   HeaderSignature result;
+  result.headers_to_add.reserve(4);
   result.headers_to_add.emplace_back("X-Amz-Date", amz_date);
   bool has_token = !credentials.session_token.empty();
   if (has_token && options.sign_session_token) {
     result.headers_to_add.emplace_back("X-Amz-Security-Token", credentials.session_token);
   }
   if (options.add_content_sha256_header) {
-    result.headers_to_add.emplace_back("X-Amz-Content-Sha256", HexSha256(request.body));
+    result.headers_to_add.emplace_back("X-Amz-Content-Sha256", payload_hash_text);
   }
   // Views into request.headers and headers_to_add: used up before headers_to_add grows again.
-  std::vector<HeaderField> signed_headers = AsFields(request.headers);
+  std::vector<HeaderField> signed_headers = AsFields(request.headers, result.headers_to_add.size());
   for (const auto& [name, value] : result.headers_to_add) signed_headers.emplace_back(name, value);
-  std::string names = BuildCanonicalHeaders({}, SignedNames(signed_headers)).signed_headers;
+  std::vector<std::string> names = SignedNames(signed_headers);
   auto [path, query] = SplitTarget(request.target);
-  result.trace = Sign(request.method, path, CanonicalQueryString(ParseQuery(query)), signed_headers, request.body,
-                      amz_date, scope, credentials, options);
+  result.trace = Sign(request.method, path, ParseQuery(query), signed_headers, names, payload_hash_text,
+                      {amz_date, credentials, options, key_cache});
   signed_headers.clear();
 
   if (has_token && !options.sign_session_token) {
     result.headers_to_add.emplace_back("X-Amz-Security-Token", credentials.session_token);
   }
-  result.headers_to_add.emplace_back(
-      "Authorization", std::string(kSigV4Algorithm) + " Credential=" + credentials.access_key_id + "/" + scope +
-                           ", SignedHeaders=" + names + ", Signature=" + result.trace.signature);
+  std::string authorization;
+  authorization.reserve(kSigV4Algorithm.size() + credentials.access_key_id.size() + amz_date.size() +
+                        options.region.size() + options.service.size() + 64 + 16 * names.size() +
+                        result.trace.signature.size());
+  authorization.append(kSigV4Algorithm).append(" Credential=").append(credentials.access_key_id).push_back('/');
+  AppendCredentialScope(authorization, std::string_view(amz_date).substr(0, 8), options.region, options.service);
+  authorization.append(", SignedHeaders=");
+  AppendSignedHeaderNames(authorization, names);
+  authorization.append(", Signature=").append(result.trace.signature);
+  result.headers_to_add.emplace_back("Authorization", std::move(authorization));
   return result;
 }
 
 Result<PresignedRequest> PresignRequest(const RequestToSign& request, const SigningCredentials& credentials,
                                         const SignerOptions& options, std::chrono::seconds expires,
-                                        std::chrono::system_clock::time_point now) {
+                                        std::chrono::system_clock::time_point now, SigningKeyCache* key_cache) {
   if (Status status = CheckRequest(request, credentials); !status.ok()) return status;
   if (expires < std::chrono::seconds{1} || expires > kMaxPresignExpiry) {
     return Status::InvalidArgument("a presigned request expires after 1 to 604800 seconds");
   }
   std::string amz_date = FormatAmzDate(now);
-  std::string scope = CredentialScope(amz_date.substr(0, 8), options.region, options.service);
+  std::string scope = CredentialScope(std::string_view(amz_date).substr(0, 8), options.region, options.service);
   std::vector<HeaderField> headers = AsFields(request.headers);
-  std::string names = BuildCanonicalHeaders({}, SignedNames(headers)).signed_headers;
+  std::vector<std::string> names = SignedNames(headers);
+  std::string names_text;
+  AppendSignedHeaderNames(names_text, names);
 
   auto [path, query] = SplitTarget(request.target);
   std::string auth_query;
@@ -124,7 +156,7 @@ Result<PresignedRequest> PresignRequest(const RequestToSign& request, const Sign
   AppendQueryParameter(auth_query, "X-Amz-Credential", credentials.access_key_id + "/" + scope);
   AppendQueryParameter(auth_query, "X-Amz-Date", amz_date);
   AppendQueryParameter(auth_query, "X-Amz-Expires", std::to_string(expires.count()));
-  AppendQueryParameter(auth_query, "X-Amz-SignedHeaders", names);
+  AppendQueryParameter(auth_query, "X-Amz-SignedHeaders", names_text);
   bool has_token = !credentials.session_token.empty();
   if (has_token && options.sign_session_token) {
     AppendQueryParameter(auth_query, "X-Amz-Security-Token", credentials.session_token);
@@ -135,8 +167,10 @@ Result<PresignedRequest> PresignRequest(const RequestToSign& request, const Sign
   signed_query.append(auth_query);
 
   PresignedRequest result;
-  result.trace = Sign(request.method, path, CanonicalQueryString(ParseQuery(signed_query)), headers, request.body,
-                      amz_date, scope, credentials, options);
+  Sha256Hex payload_hash = HexDigest(Sha256(request.body));
+  result.trace =
+      Sign(request.method, path, ParseQuery(signed_query), headers, names,
+           std::string_view(payload_hash.data(), payload_hash.size()), {amz_date, credentials, options, key_cache});
   if (has_token && !options.sign_session_token) {
     AppendQueryParameter(signed_query, "X-Amz-Security-Token", credentials.session_token);
   }

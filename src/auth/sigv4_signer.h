@@ -13,6 +13,8 @@
 
 namespace jobstream::auth {
 
+class SigningKeyCache;
+
 struct SigningCredentials {
   std::string access_key_id;
   std::string secret_access_key;
@@ -61,14 +63,19 @@ struct PresignedRequest {
 
 inline constexpr std::chrono::seconds kMaxPresignExpiry{604800};  // 7 days, as AWS allows
 
-// Signs request in the header form at time now.
+// Signs request in the header form at time now. With key_cache, the signing key (four chained
+// HMACs of the secret, valid for a day) comes from it, as AWS SDKs cache it between requests;
+// without, it is derived afresh.
 Result<HeaderSignature> SignRequest(const RequestToSign& request, const SigningCredentials& credentials,
-                                    const SignerOptions& options, std::chrono::system_clock::time_point now);
+                                    const SignerOptions& options, std::chrono::system_clock::time_point now,
+                                    SigningKeyCache* key_cache = nullptr);
 
 // Presigns request: the signature travels in the query, valid for `expires` (1 s to 7 days)
-// from now. Every header in request.headers is signed and must be sent unchanged.
+// from now. Every header in request.headers is signed and must be sent unchanged. key_cache as
+// for SignRequest.
 Result<PresignedRequest> PresignRequest(const RequestToSign& request, const SigningCredentials& credentials,
                                         const SignerOptions& options, std::chrono::seconds expires,
-                                        std::chrono::system_clock::time_point now);
+                                        std::chrono::system_clock::time_point now,
+                                        SigningKeyCache* key_cache = nullptr);
 
 }  // namespace jobstream::auth

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/signing_key_cache.h"
 #include "auth/sigv4_test_request.h"
 
 namespace jobstream::auth {
@@ -101,6 +102,22 @@ TEST(SigV4SignerTest, SameInputsSignIdentically) {
   EXPECT_EQ(first->trace.signature, second->trace.signature);
   auto later = SignRequest(request.ToSign(), DefaultCredentials(), {}, SuiteTime() + 1s);
   EXPECT_NE(first->trace.signature, later->trace.signature);
+}
+
+TEST(SigV4SignerTest, CachedSigningKeySignsExactlyAsADerivedOne) {
+  OwnedRequest request;
+  SigningKeyCache keys(2);
+  for (auto now : {SuiteTime(), SuiteTime() + 1s, SuiteTime() + 24h}) {
+    auto derived = SignRequest(request.ToSign(), DefaultCredentials(), {}, now);
+    auto cached = SignRequest(request.ToSign(), DefaultCredentials(), {}, now, &keys);
+    ASSERT_TRUE(derived.ok() && cached.ok());
+    EXPECT_EQ(cached->headers_to_add, derived->headers_to_add);
+    auto presigned_derived = PresignRequest(request.ToSign(), DefaultCredentials(), {}, 300s, now);
+    auto presigned_cached = PresignRequest(request.ToSign(), DefaultCredentials(), {}, 300s, now, &keys);
+    ASSERT_TRUE(presigned_derived.ok() && presigned_cached.ok());
+    EXPECT_EQ(presigned_cached->target, presigned_derived->target);
+  }
+  EXPECT_EQ(keys.size(), 2u);  // one key per day
 }
 
 }  // namespace

@@ -56,25 +56,33 @@ std::string ScopeMismatches(const CredentialScopeParts& scope, const SignatureCl
                             const VerifierOptions& options) {
   std::string message;
   if (scope.region != options.region) {
-    message += "Credential should be scoped to a valid region, not '" + scope.region + "'. ";
+    message.append("Credential should be scoped to a valid region, not '").append(scope.region).append("'. ");
   }
   if (scope.service != options.service) {
-    message += "Credential should be scoped to correct service: '" + options.service + "'. ";
+    message.append("Credential should be scoped to correct service: '").append(options.service).append("'. ");
   }
   if (scope.terminator != kScopeTerminator) {
-    message += "Credential should be scoped with a valid terminator: 'aws4_request', not '" + scope.terminator + "'. ";
+    message.append("Credential should be scoped with a valid terminator: 'aws4_request', not '")
+        .append(scope.terminator)
+        .append("'. ");
   }
   std::string_view date_stamp = std::string_view(claim.amz_date).substr(0, 8);
   if (scope.date_stamp != date_stamp) {
-    message +=
-        "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
-        "from HTTP: '" +
-        scope.date_stamp + "' != '" + std::string(date_stamp) + "', from '" + claim.amz_date + "'.";
+    message
+        .append(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+            "from HTTP: '")
+        .append(scope.date_stamp)
+        .append("' != '")
+        .append(date_stamp)
+        .append("', from '")
+        .append(claim.amz_date)
+        .append("'.");
   }
   return message;
 }
 
-bool SameSignature(std::string_view expected, std::string_view provided) {
+bool SameSignature(const Sha256Hex& expected, std::string_view provided) {
   // The length of a signature is public; only its content must not leak through timing.
   return expected.size() == provided.size() && CRYPTO_memcmp(expected.data(), provided.data(), expected.size()) == 0;
 }
@@ -86,10 +94,11 @@ bool HasPresignedParameters(const std::vector<QueryParameter>& query) {
   });
 }
 
+// What the signature should have been computed over, and the signature itself.
 struct Computed {
   std::string canonical_request;
   std::string string_to_sign;
-  std::string signature;
+  Sha256Hex signature{};
 };
 
 }  // namespace
@@ -99,7 +108,7 @@ SigV4Verifier::SigV4Verifier(VerifierOptions options, const CredentialStore& cre
     : options_(std::move(options)), credentials_(credentials), session_tokens_(session_tokens) {}
 
 bool SigV4Verifier::CarriesAuthentication(const SignedRequestView& request) {
-  if (!HeaderValues(request, "authorization").empty()) return true;
+  if (FindHeader(request, "authorization").count > 0) return true;
   return HasPresignedParameters(ParseQuery(SplitTarget(request.target).second));
 }
 
@@ -107,21 +116,26 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
   if (request.target.size() > kMaxTargetLength || request.headers.size() > kMaxHeaderCount) {
     return MakeUnexpected(IncompleteSignature("The request is too large to authenticate."));
   }
-  auto [path, raw_query] = SplitTarget(request.target);
+  // Plain variables, not a structured binding: the lambda below captures path.
+  const auto target_parts = SplitTarget(request.target);
+  const std::string_view path = target_parts.first;
+  const std::string_view raw_query = target_parts.second;
 
   // 1. What the request claims: the header form wins when both forms are present.
-  std::vector<std::string_view> authorization = HeaderValues(request, "authorization");
-  Result<SignatureClaim, AuthFailure> read =
-      MakeUnexpected(AuthFailure{std::string(kMissingAuthenticationToken), "Missing Authentication Token"});
-  if (authorization.size() > 1) {
+  HeaderLookup authorization = FindHeader(request, "authorization");
+  if (authorization.count > 1) {
     return MakeUnexpected(IncompleteSignature("Only one Authorization header is allowed."));
-  } else if (authorization.size() == 1) {
-    read = ReadHeaderClaim(request, authorization.front());
-  } else if (std::vector<QueryParameter> query = ParseQuery(raw_query); HasPresignedParameters(query)) {
-    read = ReadQueryClaim(std::move(query));
   }
-  if (!read.ok()) return MakeUnexpected(read.error());
-  const SignatureClaim& claim = *read;
+  std::optional<Result<SignatureClaim, AuthFailure>> read;
+  if (authorization.count == 1) {
+    read.emplace(ReadHeaderClaim(request, authorization.first));
+  } else if (std::vector<QueryParameter> query = ParseQuery(raw_query); HasPresignedParameters(query)) {
+    read.emplace(ReadQueryClaim(std::move(query)));
+  } else {
+    return MakeUnexpected(AuthFailure{std::string(kMissingAuthenticationToken), "Missing Authentication Token"});
+  }
+  if (!read->ok()) return MakeUnexpected(read->error());
+  const SignatureClaim& claim = **read;
 
   // 2. Time, before any key material is touched, in API Gateway's order of checks.
   if (auto failure = CheckClock(claim, now, options_.max_clock_skew)) {
@@ -129,11 +143,11 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
   }
   auto signed_names = ParseSignedHeaders(claim.signed_headers);
   if (!signed_names.ok()) return MakeUnexpected(signed_names.error());
-  if (!std::binary_search(signed_names->begin(), signed_names->end(), std::string("host"))) {
+  if (!std::binary_search(signed_names->begin(), signed_names->end(), std::string_view("host"))) {
     return MakeUnexpected(InvalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization."));
   }
   if (claim.algorithm != kSigV4Algorithm) {
-    return MakeUnexpected(IncompleteSignature("Unsupported AWS 'algorithm': '" + claim.algorithm +
+    return MakeUnexpected(IncompleteSignature("Unsupported AWS 'algorithm': '" + std::string(claim.algorithm) +
                                               "' (only AWS4-HMAC-SHA256 for now). "));
   }
   auto scope = ParseCredential(claim.credential);
@@ -146,19 +160,28 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
   std::optional<Credential> credential = credentials_.Find(scope->access_key_id);
   if (!credential || !credential->active) return MakeUnexpected(Unrecognized());
 
-  std::vector<HeaderField> headers(request.headers.begin(), request.headers.end());
-  CanonicalHeaders canonical_headers = BuildCanonicalHeaders(headers, *signed_names);
-  std::string canonical_uri = CanonicalUri(path, options_.normalize_path);
-  std::string payload_hash = HexSha256(request.body);
-  std::string credential_scope = CredentialScope(scope->date_stamp, options_.region, options_.service);
+  Sha256Hex payload_hash = HexDigest(Sha256(request.body));
   Sha256Digest signing_key =
       signing_keys_.Get(credential->secret_access_key, scope->date_stamp, options_.region, options_.service);
+  // Room for the whole canonical request up front (the headers it takes and more), so it is built
+  // in one allocation.
+  std::size_t capacity =
+      request.method.size() + request.target.size() + 2 * claim.signed_headers.size() + payload_hash.size() + 8;
+  for (const auto& [name, value] : request.headers) capacity += name.size() + value.size() + 2;
   auto compute = [&](const std::vector<QueryParameter>& query) {
     Computed computed;
-    computed.canonical_request = BuildCanonicalRequest(request.method, canonical_uri, CanonicalQueryString(query),
-                                                       canonical_headers, payload_hash);
-    computed.string_to_sign = BuildStringToSign(claim.amz_date, credential_scope, computed.canonical_request);
-    computed.signature = SignatureFor(signing_key, computed.string_to_sign);
+    computed.canonical_request.reserve(capacity);
+    AppendCanonicalRequest(computed.canonical_request,
+                           {.method = request.method,
+                            .raw_path = path,
+                            .normalize_path = options_.normalize_path,
+                            .query = query,
+                            .headers = request.headers,
+                            .signed_names = *signed_names,
+                            .payload_hash = std::string_view(payload_hash.data(), payload_hash.size())});
+    AppendStringToSign(computed.string_to_sign, claim.amz_date, scope->date_stamp, options_.region, options_.service,
+                       computed.canonical_request);
+    computed.signature = HexDigest(HmacSha256(signing_key, computed.string_to_sign));
     return computed;
   };
   Computed computed = compute(claim.query);
@@ -183,7 +206,7 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
       (session_tokens_ == nullptr || !session_tokens_->Accepts(*credential, *claim.session_token))) {
     return MakeUnexpected(Unrecognized());
   }
-  return Principal{credential->access_key_id, credential->user_name};
+  return Principal{std::move(credential->access_key_id), std::move(credential->user_name)};
 }
 
 }  // namespace jobstream::auth

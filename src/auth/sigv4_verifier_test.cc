@@ -133,6 +133,23 @@ TEST_F(SigV4VerifierTest, RepeatedParametersOrAuthorizationHeadersAreRefused) {
   EXPECT_EQ(verified.error().error_type, "IncompleteSignatureException");
 }
 
+TEST_F(SigV4VerifierTest, RepeatedParameterIsFoundAmongManyOthers) {
+  // Past a handful of keys the duplicate check moves to a set; it must still name the key.
+  std::string authorization = "AWS4-HMAC-SHA256";
+  for (int i = 0; i < 40; ++i) authorization += " k" + std::to_string(i) + "=v";
+  authorization += " k3=again";
+  ExpectFailure(VerifyAuthorization(authorization), "IncompleteSignatureException",
+                "Authorization header has duplicate 'k3' parameter. Authorization=" + authorization);
+}
+
+TEST_F(SigV4VerifierTest, SignedHeadersListedInAnyOrderOrTwiceStillVerify) {
+  OwnedRequest request = SignedAt({}, SuiteTime());
+  request.EditAuthorization("SignedHeaders=content-type;host;x-amz-date",
+                            "SignedHeaders=x-amz-date;Host;content-type;host");
+  auto verified = Verify(request, SuiteTime());
+  EXPECT_TRUE(verified.ok()) << verified.error().message;
+}
+
 TEST_F(SigV4VerifierTest, MalformedDateIsIncompleteSignature) {
   OwnedRequest request = SignedAt({}, SuiteTime());
   request.Header("X-Amz-Date") = "2015-08-30T12:36:00Z";
