@@ -275,7 +275,7 @@ void EventSourceMapping::WriteRunning(const std::shared_ptr<Batch>& batch) {
       // for its outcome costs nothing; dropping the cached job keeps a waiting job small.
       WriteState(
           record.job_id, store::ConsumerState{"Running", nullptr, nullptr},
-          [cache = record.job](bool) { cache->reset(); }, 0, record.job);
+          [cache = record.job](bool) { cache->reset(); }, record.job);
     }
   }
 }
@@ -409,7 +409,7 @@ void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vec
                   : store::ConsumerState{"Failure", nullptr, ErrorValue(result.error_type, result.error_message)};
     ++*pending;
     WriteState(
-        record.job_id, state, [one_done](bool) { one_done(); }, 0, record.job);
+        record.job_id, std::move(state), [one_done](bool) { one_done(); }, record.job);
   }
   one_done();
 }
@@ -471,49 +471,58 @@ void EventSourceMapping::SaveCheckpoint(Shard& shard) {
   });
 }
 
-void EventSourceMapping::WriteState(const std::string& job_id, const store::ConsumerState& state,
-                                    const std::function<void(bool skipped)>& done, int attempt, const JobCache& cache) {
+void EventSourceMapping::WriteState(std::string job_id, store::ConsumerState state,
+                                    std::function<void(bool skipped)> done, const JobCache& cache) {
+  Write(std::make_shared<StateWrite>(StateWrite{std::move(job_id), std::move(state), std::move(done), cache, 0}));
+}
+
+void EventSourceMapping::Write(const std::shared_ptr<StateWrite>& write) {
   // The batch's last read of the job saves a read when nothing changed it since; a conflict
   // (another consumer wrote first) drops it and re-reads.
-  Result<store::Job> job = Status::NotFound("Job not found");
-  if (cache && cache->has_value()) {
-    job = **cache;
+  Result<store::Job> read = Status::NotFound("Job not found");
+  const store::Job* job = nullptr;
+  if (write->cache && write->cache->has_value()) {
+    job = &**write->cache;  // UpdateConsumerState copies what it needs before returning
   } else {
-    job = store_.GetJob(job_id);
+    read = store_.GetJob(write->job_id);
+    if (read.ok()) job = &*read;
   }
-  if (!job.ok()) {
-    if (job.error().code() == StatusCode::kNotFound) {
-      done(true);
+  if (job == nullptr) {
+    if (read.error().code() == StatusCode::kNotFound) {
+      write->done(true);
       return;
     }
-    spdlog::error("consumer {}: cannot read job {}: {}", config_.name, job_id, job.error().message());
-    RetryLater([this, job_id, state, done, attempt, cache] { WriteState(job_id, state, done, attempt, cache); });
+    spdlog::error("consumer {}: cannot read job {}: {}", config_.name, write->job_id, read.error().message());
+    RetryLater([this, write] { Write(write); });
     return;
   }
   auto current = job->consumers.find(config_.name);
-  if (current != job->consumers.end() && (current->second.IsTerminal() || current->second.status == state.status)) {
-    done(true);  // an earlier delivery finished this job for this consumer, or it says so already
+  if (current != job->consumers.end() &&
+      (current->second.IsTerminal() || current->second.status == write->state.status)) {
+    write->done(true);  // an earlier delivery finished this job for this consumer, or it says so already
     return;
   }
-  store_.UpdateConsumerState(
-      *job, config_.name, state, [this, job_id, state, done, attempt, cache](Result<store::Job> written) {
-        boost::asio::post(strand_, [this, job_id, state, done, attempt, cache, written = std::move(written)] {
-          if (written.ok()) {
-            if (cache) *cache = *written;
-            done(false);
-            return;
-          }
-          if (cache) cache->reset();
-          if (written.error().code() == StatusCode::kConditionFailed && attempt < kMaxConflictRetries) {
-            WriteState(job_id, state, done, attempt + 1, cache);  // another consumer wrote first: re-read
-          } else if (written.error().code() == StatusCode::kNotFound) {
-            done(true);
-          } else {
-            spdlog::error("consumer {}: cannot write job {}: {}", config_.name, job_id, written.error().message());
-            RetryLater([this, job_id, state, done, cache] { WriteState(job_id, state, done, 0, cache); });
-          }
-        });
-      });
+  store_.UpdateConsumerState(*job, config_.name, write->state, [this, write](Result<store::Job> written) {
+    boost::asio::post(strand_, [this, write, written = std::move(written)]() mutable {
+      if (written.ok()) {
+        // Kept for this record's next write (Success after Running); nothing else reads it.
+        if (write->cache) *write->cache = std::move(written).value();
+        write->done(false);
+        return;
+      }
+      if (write->cache) write->cache->reset();
+      if (written.error().code() == StatusCode::kConditionFailed && write->attempt < kMaxConflictRetries) {
+        write->attempt += 1;
+        Write(write);  // another consumer wrote first: re-read
+      } else if (written.error().code() == StatusCode::kNotFound) {
+        write->done(true);
+      } else {
+        spdlog::error("consumer {}: cannot write job {}: {}", config_.name, write->job_id, written.error().message());
+        write->attempt = 0;
+        RetryLater([this, write] { Write(write); });
+      }
+    });
+  });
 }
 
 void EventSourceMapping::RetryLater(std::function<void()> action) {

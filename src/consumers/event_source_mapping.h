@@ -130,8 +130,18 @@ class EventSourceMapping {
   void SaveCheckpoint(Shard& shard);
   // Writes this consumer's state onto a job with a conditional (versioned) write, retrying on
   // conflicts. `done(skipped)`: skipped is true when the job already held a terminal outcome.
-  void WriteState(const std::string& job_id, const store::ConsumerState& state,
-                  const std::function<void(bool skipped)>& done, int attempt = 0, const JobCache& cache = nullptr);
+  void WriteState(std::string job_id, store::ConsumerState state, std::function<void(bool skipped)> done,
+                  const JobCache& cache = nullptr);
+  // One state write across its attempts (conflicts, store errors), shared by the callbacks so
+  // that none of them copies the state or the job id.
+  struct StateWrite {
+    std::string job_id;
+    store::ConsumerState state;
+    std::function<void(bool skipped)> done;
+    JobCache cache;
+    int attempt = 0;
+  };
+  void Write(const std::shared_ptr<StateWrite>& write);
   void RetryLater(std::function<void()> action);
 
   // Constant after construction.
