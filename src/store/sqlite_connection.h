@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -58,9 +59,16 @@ class Connection {
   sqlite3* handle() const { return db_; }
   std::string LastError() const;
 
+  // How long a statement waits for a lock another connection holds before failing with
+  // SQLITE_BUSY (5 s when opened).
+  void SetBusyTimeout(std::chrono::milliseconds timeout);
+
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
+  static int RetryBusy(void* connection, int tries);
+
   sqlite3* db_;
+  std::chrono::milliseconds busy_timeout_{5000};
 };
 
 }  // namespace jobstream::store

@@ -39,7 +39,7 @@ class WalCheckpointer {
   void Checkpoint();
 
   std::unique_ptr<Connection> connection_;  // used by the thread only
-  int database_fd_ = -1;                    // the database file, for sync_file_range
+  int database_fd_ = -1;                    // the database file, for sync_file_range and fdatasync
   std::mutex mutex_;
   std::condition_variable wake_;
   bool pending_ = false;   // GUARDED_BY(mutex_)
