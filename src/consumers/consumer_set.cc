@@ -35,8 +35,8 @@ Status ConsumerSet::Start() {
   std::vector<std::string> names;
   for (const auto& mapping : mappings_) names.push_back(mapping->config().name);
   store_.SetTrimConsumers(names);
-  store_.SetCommitListener([this](const std::vector<int>& shards) {
-    for (const auto& mapping : mappings_) mapping->OnCommit(shards);
+  store_.SetCommitListener([this](const std::shared_ptr<const store::CommittedRecords>& committed) {
+    for (const auto& mapping : mappings_) mapping->OnCommit(committed);
   });
   for (const auto& mapping : mappings_) {
     if (Status status = mapping->Start(); !status.ok()) return status;

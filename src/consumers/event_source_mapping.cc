@@ -104,13 +104,30 @@ Status EventSourceMapping::Start() {
   return Status::Ok();
 }
 
-void EventSourceMapping::OnCommit(const std::vector<int>& shards) {
-  boost::asio::post(strand_, [this, shards] {
-    for (int index : shards) {
+void EventSourceMapping::OnCommit(const std::shared_ptr<const store::CommittedRecords>& committed) {
+  boost::asio::post(strand_, [this, committed] {
+    auto now = std::chrono::steady_clock::now();
+    for (int index : committed->shards) {
       if (static_cast<std::size_t>(index) >= shards_.size()) continue;
       Shard& shard = shards_[static_cast<std::size_t>(index)];
-      shard.may_have_more = true;
-      Pump(shard);
+      // From memory only when nothing lies between the read position and these records, and
+      // there is room for them; otherwise the store has them (they are durable) and Pump reads.
+      bool follows = !shard.may_have_more && static_cast<std::size_t>(index) < committed->previous_sequence.size() &&
+                     shard.read_position == committed->previous_sequence[static_cast<std::size_t>(index)];
+      auto arriving = static_cast<std::size_t>(std::count_if(committed->records.begin(), committed->records.end(),
+                                                             [index](const auto& r) { return r.shard == index; }));
+      bool room = shard.waiting.size() + shard.busy_jobs.size() + arriving <= max_buffered_per_shard_ &&
+                  shard.outstanding.size() + arriving <= kMaxOutstanding;
+      if (!follows || !room || !enabled_ || stopping_) {
+        shard.may_have_more = true;
+        Pump(shard);
+        continue;
+      }
+      for (const stream::StreamRecord& record : committed->records) {
+        if (record.shard == index && Admit(shard, record)) Keep(shard, record, now);
+      }
+      AdvanceCheckpoint(shard);
+      Dispatch(shard);
     }
   });
 }
@@ -165,28 +182,32 @@ void EventSourceMapping::Pump(Shard& shard) {
     }
     auto now = std::chrono::steady_clock::now();
     for (auto& stored : *records) {
-      shard.read_position = stored.sequence;
-      shard.outstanding.emplace(stored.sequence, false);
-      if (filters_on_event_name_only_ && !AcceptsEventName(stored.event_name)) {
-        shard.outstanding[stored.sequence] = true;  // filtered out without parsing the record
-        continue;
-      }
-      if (!filters_on_event_name_only_) {
-        auto record = ParseRecord(stored.json);
-        if (!record.ok() || !filter_.Matches(*record)) {
-          shard.outstanding[stored.sequence] = true;  // filtered out: nothing to deliver
-          continue;
-        }
-      }
-      bool is_insert = stored.event_name == "INSERT";
-      shard.waiting.push_back(PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now,
-                                            std::move(stored.json), std::move(stored.job_item), is_insert, 0,
-                                            std::make_shared<std::optional<store::Job>>()});
+      if (Admit(shard, stored)) Keep(shard, std::move(stored), now);
     }
     if (records->size() < limit) shard.may_have_more = false;
   }
   AdvanceCheckpoint(shard);
   Dispatch(shard);
+}
+
+bool EventSourceMapping::Admit(Shard& shard, const stream::StreamRecord& stored) {
+  shard.read_position = stored.sequence;
+  bool wanted = true;
+  if (filters_on_event_name_only_) {
+    wanted = AcceptsEventName(stored.event_name);  // decided without parsing the record
+  } else {
+    auto record = ParseRecord(stored.json);
+    wanted = record.ok() && filter_.Matches(*record);
+  }
+  shard.outstanding.emplace(stored.sequence, !wanted);  // filtered out: nothing to deliver, done
+  return wanted;
+}
+
+void EventSourceMapping::Keep(Shard& shard, stream::StreamRecord stored, std::chrono::steady_clock::time_point now) {
+  bool is_insert = stored.event_name == "INSERT";
+  shard.waiting.push_back(PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now,
+                                        std::move(stored.json), std::move(stored.job_item), is_insert, 0,
+                                        std::make_shared<std::optional<store::Job>>()});
 }
 
 void EventSourceMapping::Dispatch(Shard& shard) {

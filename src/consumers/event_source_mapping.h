@@ -37,8 +37,9 @@ class EventSourceMapping {
 
   // Loads the checkpoints and starts reading. Fails if the store cannot be read.
   Status Start();
-  // New records were committed to these shards (called on the store's writer thread).
-  void OnCommit(const std::vector<int>& shards);
+  // A durable commit appended these records (called on the store's sync thread). A shard read up
+  // to just before them takes them from memory; any other reads the store.
+  void OnCommit(const std::shared_ptr<const store::CommittedRecords>& committed);
   // Stops at a checkpoint: no new batches; in-flight invocations are abandoned and their
   // records, never checkpointed, are redelivered after a restart. Blocks until stopped.
   void Stop();
@@ -85,7 +86,8 @@ class EventSourceMapping {
     std::unordered_set<std::string> busy_jobs;  // jobs with a record in a running batch
     std::size_t running_batches = 0;
     // False once a read came back short: nothing more is committed until OnCommit says so, and
-    // a finished batch does not cost a query.
+    // a finished batch does not cost a query. While false, read_position is the newest record
+    // of the shard, so OnCommit can append the next commit's records without a read.
     bool may_have_more = true;
     std::unique_ptr<boost::asio::steady_timer> window_timer;
     bool window_armed = false;
@@ -104,6 +106,10 @@ class EventSourceMapping {
   };
 
   void Pump(Shard& shard);
+  // Takes in the shard's next record: advances the read position and returns whether the filter
+  // wants it (then the caller hands it to Keep) or it counts as done already.
+  bool Admit(Shard& shard, const stream::StreamRecord& stored);
+  void Keep(Shard& shard, stream::StreamRecord stored, std::chrono::steady_clock::time_point now);
   // Starts batches while fewer than `parallelism` run: each takes the oldest waiting records
   // whose jobs are not busy and have no earlier record waiting, so one job's records never
   // overtake each other, while a slow job never holds up others.

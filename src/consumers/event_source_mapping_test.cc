@@ -361,6 +361,37 @@ TEST_F(EventSourceMappingTest, ManyJobsAcrossShardsAllFinish) {
   for (const auto& id : ids) EXPECT_EQ(WaitForStatus(id, "Success").version, 3);
 }
 
+// Commits arrive far faster than one invocation at a time drains them: the consumer's buffer fills,
+// it falls back to reading the store, and takes records from memory again once caught up. Each
+// job is still run exactly once (one outcome write: version 2).
+TEST_F(EventSourceMappingTest, ABacklogBeyondTheBufferIsReadBackAndEveryJobRunsOnce) {
+  OpenStore(2);
+  ConsumerConfig config = Consumer("consumer_1", "noop");
+  config.parallelism = 1;
+  StartConsumers({config});
+  std::vector<std::string> ids;
+  for (int round = 0; round < 20; ++round) {
+    std::vector<store::Job> jobs;
+    for (int i = 0; i < 100; ++i) {
+      store::Job job;
+      job.id = NewUuid();
+      job.parameters = boost::json::object{{"seconds", 1}};
+      job.created_at = job.updated_at = std::chrono::system_clock::now();
+      job.consumers = consumers_->InitialStates(job);
+      ids.push_back(job.id);
+      jobs.push_back(std::move(job));
+    }
+    std::promise<Status> done;
+    store_->InsertJobs(std::move(jobs), [&done](Status s) { done.set_value(s); });
+    ASSERT_TRUE(done.get_future().get().ok());
+  }
+  for (const auto& id : ids) EXPECT_EQ(WaitForStatus(id, "Success", 60s).version, 2) << id;
+  auto records = store_->ReadStream(0, 0, 100000);
+  auto more = store_->ReadStream(1, 0, 100000);
+  ASSERT_TRUE(records.ok() && more.ok());
+  EXPECT_EQ(records->size() + more->size(), 2 * ids.size());  // one INSERT and one MODIFY each
+}
+
 TEST_F(EventSourceMappingTest, InterruptedJobIsRedeliveredAfterRestartAndFinishesOnce) {
   OpenStore();
   registry_.Register("silent", [](boost::asio::any_io_executor) { return std::make_unique<SilentFunction>(); });

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,8 +22,18 @@ namespace jobstream::store {
 
 using WriteDone = std::function<void(Status)>;
 using UpdateDone = std::function<void(Result<Job>)>;
-// Runs after each durable commit with the shards that received new records.
-using CommitListener = std::function<void(const std::vector<int>& shards)>;
+// What one durable commit appended to the stream, so that listeners (the consumers) can take new
+// records from memory instead of reading them back from the store.
+struct CommittedRecords {
+  std::vector<int> shards;  // the shards that received records, ascending
+  // Indexed by shard: its last sequence number before this commit (0: none known, as after a
+  // restart that found the shard empty). A reader of a shard positioned exactly there has seen
+  // everything before this commit's records; any other reader reads the store instead.
+  std::vector<std::int64_t> previous_sequence;
+  std::vector<stream::StreamRecord> records;  // in sequence order; INSERT records carry job_item
+};
+// Runs after each durable commit that appended records, on the store's sync thread.
+using CommitListener = std::function<void(const std::shared_ptr<const CommittedRecords>& committed)>;
 
 // Thread-safe. Completion callbacks run on the backend's commit (sync) thread: keep them short and
 // hand real work to another executor.

@@ -178,6 +178,15 @@ Status SqliteJobStore::Initialize() {
     writer_->last_sequence_ = std::max(writer_->last_sequence_, newest.ColumnInt(0));
   }
   if (status = newest.status(); !status.ok()) return status;
+  // Each shard's newest record: what the first commit's records follow (CommittedRecords).
+  shard_last_sequence_.assign(static_cast<std::size_t>(shards_), 0);
+  Statement newest_by_shard(writer_->connection().handle(), "SELECT shard, max(seq) FROM stream GROUP BY shard");
+  while (newest_by_shard.Step()) {
+    std::int64_t shard = newest_by_shard.ColumnInt(0);
+    if (shard >= 0 && shard < shards_)
+      shard_last_sequence_[static_cast<std::size_t>(shard)] = newest_by_shard.ColumnInt(1);
+  }
+  if (status = newest_by_shard.status(); !status.ok()) return status;
   // A log left by a crashed process may hold commits that never reached the disk: sync it before
   // anything builds on them.
   wal_sync_ = std::make_unique<WalFileSync>(db_path_.string() + "-wal");
@@ -262,7 +271,8 @@ void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consume
   std::string item_json = written.ToItemJson();
   auto record = EncodeChange(stream::EventName::kModify, written, item_json.size(), &current);
   auto callback = done;
-  Status status = Enqueue(UpdateOp{std::move(written), std::move(item_json), std::move(record), std::move(done), {}});
+  Status status =
+      Enqueue(UpdateOp{std::move(written), std::move(item_json), std::move(record), {}, std::move(done), {}});
   if (!status.ok()) callback(status);
 }
 
@@ -332,10 +342,11 @@ void SqliteJobStore::WriterLoop() {
     if (trimming && commit.ok() && std::get<TrimOp>(batch[trim_index]).more) {
       next_trim = std::chrono::steady_clock::now() + std::chrono::seconds(1);  // the next slice
     }
-    CommittedBatch committed{std::move(batch), commit, {}, writer_->last_sequence_, std::move(listener)};
-    for (std::size_t shard = 0; shard < touched.size(); ++shard) {
-      if (touched[shard]) committed.touched_shards.push_back(static_cast<int>(shard));
-    }
+    std::shared_ptr<const CommittedRecords> records;
+    if (commit.ok()) records = CollectRecords(batch, touched);  // also keeps shard_last_sequence_
+    if (!listener) records = nullptr;
+    CommittedBatch committed{std::move(batch), commit, std::move(records), writer_->last_sequence_,
+                             std::move(listener)};
     HandOver(std::move(committed));
     batch = {};
   }
@@ -382,7 +393,7 @@ void SqliteJobStore::SyncLoop() {
     Acknowledge(batch.ops, durable);
     if (!durable.ok()) continue;
     checkpointer_->NoteCommit();
-    if (!batch.touched_shards.empty() && batch.listener) batch.listener(batch.touched_shards);
+    if (batch.records && batch.listener) batch.listener(batch.records);
   }
 }
 
@@ -452,22 +463,58 @@ Status SqliteJobStore::ApplyBatch(std::vector<Op>& batch, const std::vector<std:
 }
 
 Status SqliteJobStore::AppendRecord(std::string_view event_name, const std::string& job_id,
-                                    stream::EncodedRecord& record, std::int64_t& sequence, TouchedShards& touched) {
+                                    stream::EncodedRecord& record, Appended& appended, std::int64_t& sequence,
+                                    TouchedShards& touched) {
   std::int64_t next = sequence + 1;
   int shard = stream::ShardOf(job_id, shards_);
+  std::int64_t created_ms = ToUnixMillis(std::chrono::system_clock::now());
   stream::StampSequenceNumber(record, next);
   Status status = writer_->insert_record_.Bind(1, std::int64_t{shard})
                       .Bind(2, next)
                       .Bind(3, job_id)
                       .Bind(4, event_name)
-                      .Bind(5, ToUnixMillis(std::chrono::system_clock::now()))
+                      .Bind(5, created_ms)
                       .Bind(6, record.json)
                       .Run();
   if (status.ok()) {
     sequence = next;
     touched[static_cast<std::size_t>(shard)] = true;
+    appended = Appended{shard, next, created_ms};
   }
   return status;
+}
+
+std::shared_ptr<const CommittedRecords> SqliteJobStore::CollectRecords(std::vector<Op>& ops,
+                                                                       const TouchedShards& touched) {
+  auto committed = std::make_shared<CommittedRecords>();
+  committed->previous_sequence = shard_last_sequence_;
+  for (std::size_t shard = 0; shard < touched.size(); ++shard) {
+    if (touched[shard]) committed->shards.push_back(static_cast<int>(shard));
+  }
+  auto take = [&](std::string_view event_name, std::string& job_id, const Appended& appended,
+                  stream::EncodedRecord& record, std::string* item_json) {
+    stream::StreamRecord taken;
+    taken.shard = appended.shard;
+    taken.sequence = appended.sequence;
+    taken.job_id = std::move(job_id);
+    taken.event_name = std::string(event_name);
+    taken.created_at = FromUnixMillis(appended.created_ms);
+    taken.json = std::move(record.json);
+    if (item_json != nullptr) taken.job_item = std::move(*item_json);
+    shard_last_sequence_[static_cast<std::size_t>(appended.shard)] = appended.sequence;
+    committed->records.push_back(std::move(taken));
+  };
+  for (Op& op : ops) {
+    if (auto* insert = std::get_if<InsertOp>(&op); insert != nullptr && insert->outcome.ok()) {
+      for (EncodedJob& job : insert->jobs) take("INSERT", job.job_id, job.appended, job.record, &job.item_json);
+    } else if (auto* update = std::get_if<UpdateOp>(&op); update != nullptr && update->outcome.ok()) {
+      // The written job keeps its id: `done` hands it over.
+      std::string job_id = update->written.id;
+      take("MODIFY", job_id, update->appended, update->record, nullptr);
+    }
+  }
+  if (committed->records.empty()) return nullptr;
+  return committed;
 }
 
 bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched) {
@@ -485,7 +532,7 @@ bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t
     op.outcome = w.insert_job_.Bind(1, job.job_id).Bind(2, job.item_json).Bind(3, std::int64_t{1}).Run();
     if (op.outcome.ok()) {
       changed = true;
-      op.outcome = AppendRecord("INSERT", job.job_id, job.record, sequence, touched);
+      op.outcome = AppendRecord("INSERT", job.job_id, job.record, job.appended, sequence, touched);
     } else if (sqlite3_extended_errcode(w.connection().handle()) == SQLITE_CONSTRAINT_UNIQUE) {
       op.outcome = Status::ConditionFailed("a job with this id exists");
     }
@@ -523,7 +570,7 @@ bool SqliteJobStore::ApplyUpdate(UpdateOp& op, Isolation isolation, std::int64_t
                       : Status::NotFound("Job not found");
     }
   } else if (status.ok()) {
-    status = AppendRecord("MODIFY", job.id, op.record, sequence, touched);
+    status = AppendRecord("MODIFY", job.id, op.record, op.appended, sequence, touched);
   }
   op.outcome = status;
   if (!savepoint) return status.ok() || !changed;

@@ -71,10 +71,17 @@ class SqliteJobStore final : public JobStore {
  private:
   // Writes arrive fully encoded (item JSON, record JSON awaiting its sequence number): the
   // JSON work happens on the caller's thread, and the single writer only runs statements.
+  // Where the writer appended a record (set once the record is in the transaction).
+  struct Appended {
+    int shard = 0;
+    std::int64_t sequence = 0;
+    std::int64_t created_ms = 0;
+  };
   struct EncodedJob {
     std::string job_id;
     std::string item_json;
     stream::EncodedRecord record;
+    Appended appended;
   };
   struct InsertOp {
     std::vector<EncodedJob> jobs;  // inserted together or not at all
@@ -85,6 +92,7 @@ class SqliteJobStore final : public JobStore {
     Job written;  // the job as it will be once the write succeeds; handed to `done` then
     std::string item_json;
     stream::EncodedRecord record;
+    Appended appended;
     UpdateDone done;
     Status outcome;
   };
@@ -105,8 +113,8 @@ class SqliteJobStore final : public JobStore {
   // A transaction the writer committed to the log, waiting for the sync thread.
   struct CommittedBatch {
     std::vector<Op> ops;
-    Status commit;  // the COMMIT's outcome; a failed one needs no sync
-    std::vector<int> touched_shards;
+    Status commit;                                    // the COMMIT's outcome; a failed one needs no sync
+    std::shared_ptr<const CommittedRecords> records;  // for the listener; null when none
     std::int64_t last_sequence = 0;
     CommitListener listener;
   };
@@ -147,7 +155,10 @@ class SqliteJobStore final : public JobStore {
   // bisection over sequence numbers: records are appended in time order.
   Result<std::int64_t> LastSequenceBefore(std::int64_t cutoff_ms);
   Status AppendRecord(std::string_view event_name, const std::string& job_id, stream::EncodedRecord& record,
-                      std::int64_t& sequence, TouchedShards& touched);
+                      Appended& appended, std::int64_t& sequence, TouchedShards& touched);
+  // Takes the records a committed batch appended (their text moves out of the ops, which need it
+  // no more) for the commit listener; advances shard_last_sequence_.
+  std::shared_ptr<const CommittedRecords> CollectRecords(std::vector<Op>& ops, const TouchedShards& touched);
   std::unique_ptr<Reader> AcquireReader(Status& status);
   // The first column of the one row `query` finds for `key` on a pooled reader, or kNotFound.
   template <typename Key>
@@ -161,6 +172,7 @@ class SqliteJobStore final : public JobStore {
 
   // Owned by the writer thread only (after Initialize).
   std::unique_ptr<Writer> writer_;
+  std::vector<std::int64_t> shard_last_sequence_;  // per shard, as of the last commit
 
   std::mutex queue_mutex_;
   std::condition_variable queue_ready_;

@@ -361,7 +361,8 @@ TEST_F(SqliteJobStoreTest, CommitListenerHearsOfTheShardAfterTheRecordIsReadable
   std::promise<std::size_t> heard;
   Job job = NewJob();
   int shard = stream::ShardOf(job.id, 4);
-  store->SetCommitListener([&](const std::vector<int>& shards) {
+  store->SetCommitListener([&](const std::shared_ptr<const CommittedRecords>& committed) {
+    const auto& shards = committed->shards;
     if (std::find(shards.begin(), shards.end(), shard) != shards.end()) {
       heard.set_value(store->ReadStream(shard, 0, 10)->size());
     }
@@ -369,6 +370,95 @@ TEST_F(SqliteJobStoreTest, CommitListenerHearsOfTheShardAfterTheRecordIsReadable
   ASSERT_TRUE(Insert(*store, job).ok());
   EXPECT_EQ(heard.get_future().get(), 1u);
   store->SetCommitListener(nullptr);
+}
+
+// The records a commit hands its listener are the ones the stream holds, with each shard's
+// previous sequence number telling a reader whether it may take them without reading.
+TEST_F(SqliteJobStoreTest, CommitListenerGetsTheCommittedRecordsAsTheStreamHoldsThem) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<std::shared_ptr<const CommittedRecords>> heard;
+  std::size_t records_heard = 0;
+  auto listen = [&](JobStore& store) {
+    store.SetCommitListener([&](const std::shared_ptr<const CommittedRecords>& committed) {
+      std::lock_guard lock(mutex);
+      heard.push_back(committed);
+      records_heard += committed->records.size();
+      changed.notify_all();
+    });
+  };
+  // The listener runs after the writes' callbacks: wait for it to have heard `count` records.
+  auto wait_heard = [&](std::size_t count) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, std::chrono::seconds(10), [&] { return records_heard >= count; });
+  };
+  std::vector<Job> jobs;
+  {
+    auto store = Open(4);
+    listen(*store);
+    for (int i = 0; i < 6; ++i) {
+      jobs.push_back(NewJob(i));
+      ASSERT_TRUE(Insert(*store, jobs.back()).ok());
+    }
+    ASSERT_TRUE(Update(*store, jobs[0].id, "consumer_1", {"Success", "done", nullptr}).ok());
+    ASSERT_TRUE(wait_heard(7));
+    store->SetCommitListener(nullptr);
+
+    std::lock_guard lock(mutex);
+    std::vector<stream::StreamRecord> from_listener;
+    std::vector<std::int64_t> last_seen(4, 0);  // what a reader of each shard has seen so far
+    for (const auto& committed : heard) {
+      ASSERT_EQ(committed->previous_sequence.size(), 4u);
+      for (int shard : committed->shards) {
+        EXPECT_EQ(committed->previous_sequence[static_cast<std::size_t>(shard)],
+                  last_seen[static_cast<std::size_t>(shard)]);
+      }
+      for (const auto& record : committed->records) {
+        last_seen[static_cast<std::size_t>(record.shard)] = record.sequence;
+        from_listener.push_back(record);
+      }
+    }
+    auto stored = AllRecords(*store);
+    std::sort(stored.begin(), stored.end(), [](const auto& a, const auto& b) { return a.sequence < b.sequence; });
+    ASSERT_EQ(from_listener.size(), stored.size());
+    ASSERT_EQ(stored.size(), 7u);
+    for (std::size_t i = 0; i < stored.size(); ++i) {
+      EXPECT_EQ(from_listener[i].sequence, stored[i].sequence);
+      EXPECT_EQ(from_listener[i].shard, stored[i].shard);
+      EXPECT_EQ(from_listener[i].job_id, stored[i].job_id);
+      EXPECT_EQ(from_listener[i].event_name, stored[i].event_name);
+      EXPECT_EQ(from_listener[i].json, stored[i].json);
+      EXPECT_EQ(ToUnixMillis(from_listener[i].created_at), ToUnixMillis(stored[i].created_at));
+    }
+    // An INSERT record comes with the item as committed then (version 1), MODIFY with none.
+    for (const auto& record : from_listener) {
+      if (record.event_name == "INSERT") {
+        EXPECT_EQ(Job::FromItemJson(record.job_item)->version, 1) << record.job_id;
+      } else {
+        EXPECT_TRUE(record.job_item.empty());
+      }
+    }
+    heard.clear();
+    records_heard = 0;
+  }
+  // After a restart the first commit follows each shard's newest stored record.
+  auto store = Open(4);
+  auto before = AllRecords(*store);
+  listen(*store);
+  Job next = NewJob();
+  ASSERT_TRUE(Insert(*store, next).ok());
+  ASSERT_TRUE(wait_heard(1));
+  store->SetCommitListener(nullptr);
+  int shard = stream::ShardOf(next.id, 4);
+  std::int64_t newest_in_shard = 0;
+  for (const auto& record : before) {
+    if (record.shard == shard) newest_in_shard = std::max(newest_in_shard, record.sequence);
+  }
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(heard.size(), 1u);
+  EXPECT_EQ(heard[0]->previous_sequence[static_cast<std::size_t>(shard)], newest_in_shard);
+  ASSERT_EQ(heard[0]->records.size(), 1u);
+  EXPECT_EQ(heard[0]->records[0].job_id, next.id);
 }
 
 TEST_F(SqliteJobStoreTest, NewAndOldImagesCarryThePreviousItem) {
@@ -463,7 +553,8 @@ TEST_F(SqliteJobStoreTest, CommitListenerRunsAfterTheCallbacksAndSeesExactlyTheA
     return ids;
   };
 
-  store->SetCommitListener([&](const std::vector<int>& shards) {
+  store->SetCommitListener([&](const std::shared_ptr<const CommittedRecords>& committed) {
+    const std::vector<int>& shards = committed->shards;
     std::lock_guard lock(mutex);
     if (++listener_calls == 1) {
       // Hold the commit thread until the writer has committed a later transaction (GET sees it
@@ -586,7 +677,7 @@ TEST_F(SqliteJobStoreTest, DuplicateIdInAGroupCommitLeavesTheOtherInsertsAlone) 
     ASSERT_TRUE(wait_until_committed(id));
   }
 
-  store->SetCommitListener([&](const std::vector<int>&) {
+  store->SetCommitListener([&](const std::shared_ptr<const CommittedRecords>&) {
     {
       std::lock_guard lock(mutex);
       acknowledged_per_commit.push_back(acknowledged);
