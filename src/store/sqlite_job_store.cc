@@ -178,6 +178,14 @@ Status SqliteJobStore::Initialize() {
     writer_->last_sequence_ = std::max(writer_->last_sequence_, newest.ColumnInt(0));
   }
   if (status = newest.status(); !status.ok()) return status;
+  if (options_.max_size_bytes > 0) {
+    // The reserve of a bounded store counts the jobs still running (one scan at startup).
+    Statement unfinished(
+        writer_->connection().handle(),
+        "SELECT count(*) FROM jobs WHERE json_extract(item, '$.status') NOT IN ('Success', 'Failure')");
+    if (unfinished.Step()) space_.unfinished_jobs = unfinished.ColumnInt(0);
+    if (status = unfinished.status(); !status.ok()) return status;
+  }
   // Each shard's newest record: what the first commit's records follow (CommittedRecords).
   shard_last_sequence_.assign(static_cast<std::size_t>(shards_), 0);
   Statement newest_by_shard(writer_->connection().handle(), "SELECT shard, max(seq) FROM stream GROUP BY shard");
@@ -305,9 +313,39 @@ void SqliteJobStore::SetCommitListener(CommitListener listener) {
 
 namespace jobstream::store {
 
+// A bounded store (store.max_size_mb) admits a job only if everything in use plus the reserve
+// for the status writes of every unfinished job stays under this share of the bound; the rest is
+// slack for checkpoints, trims and estimates that fell short. Each status write appends a MODIFY
+// record and rewrites the item: about what the job's INSERT cost. Records every consumer has
+// passed are trimmed early (at most once a second) once kTrimFraction of the bound is in use.
+constexpr double kRefuseFraction = 0.9;
+constexpr double kTrimFraction = 0.5;
+constexpr int kStatusWritesPerConsumer = 2;  // Running (after the grace period), then the outcome
+
+std::int64_t SqliteJobStore::UsedBytes() {
+  Statement pages(writer_->connection().handle(),
+                  "SELECT ((SELECT page_count FROM pragma_page_count()) - "
+                  "(SELECT freelist_count FROM pragma_freelist_count())) * (SELECT page_size FROM pragma_page_size())");
+  return pages.Step() ? pages.ColumnInt(0) : 0;
+}
+
+bool SqliteJobStore::Admits(const InsertOp& op) const {
+  if (options_.max_size_bytes == 0) return true;
+  std::int64_t bytes = 0;
+  for (const EncodedJob& job : op.jobs)
+    bytes += static_cast<std::int64_t>(job.item_json.size() + job.record.json.size());
+  auto jobs = static_cast<double>(space_.unfinished_jobs + static_cast<std::int64_t>(op.jobs.size()));
+  // Twice the bytes: rows are stored in whole pages, and big ones fill a page each.
+  double reserve = jobs * 2 * space_.job_bytes * kStatusWritesPerConsumer *
+                   static_cast<double>(std::max<std::size_t>(space_.consumers, 1));
+  double needed = static_cast<double>(space_.used_bytes + space_.batch_bytes + bytes) + reserve;
+  return needed <= kRefuseFraction * static_cast<double>(options_.max_size_bytes);
+}
+
 void SqliteJobStore::WriterLoop() {
   pthread_setname_np(pthread_self(), "js-writer");
   auto next_trim = std::chrono::steady_clock::now() + options_.trim_interval;
+  auto next_size_trim = std::chrono::steady_clock::now();
   std::vector<Op> batch;
   TouchedShards touched;
   for (;;) {
@@ -326,9 +364,20 @@ void SqliteJobStore::WriterLoop() {
     }
     std::size_t trim_index = batch.size();
     bool trimming = std::chrono::steady_clock::now() >= next_trim;
-    if (trimming) {
-      batch.emplace_back(TrimOp{std::chrono::system_clock::now(), nullptr, {}, false});
-      next_trim = std::chrono::steady_clock::now() + options_.trim_interval;
+    bool trim_for_size = false;
+    if (options_.max_size_bytes > 0) {
+      space_.used_bytes = UsedBytes();
+      space_.batch_bytes = 0;
+      space_.consumers = trim_consumers.size();
+      trim_for_size =
+          static_cast<double>(space_.used_bytes) >= kTrimFraction * static_cast<double>(options_.max_size_bytes) &&
+          std::chrono::steady_clock::now() >= next_size_trim;
+    }
+    if (trimming || trim_for_size) {
+      batch.emplace_back(TrimOp{std::chrono::system_clock::now(), nullptr, {}, false, trim_for_size});
+      if (trimming) next_trim = std::chrono::steady_clock::now() + options_.trim_interval;
+      if (trim_for_size) next_size_trim = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      trimming = true;
     }
     if (batch.empty()) continue;
     if (sync_failed_) {  // nothing may be written on top of a log whose sync failed
@@ -338,6 +387,7 @@ void SqliteJobStore::WriterLoop() {
     }
 
     Status commit = ApplyBatch(batch, trim_consumers, touched);
+    if (commit.code() == StatusCode::kUnavailable) commit = ApplyEachAlone(batch, trim_consumers, touched);
     if (!commit.ok()) spdlog::error("commit of {} writes failed: {}", batch.size(), commit.message());
     if (trimming && commit.ok() && std::get<TrimOp>(batch[trim_index]).more) {
       next_trim = std::chrono::steady_clock::now() + std::chrono::seconds(1);  // the next slice
@@ -411,6 +461,32 @@ void SqliteJobStore::Acknowledge(std::vector<Op>& ops, const Status& failure) {
         },
         op);
   }
+}
+
+// A full store rolls the whole transaction back (single-row writes keep no statement journal),
+// so one write that does not fit would fail every write batched with it, again at every retry:
+// the status writes of running jobs, checkpoints and trims must not wait behind new jobs. New
+// jobs are refused; every other write gets a transaction of its own.
+Status SqliteJobStore::ApplyEachAlone(std::vector<Op>& batch, const std::vector<std::string>& trim_consumers,
+                                      TouchedShards& touched) {
+  TouchedShards all(static_cast<std::size_t>(shards_), false);
+  for (Op& op : batch) {
+    if (auto* insert = std::get_if<InsertOp>(&op)) {
+      insert->outcome = Status::Unavailable("The job store is full; retry later");
+      continue;
+    }
+    std::vector<Op> alone;
+    alone.push_back(std::move(op));
+    Status status = ApplyBatch(alone, trim_consumers, touched);
+    op = std::move(alone.front());
+    if (!status.ok()) {
+      std::visit([&status](auto& o) { o.outcome = status; }, op);
+      continue;
+    }
+    for (std::size_t shard = 0; shard < all.size(); ++shard) all[shard] = all[shard] || touched[shard];
+  }
+  touched = std::move(all);
+  return Status::Ok();  // each write carries its own outcome
 }
 
 Status SqliteJobStore::ApplyBatch(std::vector<Op>& batch, const std::vector<std::string>& trim_consumers,
@@ -506,8 +582,17 @@ std::shared_ptr<const CommittedRecords> SqliteJobStore::CollectRecords(std::vect
   };
   for (Op& op : ops) {
     if (auto* insert = std::get_if<InsertOp>(&op); insert != nullptr && insert->outcome.ok()) {
-      for (EncodedJob& job : insert->jobs) take("INSERT", job.job_id, job.appended, job.record, &job.item_json);
+      for (EncodedJob& job : insert->jobs) {
+        auto bytes = static_cast<double>(job.item_json.size() + job.record.json.size());
+        space_.job_bytes = 0.99 * space_.job_bytes + 0.01 * bytes;
+        space_.unfinished_jobs += 1;
+        take("INSERT", job.job_id, job.appended, job.record, &job.item_json);
+      }
     } else if (auto* update = std::get_if<UpdateOp>(&op); update != nullptr && update->outcome.ok()) {
+      if (options_.max_size_bytes > 0) {
+        std::string status = update->written.AggregateStatus();
+        if (status == "Success" || status == "Failure") space_.unfinished_jobs -= 1;
+      }
       // The written job keeps its id: `done` hands it over.
       std::string job_id = update->written.id;
       take("MODIFY", job_id, update->appended, update->record, nullptr);
@@ -519,6 +604,10 @@ std::shared_ptr<const CommittedRecords> SqliteJobStore::CollectRecords(std::vect
 
 bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched) {
   Writer& w = *writer_;
+  if (!Admits(op)) {
+    op.outcome = Status::Unavailable("The job store is full; retry later");
+    return true;
+  }
   // One job's insert undoes itself when its first statement fails; several jobs go all or none.
   bool savepoint = isolation == Isolation::kSavepoints || op.jobs.size() > 1;
   std::int64_t sequence_before = sequence;
@@ -537,6 +626,11 @@ bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t
       op.outcome = Status::ConditionFailed("a job with this id exists");
     }
     if (!op.outcome.ok()) break;
+  }
+  if (op.outcome.ok() && options_.max_size_bytes > 0) {
+    for (const EncodedJob& job : op.jobs) {
+      space_.batch_bytes += static_cast<std::int64_t>(job.item_json.size() + job.record.json.size());
+    }
   }
   if (!savepoint) return op.outcome.ok() || !changed;
   if (op.outcome.ok()) {
@@ -600,9 +694,10 @@ void SqliteJobStore::ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_
   // Only records older than the retention period go, and they are a prefix of the stream: bound
   // the deletes by sequence number so they walk the (shard, seq) index over exactly the records
   // they remove. (Testing created_ms on every consumed record took ~1.5 s per minute at 12k
-  // jobs/s, stalling every commit behind it.)
-  std::int64_t cutoff = ToUnixMillis(op.now - options_.retention);
-  auto expired_end = LastSequenceBefore(cutoff);
+  // jobs/s, stalling every commit behind it.) Beyond retention, every consumed record may go.
+  std::int64_t cutoff =
+      op.beyond_retention ? std::numeric_limits<std::int64_t>::max() : ToUnixMillis(op.now - options_.retention);
+  auto expired_end = op.beyond_retention ? Result<std::int64_t>(sequence) : LastSequenceBefore(cutoff);
   if (!expired_end.ok()) {
     op.outcome = expired_end.error();
     return;
@@ -631,7 +726,11 @@ void SqliteJobStore::ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_
     if (!op.outcome.ok()) return;
     removed += sqlite3_changes(db);
   }
-  if (removed > 0) spdlog::info("trimmed {} stream records older than the retention period", removed);
+  if (removed > 0 && op.beyond_retention) {
+    spdlog::info("trimmed {} consumed stream records to stay under store.max_size_mb", removed);
+  } else if (removed > 0) {
+    spdlog::info("trimmed {} stream records older than the retention period", removed);
+  }
 }
 
 Result<std::int64_t> SqliteJobStore::LastSequenceBefore(std::int64_t cutoff_ms) {

@@ -108,6 +108,9 @@ class SqliteJobStore final : public JobStore {
     WriteDone done;
     Status outcome;
     bool more = false;  // set when it stopped at its per-shard bound with more left to trim
+    // A bounded store past kTrimFraction: every consumed record goes, whatever its age (like a
+    // size-based retention), so that space freed for the jobs still running.
+    bool beyond_retention = false;
   };
   using Op = std::variant<InsertOp, UpdateOp, CheckpointOp, TrimOp>;
   // A transaction the writer committed to the log, waiting for the sync thread.
@@ -142,6 +145,8 @@ class SqliteJobStore final : public JobStore {
   enum class Isolation { kFast, kSavepoints };
   // Applies a batch in one transaction on the writer thread; per-op outcomes land in the ops.
   Status ApplyBatch(std::vector<Op>& batch, const std::vector<std::string>& trim_consumers, TouchedShards& touched);
+  // After a batch failed for want of room: refuses its new jobs, applies each other write alone.
+  Status ApplyEachAlone(std::vector<Op>& batch, const std::vector<std::string>& trim_consumers, TouchedShards& touched);
   // False when the op failed half-way in kFast (the caller retries the batch with savepoints).
   bool ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched);
   EncodedJob Encode(Job& job) const;
@@ -172,6 +177,19 @@ class SqliteJobStore final : public JobStore {
 
   // Owned by the writer thread only (after Initialize).
   std::unique_ptr<Writer> writer_;
+  // Admission to a bounded store (max_size_bytes): a new job is refused (before any SQL) unless
+  // the space in use, plus a reserve for the status writes of every unfinished job, stays under
+  // kRefuseFraction of the bound. So the jobs accepted can always finish.
+  struct SpaceAccount {
+    std::int64_t used_bytes = 0;       // pages in use at the start of the batch
+    std::int64_t batch_bytes = 0;      // inserted by the batch so far
+    std::int64_t unfinished_jobs = 0;  // accepted, not yet Success/Failure on every consumer
+    double job_bytes = 2048;           // running average of a job's item and INSERT record
+    std::size_t consumers = 0;         // whose status writes each job will need
+  };
+  SpaceAccount space_;
+  std::int64_t UsedBytes();  // pages in use (not on the free list), in bytes
+  bool Admits(const InsertOp& op) const;
   std::vector<std::int64_t> shard_last_sequence_;  // per shard, as of the last commit
 
   std::mutex queue_mutex_;

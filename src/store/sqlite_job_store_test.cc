@@ -174,9 +174,11 @@ TEST_F(SqliteJobStoreTest, StaleVersionIsRejectedAndChangesNothing) {
 // The configured bound stands in for a full disk: both fail SQLite writes with SQLITE_FULL.
 TEST_F(SqliteJobStoreTest, FullStoreRefusesNewJobsWithUnavailableAndLosesNothingAcknowledged) {
   std::vector<std::string> acknowledged;
+  std::size_t updated = 0;
   Status refusal = Status::Ok();
   {
     auto store = Open(4, 256 * 1024);
+    store->SetTrimConsumers({"consumer_1"});  // which has consumed nothing: no record may go
     for (int i = 0; i < 10000 && refusal.ok(); ++i) {
       Job job = NewJob(i);
       Status status = Insert(*store, job);
@@ -197,16 +199,55 @@ TEST_F(SqliteJobStoreTest, FullStoreRefusesNewJobsWithUnavailableAndLosesNothing
     std::promise<Status> batch;
     store->InsertJobs({NewJob(), NewJob(), NewJob()}, [&batch](Status s) { batch.set_value(s); });
     EXPECT_EQ(batch.get_future().get().code(), StatusCode::kUnavailable);
+    // Refused early enough that the outcomes of every accepted job still fit.
+    for (const std::string& id : acknowledged) {
+      ASSERT_TRUE(Update(*store, id, "consumer_1", {"Success", "done", nullptr}).ok()) << id;
+      ASSERT_TRUE(Update(*store, id, "consumer_2", {"Success", "done", nullptr}).ok()) << id;
+    }
+    updated = 2 * acknowledged.size();
   }
   // Reopened without the bound: every acknowledged job is there with its record, nothing else.
   auto store = Open();
   for (const std::string& id : acknowledged) EXPECT_TRUE(store->GetJob(id).ok()) << id;
   auto records = AllRecords(*store);
-  EXPECT_EQ(records.size(), acknowledged.size());
+  EXPECT_EQ(records.size(), acknowledged.size() + updated);  // an INSERT each, a MODIFY per outcome
   std::set<std::string> recorded;
   for (const auto& record : records) recorded.insert(record.job_id);
   EXPECT_EQ(recorded, std::set<std::string>(acknowledged.begin(), acknowledged.end()));
   EXPECT_TRUE(Insert(*store, NewJob()).ok());
+}
+
+// Finished jobs free their reserve at once, and records every consumer has passed are trimmed
+// before their retention period ends: a bounded store keeps taking jobs that finish, far more
+// than it could hold with all their records (about 95 here), until the jobs themselves fill it.
+TEST_F(SqliteJobStoreTest, ABoundedStoreTrimsConsumedRecordsEarlyToKeepTakingJobs) {
+  auto store = Open(4, 256 * 1024);
+  store->SetTrimConsumers({"consumer_1"});
+  std::size_t accepted = 0;
+  for (;; ++accepted) {
+    ASSERT_LT(accepted, 10000u);
+    Job job = NewJob();
+    // Refused, a client retries later (as the 503 says); given up after 3 s refused.
+    auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    Status inserted = Insert(*store, job);
+    while (!inserted.ok() && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      inserted = Insert(*store, job);
+    }
+    if (!inserted.ok()) break;
+    ASSERT_TRUE(Update(*store, job.id, "consumer_1", {"Success", "done", nullptr}).ok()) << accepted;
+    ASSERT_TRUE(Update(*store, job.id, "consumer_2", {"Success", "done", nullptr}).ok()) << accepted;
+    if (accepted % 20 == 0) {  // the consumer's checkpoints, as it saves them every 500 ms
+      for (int shard = 0; shard < 4; ++shard) {
+        auto records = store->ReadStream(shard, 0, 100000);
+        ASSERT_TRUE(records.ok());
+        if (!records->empty()) ASSERT_TRUE(SaveCheckpoint(*store, "consumer_1", shard, records->back().sequence).ok());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(60));  // lets the once-a-second trim come round
+    }
+  }
+  EXPECT_GT(accepted, 200u);
+  EXPECT_LT(AllRecords(*store).size(), accepted);  // most of the 3 records per job are gone
 }
 
 TEST_F(SqliteJobStoreTest, DuplicateIdIsRefusedWithoutARecord) {
