@@ -233,7 +233,7 @@ SqliteJobStore::EncodedJob SqliteJobStore::Encode(Job& job) const {
   job.version = 1;
   std::string item_json = job.ToItemJson();
   auto record = EncodeChange(stream::EventName::kInsert, job, item_json.size(), nullptr);
-  return EncodedJob{std::move(job.id), std::move(item_json), std::move(record)};
+  return EncodedJob{std::move(job.id), std::move(item_json), std::move(record), {}};
 }
 
 stream::EncodedRecord SqliteJobStore::EncodeChange(stream::EventName event_name, const Job& job, std::size_t item_size,

@@ -241,7 +241,9 @@ TEST_F(SqliteJobStoreTest, ABoundedStoreTrimsConsumedRecordsEarlyToKeepTakingJob
       for (int shard = 0; shard < 4; ++shard) {
         auto records = store->ReadStream(shard, 0, 100000);
         ASSERT_TRUE(records.ok());
-        if (!records->empty()) ASSERT_TRUE(SaveCheckpoint(*store, "consumer_1", shard, records->back().sequence).ok());
+        if (!records->empty()) {
+          ASSERT_TRUE(SaveCheckpoint(*store, "consumer_1", shard, records->back().sequence).ok());
+        }
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(60));  // lets the once-a-second trim come round
     }
