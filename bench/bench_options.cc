@@ -28,7 +28,8 @@ Scenarios (--scenario, comma-separated; all run against the same server, in orde
 Modes: max-throughput (default: each connection sends its next request when the previous one is
 answered) or --rate R (requests due at fixed intervals; latency counts from when a request was
 due, so a server falling behind shows its queueing: no coordinated omission).
-Every request is SigV4-signed afresh (header form) with jobstream's own signer.
+Every request is SigV4-signed (header form) with jobstream's own signer; the derived key is
+cached per day, as the AWS SDKs for JavaScript v3 do.
 Exit codes: 0 ok, 1 error rate above --max-error-rate, 2 usage or setup failure.)";
 
 }  // namespace
