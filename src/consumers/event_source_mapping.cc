@@ -52,6 +52,9 @@ struct EventSourceMapping::Batch {
   std::vector<PendingRecord> records;  // at most one per job; all get marked done at the end
   std::vector<std::size_t> to_invoke;  // indexes into records that go to the function
   bool finished_invocation = false;
+  // Counts invocations, so that a late answer from one that timed out is not taken as its
+  // retry's.
+  std::uint64_t invocation = 0;
   // Where the running invocation sits in the consumer's deadline queues (if it does).
   std::chrono::steady_clock::time_point invoked_at;
   // Indexed by DeadlineQueue::slot.
@@ -384,12 +387,15 @@ void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
   } else {
     Enqueue(grace_queue_, batch);
   }
-  function_->Invoke(std::move(records), context, [this, batch](std::vector<functions::RecordResult> results) {
-    boost::asio::post(strand_, [this, batch, results = std::move(results)]() mutable {
-      if (batch->finished_invocation || stopping_) return;  // timed out already, or shutting down
-      OnResults(batch, std::move(results));
-    });
-  });
+  std::uint64_t invocation = ++batch->invocation;
+  function_->Invoke(std::move(records), context,
+                    [this, batch, invocation](std::vector<functions::RecordResult> results) {
+                      boost::asio::post(strand_, [this, batch, invocation, results = std::move(results)]() mutable {
+                        // Timed out already (and maybe retried since), or shutting down.
+                        if (batch->finished_invocation || batch->invocation != invocation || stopping_) return;
+                        OnResults(batch, std::move(results));
+                      });
+                    });
 }
 
 void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vector<functions::RecordResult> results) {

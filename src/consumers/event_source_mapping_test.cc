@@ -22,6 +22,33 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Stays silent on its first invocation and answers it (Success) only when the retry arrives,
+// i.e. after the first timed out; stays silent on every later invocation.
+class LateAnswerFunction final : public functions::Function {
+ public:
+  void Invoke(std::vector<boost::json::value> records, const functions::InvocationContext&,
+              functions::InvocationDone done) override {
+    std::lock_guard lock(mutex_);
+    if (!first_) {
+      first_ = std::move(done);
+      first_size_ = records.size();
+      return;
+    }
+    if (!answered_) {
+      answered_ = true;
+      first_(std::vector<functions::RecordResult>(first_size_, functions::RecordResult::Success("late")));
+    }
+    later_.push_back(std::move(done));  // never answered
+  }
+
+ private:
+  std::mutex mutex_;
+  functions::InvocationDone first_;
+  std::size_t first_size_ = 0;
+  bool answered_ = false;
+  std::vector<functions::InvocationDone> later_;
+};
+
 // Fails each record `failures_before_success` times, then succeeds; counts invocations.
 class FlakyFunction final : public functions::Function {
  public:
@@ -301,6 +328,17 @@ TEST_F(EventSourceMappingTest, FunctionThatOutlivesItsTimeoutFails) {
   slow.timeout = 1s;
   StartConsumers({slow});
   store::Job job = WaitForStatus(Submit(), "Failure", 15s);
+  EXPECT_EQ(job.consumers["consumer_1"].error.at("errorMessage"), boost::json::value("Task timed out after 1 seconds"));
+}
+
+TEST_F(EventSourceMappingTest, ALateAnswerFromATimedOutInvocationIsNotTakenAsItsRetrys) {
+  OpenStore();
+  registry_.Register("late", [](boost::asio::any_io_executor) { return std::make_unique<LateAnswerFunction>(); });
+  ConsumerConfig config = Consumer("consumer_1", "late");
+  config.timeout = 1s;
+  config.max_retries = 1;
+  StartConsumers({config});
+  store::Job job = WaitForStatus(Submit(), "Failure", 20s);
   EXPECT_EQ(job.consumers["consumer_1"].error.at("errorMessage"), boost::json::value("Task timed out after 1 seconds"));
 }
 
