@@ -180,9 +180,9 @@ Status SqliteJobStore::Initialize() {
   if (status = newest.status(); !status.ok()) return status;
   if (options_.max_size_bytes > 0) {
     // The reserve of a bounded store counts the jobs still running (one scan at startup).
-    Statement unfinished(
-        writer_->connection().handle(),
-        "SELECT count(*) FROM jobs WHERE json_extract(item, '$.status') NOT IN ('Success', 'Failure')");
+    Statement unfinished(writer_->connection().handle(),
+                         "SELECT count(*) FROM jobs WHERE json_extract(item, '$.status') NOT IN ('Success', 'Failure') "
+                         "AND json_extract(item, '$.consumers') != '{}'");
     if (unfinished.Step()) space_.unfinished_jobs = unfinished.ColumnInt(0);
     if (status = unfinished.status(); !status.ok()) return status;
   }
@@ -233,7 +233,8 @@ SqliteJobStore::EncodedJob SqliteJobStore::Encode(Job& job) const {
   job.version = 1;
   std::string item_json = job.ToItemJson();
   auto record = EncodeChange(stream::EventName::kInsert, job, item_json.size(), nullptr);
-  return EncodedJob{std::move(job.id), std::move(item_json), std::move(record), {}};
+  bool awaits_consumers = !job.consumers.empty();
+  return EncodedJob{std::move(job.id), std::move(item_json), std::move(record), {}, awaits_consumers};
 }
 
 stream::EncodedRecord SqliteJobStore::EncodeChange(stream::EventName event_name, const Job& job, std::size_t item_size,
@@ -278,9 +279,14 @@ void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consume
   written.updated_at = std::chrono::system_clock::now();
   std::string item_json = written.ToItemJson();
   auto record = EncodeChange(stream::EventName::kModify, written, item_json.size(), &current);
+  auto finished = [](const Job& job) {
+    std::string status = job.AggregateStatus();
+    return status == "Success" || status == "Failure";
+  };
+  bool finishes_job = !finished(current) && finished(written);
   auto callback = done;
-  Status status =
-      Enqueue(UpdateOp{std::move(written), std::move(item_json), std::move(record), {}, std::move(done), {}});
+  Status status = Enqueue(
+      UpdateOp{std::move(written), std::move(item_json), std::move(record), {}, finishes_job, std::move(done), {}});
   if (!status.ok()) callback(status);
 }
 
@@ -334,7 +340,8 @@ bool SqliteJobStore::Admits(const InsertOp& op) const {
   std::int64_t bytes = 0;
   for (const EncodedJob& job : op.jobs)
     bytes += static_cast<std::int64_t>(job.item_json.size() + job.record.json.size());
-  auto jobs = static_cast<double>(space_.unfinished_jobs + static_cast<std::int64_t>(op.jobs.size()));
+  auto jobs =
+      static_cast<double>(space_.unfinished_jobs + space_.batch_jobs + static_cast<std::int64_t>(op.jobs.size()));
   // Twice the bytes: rows are stored in whole pages, and big ones fill a page each.
   double reserve = jobs * 2 * space_.job_bytes * kStatusWritesPerConsumer *
                    static_cast<double>(std::max<std::size_t>(space_.consumers, 1));
@@ -368,6 +375,7 @@ void SqliteJobStore::WriterLoop() {
     if (options_.max_size_bytes > 0) {
       space_.used_bytes = UsedBytes();
       space_.batch_bytes = 0;
+      space_.batch_jobs = 0;
       space_.consumers = trim_consumers.size();
       trim_for_size =
           static_cast<double>(space_.used_bytes) >= kTrimFraction * static_cast<double>(options_.max_size_bytes) &&
@@ -494,7 +502,10 @@ Status SqliteJobStore::ApplyBatch(std::vector<Op>& batch, const std::vector<std:
   Writer& w = *writer_;
   Status status = Status::Ok();
   std::int64_t sequence = w.last_sequence_;
+  const SpaceAccount space_before = space_;  // a pass rolled back admitted nothing
   for (Isolation isolation : {Isolation::kFast, Isolation::kSavepoints}) {
+    space_.batch_bytes = space_before.batch_bytes;
+    space_.batch_jobs = space_before.batch_jobs;
     touched.assign(static_cast<std::size_t>(shards_), false);
     sequence = w.last_sequence_;
     if (status = w.begin_.Run(); !status.ok()) return status;
@@ -585,14 +596,11 @@ std::shared_ptr<const CommittedRecords> SqliteJobStore::CollectRecords(std::vect
       for (EncodedJob& job : insert->jobs) {
         auto bytes = static_cast<double>(job.item_json.size() + job.record.json.size());
         space_.job_bytes = 0.99 * space_.job_bytes + 0.01 * bytes;
-        space_.unfinished_jobs += 1;
+        if (job.awaits_consumers) space_.unfinished_jobs += 1;
         take("INSERT", job.job_id, job.appended, job.record, &job.item_json);
       }
     } else if (auto* update = std::get_if<UpdateOp>(&op); update != nullptr && update->outcome.ok()) {
-      if (options_.max_size_bytes > 0) {
-        std::string status = update->written.AggregateStatus();
-        if (status == "Success" || status == "Failure") space_.unfinished_jobs -= 1;
-      }
+      if (update->finishes_job) space_.unfinished_jobs = std::max<std::int64_t>(space_.unfinished_jobs - 1, 0);
       // The written job keeps its id: `done` hands it over.
       std::string job_id = update->written.id;
       take("MODIFY", job_id, update->appended, update->record, nullptr);
@@ -630,6 +638,7 @@ bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t
   if (op.outcome.ok() && options_.max_size_bytes > 0) {
     for (const EncodedJob& job : op.jobs) {
       space_.batch_bytes += static_cast<std::int64_t>(job.item_json.size() + job.record.json.size());
+      space_.batch_jobs += 1;
     }
   }
   if (!savepoint) return op.outcome.ok() || !changed;

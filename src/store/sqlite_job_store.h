@@ -82,6 +82,7 @@ class SqliteJobStore final : public JobStore {
     std::string item_json;
     stream::EncodedRecord record;
     Appended appended;
+    bool awaits_consumers = false;  // some consumer will write its state (a bounded store reserves room)
   };
   struct InsertOp {
     std::vector<EncodedJob> jobs;  // inserted together or not at all
@@ -93,6 +94,7 @@ class SqliteJobStore final : public JobStore {
     std::string item_json;
     stream::EncodedRecord record;
     Appended appended;
+    bool finishes_job = false;  // the job's last consumer reaches Success/Failure with this write
     UpdateDone done;
     Status outcome;
   };
@@ -183,6 +185,7 @@ class SqliteJobStore final : public JobStore {
   struct SpaceAccount {
     std::int64_t used_bytes = 0;       // pages in use at the start of the batch
     std::int64_t batch_bytes = 0;      // inserted by the batch so far
+    std::int64_t batch_jobs = 0;       // admitted by the batch so far (reserved like unfinished ones)
     std::int64_t unfinished_jobs = 0;  // accepted, not yet Success/Failure on every consumer
     double job_bytes = 2048;           // running average of a job's item and INSERT record
     std::size_t consumers = 0;         // whose status writes each job will need

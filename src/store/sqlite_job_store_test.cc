@@ -252,6 +252,27 @@ TEST_F(SqliteJobStoreTest, ABoundedStoreTrimsConsumedRecordsEarlyToKeepTakingJob
   EXPECT_LT(AllRecords(*store).size(), accepted);  // most of the 3 records per job are gone
 }
 
+// A job no consumer will write to (every filter rejected it) needs no room for status writes.
+TEST_F(SqliteJobStoreTest, ABoundedStoreReservesRoomOnlyForJobsConsumersWillWriteTo) {
+  auto fill = [this](bool with_consumers) {
+    SqliteStoreOptions options;
+    options.data_dir = dir_.path() / (with_consumers ? "awaiting" : "unconsumed");
+    std::filesystem::create_directories(options.data_dir);
+    options.max_size_bytes = 256 * 1024;
+    auto store = std::move(SqliteJobStore::Open(options)).value();
+    std::size_t accepted = 0;
+    for (;; ++accepted) {
+      Job job = NewJob();
+      if (!with_consumers) job.consumers.clear();
+      if (!Insert(*store, job).ok()) break;
+    }
+    return accepted;
+  };
+  std::size_t waiting = fill(true);
+  std::size_t unconsumed = fill(false);
+  EXPECT_GT(unconsumed, 2 * waiting) << waiting << " jobs awaiting two consumers, " << unconsumed << " awaiting none";
+}
+
 TEST_F(SqliteJobStoreTest, DuplicateIdIsRefusedWithoutARecord) {
   auto store = Open();
   Job job = NewJob();
