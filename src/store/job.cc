@@ -1,5 +1,6 @@
 #include "store/job.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -31,6 +32,11 @@ std::string Job::AggregateStatus() const {
   }
   if (all_terminal) return any_failure ? "Failure" : "Success";
   return any_started ? "Running" : "Pending";
+}
+
+bool Job::Finished() const {
+  return !consumers.empty() &&
+         std::all_of(consumers.begin(), consumers.end(), [](const auto& entry) { return entry.second.IsTerminal(); });
 }
 
 boost::json::object Job::ToItem() const {

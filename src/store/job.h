@@ -33,6 +33,8 @@ struct Job {
   // Aggregate over consumers: all Success → Success; all terminal with a Failure → Failure;
   // any started → Running; otherwise (or no consumers yet started) Pending.
   std::string AggregateStatus() const;
+  // True when every expected consumer reached Success or Failure (AggregateStatus is one of them).
+  bool Finished() const;
 
   // The item as the API shows it (and as stream images carry it, in DynamoDB typed form).
   boost::json::object ToItem() const;

@@ -34,10 +34,10 @@ bool Statement::Step() {
   return false;
 }
 
+Status StoreFull() { return Status::Unavailable("The job store is full; retry later"); }
+
 Status StatusOf(sqlite3* db, int rc) {
-  // A full store (the disk, or the configured bound) is a condition to wait out, not a fault:
-  // the client gets 503 and the server goes on answering reads.
-  if ((rc & 0xff) == SQLITE_FULL) return Status::Unavailable("The job store is full; retry later");
+  if ((rc & 0xff) == SQLITE_FULL) return StoreFull();
   return Status::IOError(sqlite3_errmsg(db));
 }
 

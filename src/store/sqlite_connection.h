@@ -14,9 +14,12 @@
 
 namespace jobstream::store {
 
-// The Status for an SQLite result code: kUnavailable when the database or the disk is full,
+// The Status for an SQLite result code: StoreFull() when the database or the disk is full,
 // kIOError with SQLite's message otherwise.
 Status StatusOf(sqlite3* db, int rc);
+// A full store (the disk, or the configured bound): a condition to wait out, not a fault, so the
+// client gets 503 and the server goes on answering reads.
+Status StoreFull();
 
 // A prepared statement, reset and reused for every execution. Not thread-safe.
 class Statement {

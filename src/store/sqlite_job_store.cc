@@ -63,11 +63,16 @@ class SqliteJobStore::Writer {
                          "ON CONFLICT (consumer, shard) DO UPDATE SET seq = max(seq, excluded.seq)"),
         save_sequence_(connection_->handle(),
                        "INSERT INTO meta (key, value) VALUES ('last_sequence', ?1) "
-                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value") {}
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+        used_bytes_(
+            connection_->handle(),
+            "SELECT ((SELECT page_count FROM pragma_page_count()) - "
+            "(SELECT freelist_count FROM pragma_freelist_count())) * (SELECT page_size FROM pragma_page_size())") {}
 
   Status PreparedStatus() const {
-    for (const Statement* s : {&begin_, &commit_, &rollback_, &savepoint_, &release_, &rollback_to_, &insert_job_,
-                               &select_job_, &update_job_, &insert_record_, &save_checkpoint_, &save_sequence_}) {
+    for (const Statement* s :
+         {&begin_, &commit_, &rollback_, &savepoint_, &release_, &rollback_to_, &insert_job_, &select_job_,
+          &update_job_, &insert_record_, &save_checkpoint_, &save_sequence_, &used_bytes_}) {
       if (!s->status().ok()) return s->status();
     }
     return Status::Ok();
@@ -80,6 +85,7 @@ class SqliteJobStore::Writer {
   std::unique_ptr<Connection> connection_;
   Statement begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
   Statement insert_job_, select_job_, update_job_, insert_record_, save_checkpoint_, save_sequence_;
+  Statement used_bytes_;  // a bounded store's pages in use, measured before every batch
   std::int64_t last_sequence_ = 0;
   std::int64_t saved_sequence_ = 0;  // as stored in meta (0: unknown, save at the next trim)
 };
@@ -279,11 +285,7 @@ void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consume
   written.updated_at = std::chrono::system_clock::now();
   std::string item_json = written.ToItemJson();
   auto record = EncodeChange(stream::EventName::kModify, written, item_json.size(), &current);
-  auto finished = [](const Job& job) {
-    std::string status = job.AggregateStatus();
-    return status == "Success" || status == "Failure";
-  };
-  bool finishes_job = !finished(current) && finished(written);
+  bool finishes_job = !current.Finished() && written.Finished();
   auto callback = done;
   Status status = Enqueue(
       UpdateOp{std::move(written), std::move(item_json), std::move(record), {}, finishes_job, std::move(done), {}});
@@ -329,10 +331,10 @@ constexpr double kTrimFraction = 0.5;
 constexpr int kStatusWritesPerConsumer = 2;  // Running (after the grace period), then the outcome
 
 std::int64_t SqliteJobStore::UsedBytes() {
-  Statement pages(writer_->connection().handle(),
-                  "SELECT ((SELECT page_count FROM pragma_page_count()) - "
-                  "(SELECT freelist_count FROM pragma_freelist_count())) * (SELECT page_size FROM pragma_page_size())");
-  return pages.Step() ? pages.ColumnInt(0) : 0;
+  Statement& pages = writer_->used_bytes_;
+  std::int64_t used = pages.Step() ? pages.ColumnInt(0) : 0;
+  pages.Reset();
+  return used;
 }
 
 bool SqliteJobStore::Admits(const InsertOp& op) const {
@@ -401,8 +403,7 @@ void SqliteJobStore::WriterLoop() {
       next_trim = std::chrono::steady_clock::now() + std::chrono::seconds(1);  // the next slice
     }
     std::shared_ptr<const CommittedRecords> records;
-    if (commit.ok()) records = CollectRecords(batch, touched);  // also keeps shard_last_sequence_
-    if (!listener) records = nullptr;
+    if (commit.ok()) records = CollectRecords(batch, touched, listener != nullptr);
     CommittedBatch committed{std::move(batch), commit, std::move(records), writer_->last_sequence_,
                              std::move(listener)};
     HandOver(std::move(committed));
@@ -480,7 +481,7 @@ Status SqliteJobStore::ApplyEachAlone(std::vector<Op>& batch, const std::vector<
   TouchedShards all(static_cast<std::size_t>(shards_), false);
   for (Op& op : batch) {
     if (auto* insert = std::get_if<InsertOp>(&op)) {
-      insert->outcome = Status::Unavailable("The job store is full; retry later");
+      insert->outcome = StoreFull();
       continue;
     }
     std::vector<Op> alone;
@@ -572,7 +573,8 @@ Status SqliteJobStore::AppendRecord(std::string_view event_name, const std::stri
 }
 
 std::shared_ptr<const CommittedRecords> SqliteJobStore::CollectRecords(std::vector<Op>& ops,
-                                                                       const TouchedShards& touched) {
+                                                                       const TouchedShards& touched,
+                                                                       bool for_listener) {
   auto committed = std::make_shared<CommittedRecords>();
   committed->previous_sequence = shard_last_sequence_;
   for (std::size_t shard = 0; shard < touched.size(); ++shard) {
@@ -580,6 +582,8 @@ std::shared_ptr<const CommittedRecords> SqliteJobStore::CollectRecords(std::vect
   }
   auto take = [&](std::string_view event_name, std::string& job_id, const Appended& appended,
                   stream::EncodedRecord& record, std::string* item_json) {
+    shard_last_sequence_[static_cast<std::size_t>(appended.shard)] = appended.sequence;
+    if (!for_listener) return;
     stream::StreamRecord taken;
     taken.shard = appended.shard;
     taken.sequence = appended.sequence;
@@ -588,7 +592,6 @@ std::shared_ptr<const CommittedRecords> SqliteJobStore::CollectRecords(std::vect
     taken.created_at = FromUnixMillis(appended.created_ms);
     taken.json = std::move(record.json);
     if (item_json != nullptr) taken.job_item = std::move(*item_json);
-    shard_last_sequence_[static_cast<std::size_t>(appended.shard)] = appended.sequence;
     committed->records.push_back(std::move(taken));
   };
   for (Op& op : ops) {
@@ -613,7 +616,7 @@ std::shared_ptr<const CommittedRecords> SqliteJobStore::CollectRecords(std::vect
 bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched) {
   Writer& w = *writer_;
   if (!Admits(op)) {
-    op.outcome = Status::Unavailable("The job store is full; retry later");
+    op.outcome = StoreFull();
     return true;
   }
   // One job's insert undoes itself when its first statement fails; several jobs go all or none.

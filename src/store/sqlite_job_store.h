@@ -163,9 +163,11 @@ class SqliteJobStore final : public JobStore {
   Result<std::int64_t> LastSequenceBefore(std::int64_t cutoff_ms);
   Status AppendRecord(std::string_view event_name, const std::string& job_id, stream::EncodedRecord& record,
                       Appended& appended, std::int64_t& sequence, TouchedShards& touched);
-  // Takes the records a committed batch appended (their text moves out of the ops, which need it
-  // no more) for the commit listener; advances shard_last_sequence_.
-  std::shared_ptr<const CommittedRecords> CollectRecords(std::vector<Op>& ops, const TouchedShards& touched);
+  // After a commit: advances shard_last_sequence_ and the space account and, for a listener, takes
+  // the records the batch appended (their text moves out of the ops, which need it no more);
+  // null when there is nothing to hand over.
+  std::shared_ptr<const CommittedRecords> CollectRecords(std::vector<Op>& ops, const TouchedShards& touched,
+                                                         bool for_listener);
   std::unique_ptr<Reader> AcquireReader(Status& status);
   // The first column of the one row `query` finds for `key` on a pooled reader, or kNotFound.
   template <typename Key>
