@@ -18,6 +18,7 @@ unsigned HttpStatusOf(StatusCode code) {
     case StatusCode::kUnavailable:
       return 503;
     case StatusCode::kIOError:
+    case StatusCode::kCorruption:
     case StatusCode::kInternal:
       return 500;
   }

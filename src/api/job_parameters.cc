@@ -1,24 +1,14 @@
 #include "api/job_parameters.h"
 
+#include "api/exact_json_parser.h"
+
 #include <fmt/format.h>
-#include <boost/json/error.hpp>
-#include <boost/json/parse.hpp>
 
 namespace jobstream::api {
 
 namespace {
 
-Result<boost::json::value> ParseBody(std::string_view body) {
-  boost::json::parse_options options;
-  options.max_depth = 32;  // parameters are small; deep nesting is an attack, not a job
-  boost::system::error_code ec;
-  boost::json::value parsed = boost::json::parse(body, ec, {}, options);
-  if (ec == boost::json::error::too_deep) {
-    return Status::InvalidArgument(fmt::format("Request body is nested more than {} levels deep", options.max_depth));
-  }
-  if (ec) return Status::InvalidArgument("Request body is not valid JSON");
-  return parsed;
-}
+Result<boost::json::value> ParseBody(std::string_view body) { return ParseExactJson(body, kMaxBodyDepth); }
 
 Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
   if (!parsed.is_object()) return Status::InvalidArgument("Request body must be a JSON object of job parameters");

@@ -9,6 +9,12 @@
 
 namespace jobstream::api {
 
+// The deepest nesting a body may have (the body object itself is level 1). Parameters are small;
+// deep nesting is an attack, not a job. Stored items nest the parameters one level deeper and
+// stream images twice as deep again: store::kMaxItemDepth and the consumers' record parser allow
+// for that.
+inline constexpr std::size_t kMaxBodyDepth = 32;
+
 // The largest accepted `seconds`: one year. Larger values are surely mistakes; anything above
 // the consumers' function timeout is accepted here and fails in the function, as it does on AWS.
 inline constexpr std::int64_t kMaxSeconds = std::int64_t{365} * 24 * 3600;

@@ -1,6 +1,6 @@
 #include "api/jobs_api.h"
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 
 #include "api/error_response.h"
@@ -14,6 +14,8 @@ namespace beast_http = boost::beast::http;
 
 constexpr std::string_view kJobsPath = "/jobs";
 constexpr std::string_view kConsumersPath = "/consumers";
+constexpr std::string_view kHealthPath = "/healthz";  // alive: the process answers
+constexpr std::string_view kReadyPath = "/readyz";    // ready: new jobs would be accepted
 
 http::Response MethodNotAllowed(std::string_view allow) {
   http::Response response = MessageResponse(405, "Method Not Allowed");
@@ -28,6 +30,15 @@ JobsApi::JobsApi(const auth::SigV4Verifier& verifier, store::JobStore& store, In
     : verifier_(verifier), store_(store), initial_states_(std::move(initial_states)), consumers_api_(consumers) {}
 
 void JobsApi::Handle(http::Request& request, http::Respond respond) {
+  // The only routes before authentication (SECURITY.md): probes for a supervisor or load balancer
+  // that holds no key. They answer with a status code and nothing about the server.
+  if (request.method() == beast_http::verb::get && request.target() == kHealthPath) {
+    return respond(MessageResponse(200, "ok"));
+  }
+  if (request.method() == beast_http::verb::get && request.target() == kReadyPath) {
+    return respond(store_.Readiness().ok() ? MessageResponse(200, "ready") : MessageResponse(503, "not ready"));
+  }
+
   auth::SignedRequestView view;
   view.method = request.method_string();
   view.target = request.target();
@@ -69,19 +80,20 @@ void JobsApi::CreateJob(http::Request& request, http::Respond respond) {
 
   store::Job job = NewJob(std::move(parameters).value());
   std::string id = job.id;
-  store_.InsertJob(std::move(job), [respond = std::move(respond), id = std::move(id)](const Status& status) mutable {
-    if (!status.ok()) {
-      spdlog::error("job {} was not stored: {}", id, status.message());
-      return respond(ErrorResponse(status));
-    }
-    http::Response response;
-    response.status = 202;
-    // The id is a UUID we generated: nothing in it needs escaping.
-    response.body.reserve(id.size() + 10);
-    response.body.append(R"({"id":")").append(id).append(R"("})");
-    response.headers.emplace_back("Location", "/jobs/" + id);
-    respond(std::move(response));
-  });
+  store_.InsertJob(std::move(job),
+                   [this, respond = std::move(respond), id = std::move(id)](const Status& status) mutable {
+                     if (!status.ok()) {
+                       store_errors_.Log(fmt::format("job {} was not stored: {}", id, status.message()));
+                       return respond(ErrorResponse(status));
+                     }
+                     http::Response response;
+                     response.status = 202;
+                     // The id is a UUID we generated: nothing in it needs escaping.
+                     response.body.reserve(id.size() + 10);
+                     response.body.append(R"({"id":")").append(id).append(R"("})");
+                     response.headers.emplace_back("Location", "/jobs/" + id);
+                     respond(std::move(response));
+                   });
 }
 
 store::Job JobsApi::NewJob(boost::json::object parameters) const {
@@ -103,24 +115,26 @@ void JobsApi::CreateJobs(http::Request& request, http::Respond respond) {
     jobs.push_back(NewJob(std::move(parameters)));
     ids.emplace_back(jobs.back().id);
   }
-  store_.InsertJobs(std::move(jobs),
-                    [respond = std::move(respond), ids = std::move(ids)](const Status& status) mutable {
-                      if (!status.ok()) {
-                        spdlog::error("a batch of {} jobs was not stored: {}", ids.size(), status.message());
-                        return respond(ErrorResponse(status));
-                      }
-                      http::Response response;
-                      response.status = 202;
-                      response.body = boost::json::serialize(boost::json::object{{"ids", std::move(ids)}});
-                      respond(std::move(response));
-                    });
+  store_.InsertJobs(
+      std::move(jobs), [this, respond = std::move(respond), ids = std::move(ids)](const Status& status) mutable {
+        if (!status.ok()) {
+          store_errors_.Log(fmt::format("a batch of {} jobs was not stored: {}", ids.size(), status.message()));
+          return respond(ErrorResponse(status));
+        }
+        http::Response response;
+        response.status = 202;
+        response.body = boost::json::serialize(boost::json::object{{"ids", std::move(ids)}});
+        respond(std::move(response));
+      });
 }
 
 void JobsApi::GetJob(std::string_view id, const http::Respond& respond) {
   if (!IsUuid(id)) return respond(MessageResponse(404, "Job not found"));
   auto job = store_.GetJobJson(id);
   if (!job.ok()) {
-    if (job.error().code() != StatusCode::kNotFound) spdlog::error("cannot read job {}: {}", id, job.error().message());
+    if (job.error().code() != StatusCode::kNotFound) {
+      store_errors_.Log(fmt::format("cannot read job {}: {}", id, job.error().message()));
+    }
     return respond(ErrorResponse(job.error()));
   }
   http::Response response;

@@ -12,6 +12,7 @@
 
 #include "api/consumers_api.h"
 #include "auth/sigv4_verifier.h"
+#include "common/rate_limited_log.h"
 #include "http/request_handler.h"
 #include "store/job_store.h"
 
@@ -38,6 +39,8 @@ class JobsApi final : public http::RequestHandler {
   store::JobStore& store_;
   InitialConsumerStates initial_states_;
   ConsumersApi consumers_api_;
+  // Store failures repeat for every request while they last (a full disk): one line per interval.
+  mutable RateLimitedLog store_errors_{spdlog::level::err};
 };
 
 }  // namespace jobstream::api

@@ -122,9 +122,10 @@ int RunSubmit(ClientFlags& flags) {
     auto job = (*client)->Send("GET", path, "");
     if (int code = Report(job, 200); code != kExitOk) return code;
     std::string status = StatusOf(job->body);
-    if (status == "Success" || status == "Failure") {
+    // Filtered: no consumer will run it; final, and nothing failed.
+    if (status == "Success" || status == "Failure" || status == "Filtered") {
       std::cout << job->body << std::endl;
-      return status == "Success" ? kExitOk : kExitJobFailed;
+      return status == "Failure" ? kExitJobFailed : kExitOk;
     }
     if (std::chrono::steady_clock::now() > deadline) {
       std::cerr << "jobstream submit: job still " << status << " after " << flags.wait_timeout << " s\n";
@@ -155,7 +156,7 @@ void AddJobCommands(CLI::App& app, int& exit_code) {
   CLI::App* submit = app.add_subcommand("submit", "Sign and POST job parameters to /jobs");
   AddClientOptions(submit, *flags);
   submit->add_option("PARAMETERS", flags->parameters, R"(Job parameters as JSON (default {"seconds": 1}))");
-  submit->add_flag("--wait", flags->wait, "Follow the job until Success (exit 0) or Failure (exit 1)");
+  submit->add_flag("--wait", flags->wait, "Follow the job until Success or Filtered (exit 0) or Failure (exit 1)");
   submit->add_option("--wait-timeout", flags->wait_timeout, "Seconds --wait waits at most (default 600)");
   submit->footer("Exit codes: 0 ok, 1 job failed (--wait), 2 usage, 3 HTTP error, 4 server unreachable or timeout.");
   submit->callback([flags, &exit_code] { exit_code = RunSubmit(*flags); });

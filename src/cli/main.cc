@@ -7,6 +7,7 @@
 #include "cli/job_commands.h"
 #include "cli/keys_command.h"
 #include "cli/serve_command.h"
+#include "cli/store_commands.h"
 
 namespace jobstream {
 // "0.1.0 (git <short-rev>[-dirty])", from the file cmake/Version.cmake generates on every build.
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   jobstream::cli::AddServeCommand(app, exit_code);
   jobstream::cli::AddKeysCommand(app, exit_code);
   jobstream::cli::AddJobCommands(app, exit_code);
+  jobstream::cli::AddStoreCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

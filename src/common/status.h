@@ -14,6 +14,7 @@ enum class StatusCode {
   kPayloadTooLarge,  // a client-driven size bound was exceeded (HTTP 413)
   kUnavailable,      // shutting down or overloaded; retry later (HTTP 503)
   kIOError,          // the disk or the database failed
+  kCorruption,       // stored data cannot be read back; retrying will not help (HTTP 500)
   kInternal,         // a bug
 };
 
@@ -29,6 +30,7 @@ class Status {
   static Status PayloadTooLarge(std::string m) { return {StatusCode::kPayloadTooLarge, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
+  static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }

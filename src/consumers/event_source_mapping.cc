@@ -22,7 +22,7 @@ constexpr auto kCheckpointInterval = std::chrono::milliseconds(500);
 Result<boost::json::value> ParseRecord(std::string_view json) {
   boost::system::error_code ec;
   boost::json::parse_options options;
-  options.max_depth = 256;  // typed images nest twice as deep as the items they describe
+  options.max_depth = 2 * store::kMaxItemDepth + 8;  // typed images nest twice as deep as their items
   boost::json::value record = boost::json::parse(json, ec, {}, options);
   if (ec) return Status::Internal("stored stream record is not JSON: " + ec.message());
   return record;
@@ -179,7 +179,8 @@ void EventSourceMapping::Pump(Shard& shard) {
     std::size_t limit = std::min(kReadChunk, max_buffered_per_shard_ - queued());
     auto records = store_.ReadStream(shard.index, shard.read_position, limit);
     if (!records.ok()) {
-      spdlog::error("consumer {}: cannot read shard {}: {}", config_.name, shard.index, records.error().message());
+      store_errors_.Log(
+          fmt::format("consumer {}: cannot read shard {}: {}", config_.name, shard.index, records.error().message()));
       RetryLater([this, &shard] { Pump(shard); });
       return;
     }
@@ -279,12 +280,15 @@ void EventSourceMapping::RunBatch(const std::shared_ptr<Batch>& batch) {
     if (record.job_item.empty()) continue;  // the job is gone
     auto job = store::Job::FromItemJson(record.job_item);
     std::string().swap(record.job_item);
-    if (job.ok()) {
-      auto state = job->consumers.find(config_.name);
-      if (state != job->consumers.end() && state->second.IsTerminal()) continue;
-      *record.job = std::move(job).value();
+    if (!job.ok()) {
+      unreadable_jobs_.Log(fmt::format("consumer {}: job {} cannot be read ({}); the stream moves past it",
+                                       config_.name, record.job_id, job.error().message()));
+      continue;  // done with the batch, never retried: the shard's checkpoint moves on
     }
-    batch->to_invoke.push_back(i);  // an unreadable item is read again, and retried, in WriteState
+    auto state = job->consumers.find(config_.name);
+    if (state != job->consumers.end() && state->second.IsTerminal()) continue;
+    *record.job = std::move(job).value();
+    batch->to_invoke.push_back(i);
   }
   one_done();
 }
@@ -363,7 +367,8 @@ void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
     if (!pending.json.empty()) continue;  // a retry: the text went with the first invocation
     auto stored = store_.ReadRecord(pending.sequence);
     if (!stored.ok()) {
-      spdlog::error("consumer {}: cannot read record {}: {}", config_.name, pending.sequence, stored.error().message());
+      store_errors_.Log(fmt::format("consumer {}: cannot read record {}: {}", config_.name, pending.sequence,
+                                    stored.error().message()));
       RetryLater([this, batch] { Invoke(batch); });
       return;
     }
@@ -428,7 +433,8 @@ void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vec
       continue;
     }
     if (!result.ok) {
-      spdlog::info("consumer {}: job {} failed: {}", config_.name, record.job_id, result.error_message);
+      failed_jobs_.Log(
+          fmt::format("consumer {}: job {} failed: {}", config_.name, record.job_id, result.error_message));
     }
     if (!record.is_insert) continue;  // outcomes are written onto jobs for job submissions only
     store::ConsumerState state =
@@ -519,7 +525,18 @@ void EventSourceMapping::Write(const std::shared_ptr<StateWrite>& write) {
       write->done(true);
       return;
     }
-    spdlog::error("consumer {}: cannot read job {}: {}", config_.name, write->job_id, read.error().message());
+    if (read.error().code() == StatusCode::kCorruption) {
+      // Reading it again will not help, and waiting on it would hold this shard's checkpoint (and
+      // trimming) forever: the record is passed over, loudly.
+      unreadable_jobs_.Log(
+          fmt::format("consumer {}: job {} cannot be read ({}); its {} is not recorded and the stream "
+                      "moves past it",
+                      config_.name, write->job_id, read.error().message(), write->state.status));
+      write->done(true);
+      return;
+    }
+    store_errors_.Log(
+        fmt::format("consumer {}: cannot read job {}: {}", config_.name, write->job_id, read.error().message()));
     RetryLater([this, write] { Write(write); });
     return;
   }
@@ -544,7 +561,8 @@ void EventSourceMapping::Write(const std::shared_ptr<StateWrite>& write) {
       } else if (written.error().code() == StatusCode::kNotFound) {
         write->done(true);
       } else {
-        spdlog::error("consumer {}: cannot write job {}: {}", config_.name, write->job_id, written.error().message());
+        store_errors_.Log(fmt::format("consumer {}: cannot write job {}: {}", config_.name, write->job_id,
+                                      written.error().message()));
         write->attempt = 0;
         RetryLater([this, write] { Write(write); });
       }

@@ -21,6 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/rate_limited_log.h"
 #include "consumers/consumer_config.h"
 #include "functions/function.h"
 #include "store/job_store.h"
@@ -169,6 +170,11 @@ class EventSourceMapping {
   bool enabled_ = true;                   // strand-confined
   std::atomic<bool> enabled_view_{true};  // the same, readable from any thread
   std::mutex set_enabled_mutex_;
+
+  // Failures that repeat for every record or retry log a line per interval, not per occurrence.
+  RateLimitedLog store_errors_{spdlog::level::err};     // reads and writes the store refused
+  RateLimitedLog unreadable_jobs_{spdlog::level::err};  // jobs passed over: their items cannot be read
+  RateLimitedLog failed_jobs_{spdlog::level::info, std::chrono::seconds(1)};  // function failures
 };
 
 }  // namespace jobstream::consumers

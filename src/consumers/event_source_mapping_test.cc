@@ -506,6 +506,47 @@ TEST_F(EventSourceMappingTest, InvalidConsumerConfigurationIsRejected) {
   EXPECT_FALSE(ConsumerSet::Create({Consumer("a", "noop"), Consumer("a", "noop")}, registry_, *store_, io_).ok());
 }
 
+TEST_F(EventSourceMappingTest, AnUnreadableJobIsPassedOverAndTheCheckpointMovesOn) {
+  OpenStore(/*shards=*/1);  // one shard: the unreadable job sits in front of the others
+  ConsumerConfig paused = Consumer("consumer_1", "noop");
+  paused.enabled = false;
+  StartConsumers({paused});
+  std::string poison = Submit();
+  {
+    // As an older version stored a number beyond a double's range: text no JSON parser reads.
+    Status status;
+    auto raw = store::Connection::Open(dir_.path() / "jobs.db", status);
+    ASSERT_TRUE(raw) << status.message();
+    ASSERT_TRUE(raw->Execute("UPDATE jobs SET item = replace(item, '\"seconds\":1', '\"seconds\":1,\"x\":Infinity') "
+                             "WHERE id = '" +
+                             poison + "'")
+                    .ok());
+  }
+  ASSERT_FALSE(store_->GetJob(poison).ok());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(Submit());
+  ASSERT_TRUE(consumers_->SetEnabled("consumer_1", true).has_value());
+  for (const std::string& id : ids) WaitForStatus(id, "Success");
+  std::map<int, std::int64_t> last = LastSequencesOnceFinished(ids);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (StoredCheckpoints("consumer_1", last) != last && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(StoredCheckpoints("consumer_1", last), last) << "the checkpoint is held behind the unreadable job";
+}
+
+TEST_F(EventSourceMappingTest, AJobNoFilterAcceptsIsFilteredAtOnce) {
+  OpenStore();
+  ConsumerConfig picky = Consumer("consumer_1", "noop");
+  picky.filters = {R"({"dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": ["99"]}}}}}})"};
+  StartConsumers({picky});
+  std::string id = Submit(1);
+  auto job = store_->GetJob(id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->AggregateStatus(), "Filtered");
+  EXPECT_EQ(WaitForStatus(Submit(99), "Success").consumers.size(), 1U);
+}
+
 TEST_F(EventSourceMappingTest, CheckpointsReachTheEndOfEveryShardWithoutAStop) {
   OpenStore();
   StartConsumers({Consumer("consumer_1", "noop")});

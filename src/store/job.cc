@@ -14,14 +14,15 @@ namespace {
 
 Result<SystemTime> ReadTimestamp(const boost::json::value& text) {
   auto time = ParseIso8601(text.as_string());
-  if (!time) return Status::Internal("stored timestamp is malformed: " + std::string(text.as_string()));
+  if (!time) return Status::Corruption("stored timestamp is malformed: " + std::string(text.as_string()));
   return *time;
 }
 
 }  // namespace
 
 std::string Job::AggregateStatus() const {
-  if (consumers.empty()) return "Pending";
+  // No consumer's filter accepted the job: nothing will ever write to it, so it is final.
+  if (consumers.empty()) return "Filtered";
   bool all_terminal = true;
   bool any_failure = false;
   bool any_started = false;
@@ -143,8 +144,12 @@ std::string Job::ToTypedItemJson() const { return WriteItem<true>(*this); }
 
 Result<Job> Job::FromItemJson(std::string_view json) {
   boost::system::error_code ec;
-  boost::json::value parsed = boost::json::parse(json, ec);
-  if (ec || !parsed.is_object()) return Status::Internal("stored job item is not a JSON object");
+  boost::json::parse_options options;
+  options.max_depth = kMaxItemDepth;
+  boost::json::value parsed = boost::json::parse(json, ec, {}, options);
+  if (ec || !parsed.is_object()) {
+    return Status::Corruption("stored job item is not a JSON object: " + (ec ? ec.message() : "another type"));
+  }
   const auto& item = parsed.as_object();
   try {
     Job job;
@@ -167,7 +172,7 @@ Result<Job> Job::FromItemJson(std::string_view json) {
     job.updated_at = *updated;
     return job;
   } catch (const std::exception& e) {  // Boost.JSON accessors throw on a shape we did not write
-    return Status::Internal(std::string("stored job item is malformed: ") + e.what());
+    return Status::Corruption(std::string("stored job item is malformed: ") + e.what());
   }
 }
 

@@ -13,6 +13,11 @@
 
 namespace jobstream::store {
 
+// The deepest nesting a stored item may have: the API's parameters (32 levels, see
+// api::kMaxBodyDepth) sit one level down, a consumer's results three. An item that still cannot
+// be read is kCorruption, which the consumers treat as final for that job, never as a retry.
+inline constexpr std::size_t kMaxItemDepth = 64;
+
 // One consumer's progress on one job.
 struct ConsumerState {
   std::string status = "Pending";  // Pending | Running | Success | Failure
@@ -31,7 +36,8 @@ struct Job {
   SystemTime updated_at;
 
   // Aggregate over consumers: all Success → Success; all terminal with a Failure → Failure;
-  // any started → Running; otherwise (or no consumers yet started) Pending.
+  // any started → Running; none started → Pending; no consumer accepted the job → Filtered
+  // (final: nothing will write to it).
   std::string AggregateStatus() const;
   // True when every expected consumer reached Success or Failure (AggregateStatus is one of them).
   bool Finished() const;
@@ -43,6 +49,7 @@ struct Job {
   // The item in DynamoDB's typed JSON, as stream images carry it: the text of
   // stream::ToAttributeMap(ToItem()), written directly.
   std::string ToTypedItemJson() const;
+  // The job back from ToItemJson's text; kCorruption if the text is not such an item.
   static Result<Job> FromItemJson(std::string_view json);
 };
 

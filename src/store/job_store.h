@@ -74,6 +74,9 @@ class JobStore {
 
   virtual void SetCommitListener(CommitListener listener) = 0;
   virtual int shard_count() const = 0;
+  // Ok while new jobs would be accepted; otherwise why not (a failed sync, a full store, closing).
+  // For GET /readyz: cheap, no I/O.
+  virtual Status Readiness() const = 0;
 
   // Finishes queued writes (their callbacks run), then stops accepting new ones (kUnavailable).
   virtual void Close() = 0;

@@ -44,5 +44,32 @@ TEST(JobTest, ItemTextReadsBackAsTheSameJob) {
   EXPECT_EQ(read->ToItemJson(), job.ToItemJson());
 }
 
+TEST(JobTest, ParametersNestedAtTheApiLimitReadBack) {
+  // The API accepts bodies 32 levels deep; the item holds them one level further down. (Read with
+  // Boost.JSON's default depth of 32, such a job could never be read again: a poison job.)
+  boost::json::value deep = boost::json::object{};
+  for (int level = 1; level < 32; ++level) deep = boost::json::object{{"d", deep}};
+  Job job = SampleJob();
+  job.parameters = deep.as_object();
+  auto read = Job::FromItemJson(job.ToItemJson());
+  ASSERT_TRUE(read.ok()) << read.error().message();
+  EXPECT_EQ(read->ToItemJson(), job.ToItemJson());
+}
+
+TEST(JobTest, AnUnreadableItemIsCorruptionNotARetry) {
+  for (const char* text : {R"({"id": "x", "parameters": {"x": Infinity}})", "{", R"({"id": 1})", "[]"}) {
+    auto read = Job::FromItemJson(text);
+    ASSERT_FALSE(read.ok()) << text;
+    EXPECT_EQ(read.error().code(), StatusCode::kCorruption) << text;
+  }
+}
+
+TEST(JobTest, AJobNoConsumerAcceptedIsFiltered) {
+  Job job = SampleJob();
+  job.consumers.clear();
+  EXPECT_EQ(job.AggregateStatus(), "Filtered");
+  EXPECT_EQ(job.ToItem().at("status").as_string(), "Filtered");
+}
+
 }  // namespace
 }  // namespace jobstream::store

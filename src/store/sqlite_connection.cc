@@ -73,17 +73,8 @@ std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, 
   // call fails harmlessly and the statistics stay on.
   static const int kMemoryStatusOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)kMemoryStatusOff;
-  sqlite3* db = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    status =
-        Status::IOError(fmt::format("cannot open {}: {}", path.string(), db ? sqlite3_errmsg(db) : "out of memory"));
-    sqlite3_close(db);
-    return nullptr;
-  }
-  std::unique_ptr<Connection> connection(new Connection(db));
-  connection->SetBusyTimeout(connection->busy_timeout_);
+  auto connection = OpenWithFlags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, status);
+  if (!connection) return nullptr;
   // WAL lets readers run beside the single writer; synchronous=FULL fsyncs the WAL at every
   // commit, which is what makes an acknowledged job survive power loss.
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
@@ -94,6 +85,30 @@ std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, 
     status = connection->Execute(pragma);
     if (!status.ok()) return nullptr;
   }
+  status = Status::Ok();
+  return connection;
+}
+
+std::unique_ptr<Connection> Connection::OpenReadOnly(const std::filesystem::path& path, Status& status) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    status = Status::NotFound(fmt::format("{} does not exist", path.string()));
+    return nullptr;
+  }
+  return OpenWithFlags(path, SQLITE_OPEN_READONLY, status);
+}
+
+std::unique_ptr<Connection> Connection::OpenWithFlags(const std::filesystem::path& path, int flags, Status& status) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    status =
+        Status::IOError(fmt::format("cannot open {}: {}", path.string(), db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close(db);
+    return nullptr;
+  }
+  std::unique_ptr<Connection> connection(new Connection(db));
+  connection->SetBusyTimeout(connection->busy_timeout_);
   status = Status::Ok();
   return connection;
 }

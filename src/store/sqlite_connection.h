@@ -54,6 +54,9 @@ class Statement {
 class Connection {
  public:
   static std::unique_ptr<Connection> Open(const std::filesystem::path& path, Status& status);
+  // An existing database, read-only, for tools beside a running server (check, backup): creates
+  // nothing; kNotFound when the file does not exist.
+  static std::unique_ptr<Connection> OpenReadOnly(const std::filesystem::path& path, Status& status);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -68,6 +71,7 @@ class Connection {
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
+  static std::unique_ptr<Connection> OpenWithFlags(const std::filesystem::path& path, int flags, Status& status);
   static int RetryBusy(void* connection, int tries);
 
   sqlite3* db_;

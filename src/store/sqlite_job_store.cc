@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 )sql";
 
+// store.max_size_mb bounds the database and its log together; the log's share is this fraction.
+constexpr std::uint64_t kLogShareOfBound = 4;
+constexpr std::uint64_t kAssumedPageBytes = 4096;  // SQLite's default page size, which we keep
+
 }  // namespace
 
 // Everything the writer thread owns: its connection, statements and the sequence counter.
@@ -113,16 +117,22 @@ class SqliteJobStore::Reader {
 };
 
 SqliteJobStore::SqliteJobStore(SqliteStoreOptions options)
-    : options_(std::move(options)), db_path_(options_.data_dir / "jobs.db"), shards_(options_.shards) {}
+    : options_(std::move(options)), db_path_(options_.data_dir / kDatabaseFile), shards_(options_.shards) {}
 
 Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::Open(SqliteStoreOptions options) {
   if (options.shards < 1 || options.shards > 1024) return Status::InvalidArgument("shards must be between 1 and 1024");
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return Status::IOError(fmt::format("cannot create {}: {}", options.data_dir.string(), ec.message()));
+  // Locked before it is judged: a running server's live log is not damage.
+  auto lock = DataDirLock::Acquire(options.data_dir);
+  if (!lock.ok()) return lock.error();
+  if (Status intact = CheckStoreIntact(options.data_dir); !intact.ok()) return intact;
   std::unique_ptr<SqliteJobStore> store(new SqliteJobStore(std::move(options)));
+  store->lock_ = std::move(lock).value();
   Status status = store->Initialize();
   if (!status.ok()) return status;
+  if (status = MarkStoreCreated(store->options_.data_dir); !status.ok()) return status;
   store->writer_thread_ = std::thread([raw = store.get()] { raw->WriterLoop(); });
   store->sync_thread_ = std::thread([raw = store.get()] { raw->SyncLoop(); });
   return store;
@@ -132,6 +142,9 @@ Status SqliteJobStore::Initialize() {
   Status status;
   auto connection = Connection::Open(db_path_, status);
   if (!connection) return status;
+  if (sqlite3_db_readonly(connection->handle(), "main") == 1) {
+    return Status::IOError(fmt::format("{} opened read-only: the server needs read-write access", db_path_.string()));
+  }
   if (status = connection->Execute(kSchema); !status.ok()) return status;
   // The writer never checkpoints inside a commit; WalCheckpointer does it on its own thread.
   if (status = connection->Execute("PRAGMA wal_autocheckpoint=0"); !status.ok()) return status;
@@ -142,7 +155,9 @@ Status SqliteJobStore::Initialize() {
     // Only the writer grows the file (checkpoints copy pages it already counted).
     Statement page_size(connection->handle(), "PRAGMA page_size");
     std::int64_t page_bytes = page_size.Step() ? page_size.ColumnInt(0) : 4096;
-    auto pages = static_cast<std::int64_t>(options_.max_size_bytes / static_cast<std::uint64_t>(page_bytes));
+    // The bound covers the database and its log together: the log gets a quarter of it (it
+    // restarts at an eighth, see below, and its file is reused at that size), the database the rest.
+    auto pages = static_cast<std::int64_t>(DatabaseBound() / static_cast<std::uint64_t>(page_bytes));
     Statement limit(connection->handle(), fmt::format("PRAGMA max_page_count = {}", std::max<std::int64_t>(pages, 1)));
     // SQLite never sets the bound below the file's current size; it reports what it set.
     if (limit.Step() && limit.ColumnInt(0) > pages) {
@@ -152,7 +167,12 @@ Status SqliteJobStore::Initialize() {
     if (status = limit.status(); !status.ok()) return status;
   }
   writer_ = std::make_unique<Writer>(std::move(connection));
-  checkpointer_ = WalCheckpointer::Start(db_path_, status);
+  int max_log_frames = 0;  // the checkpointer's default
+  if (options_.max_size_bytes > 0) {
+    max_log_frames = static_cast<int>(
+        std::clamp<std::uint64_t>(options_.max_size_bytes / kLogShareOfBound / 2 / kAssumedPageBytes, 64, 16384));
+  }
+  checkpointer_ = WalCheckpointer::Start(db_path_, max_log_frames, status);
   if (!checkpointer_) return status;
   if (status = writer_->PreparedStatus(); !status.ok()) return status;
 
@@ -210,6 +230,25 @@ Status SqliteJobStore::Initialize() {
 }
 
 SqliteJobStore::~SqliteJobStore() { Close(); }
+
+void SqliteJobStore::NoteFullRefusal() {
+  last_full_refusal_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+Status SqliteJobStore::Readiness() const {
+  if (sync_failed_) return Status::IOError("the disk failed to sync the log; restart the server");
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (closing_) return Status::Unavailable("the store is shutting down");
+  }
+  auto refused_at = std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(last_full_refusal_.load(std::memory_order_relaxed)));
+  if (refused_at.time_since_epoch().count() != 0 &&
+      std::chrono::steady_clock::now() - refused_at < kFullRefusalMemory) {
+    return StoreFull();
+  }
+  return Status::Ok();
+}
 
 void SqliteJobStore::Close() {
   {
@@ -337,6 +376,10 @@ std::int64_t SqliteJobStore::UsedBytes() {
   return used;
 }
 
+std::uint64_t SqliteJobStore::DatabaseBound() const {
+  return options_.max_size_bytes - options_.max_size_bytes / kLogShareOfBound;
+}
+
 bool SqliteJobStore::Admits(const InsertOp& op) const {
   if (options_.max_size_bytes == 0) return true;
   std::int64_t bytes = 0;
@@ -348,7 +391,7 @@ bool SqliteJobStore::Admits(const InsertOp& op) const {
   double reserve = jobs * 2 * space_.job_bytes * kStatusWritesPerConsumer *
                    static_cast<double>(std::max<std::size_t>(space_.consumers, 1));
   double needed = static_cast<double>(space_.used_bytes + space_.batch_bytes + bytes) + reserve;
-  return needed <= kRefuseFraction * static_cast<double>(options_.max_size_bytes);
+  return needed <= kRefuseFraction * static_cast<double>(DatabaseBound());
 }
 
 void SqliteJobStore::WriterLoop() {
@@ -379,9 +422,8 @@ void SqliteJobStore::WriterLoop() {
       space_.batch_bytes = 0;
       space_.batch_jobs = 0;
       space_.consumers = trim_consumers.size();
-      trim_for_size =
-          static_cast<double>(space_.used_bytes) >= kTrimFraction * static_cast<double>(options_.max_size_bytes) &&
-          std::chrono::steady_clock::now() >= next_size_trim;
+      trim_for_size = static_cast<double>(space_.used_bytes) >= kTrimFraction * static_cast<double>(DatabaseBound()) &&
+                      std::chrono::steady_clock::now() >= next_size_trim;
     }
     if (trimming || trim_for_size) {
       batch.emplace_back(TrimOp{std::chrono::system_clock::now(), nullptr, {}, false, trim_for_size});
@@ -398,7 +440,8 @@ void SqliteJobStore::WriterLoop() {
 
     Status commit = ApplyBatch(batch, trim_consumers, touched);
     if (commit.code() == StatusCode::kUnavailable) commit = ApplyEachAlone(batch, trim_consumers, touched);
-    if (!commit.ok()) spdlog::error("commit of {} writes failed: {}", batch.size(), commit.message());
+    if (!commit.ok())
+      failed_commits_.Log(fmt::format("commit of {} writes failed: {}", batch.size(), commit.message()));
     if (trimming && commit.ok() && std::get<TrimOp>(batch[trim_index]).more) {
       next_trim = std::chrono::steady_clock::now() + std::chrono::seconds(1);  // the next slice
     }
@@ -482,6 +525,7 @@ Status SqliteJobStore::ApplyEachAlone(std::vector<Op>& batch, const std::vector<
   for (Op& op : batch) {
     if (auto* insert = std::get_if<InsertOp>(&op)) {
       insert->outcome = StoreFull();
+      NoteFullRefusal();
       continue;
     }
     std::vector<Op> alone;
@@ -617,6 +661,7 @@ bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t
   Writer& w = *writer_;
   if (!Admits(op)) {
     op.outcome = StoreFull();
+    NoteFullRefusal();
     return true;
   }
   // One job's insert undoes itself when its first statement fails; several jobs go all or none.

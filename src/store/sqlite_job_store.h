@@ -23,6 +23,8 @@
 #include <variant>
 #include <vector>
 
+#include "common/rate_limited_log.h"
+#include "store/data_dir_guard.h"
 #include "store/job_store.h"
 #include "store/sqlite_connection.h"
 #include "store/wal_checkpointer.h"
@@ -39,8 +41,9 @@ struct SqliteStoreOptions {
   std::string region = "us-east-1";
   std::size_t max_batch = 1024;    // writes per transaction
   std::size_t max_queue = 100000;  // queued writes beyond this are refused (kUnavailable)
-  // The database file's size bound (0: none). Writes that would grow it further fail with
-  // kUnavailable; reads, and writes that fit in pages freed by trims, go on.
+  // The bound on the database and its write-ahead log together (0: none): the log restarts at an
+  // eighth of it and the database may use three quarters. Writes that would grow the database
+  // further fail with kUnavailable; reads, and writes that fit in pages freed by trims, go on.
   std::uint64_t max_size_bytes = 0;
 };
 
@@ -63,6 +66,7 @@ class SqliteJobStore final : public JobStore {
   void SetTrimConsumers(std::vector<std::string> consumers) override;
   void SetCommitListener(CommitListener listener) override;
   int shard_count() const override { return shards_; }
+  Status Readiness() const override;
   void Close() override;
 
   // Runs a trim pass now (tests; the writer also trims every trim_interval). Blocks until done.
@@ -174,6 +178,9 @@ class SqliteJobStore final : public JobStore {
   Result<std::string> ReadText(Statement Reader::*query, const Key& key, std::string_view not_found);
   void ReleaseReader(std::unique_ptr<Reader> reader);
 
+  // Held from before the database is opened until after everything is closed (destroyed last).
+  std::unique_ptr<DataDirLock> lock_;
+
   // Constant after construction.
   SqliteStoreOptions options_;
   std::filesystem::path db_path_;
@@ -195,9 +202,11 @@ class SqliteJobStore final : public JobStore {
   SpaceAccount space_;
   std::int64_t UsedBytes();  // pages in use (not on the free list), in bytes
   bool Admits(const InsertOp& op) const;
+  // The database's share of max_size_bytes (the log has the rest).
+  std::uint64_t DatabaseBound() const;
   std::vector<std::int64_t> shard_last_sequence_;  // per shard, as of the last commit
 
-  std::mutex queue_mutex_;
+  mutable std::mutex queue_mutex_;
   std::condition_variable queue_ready_;
   std::deque<Op> queue_;                     // GUARDED_BY(queue_mutex_)
   bool closing_ = false;                     // GUARDED_BY(queue_mutex_)
@@ -213,12 +222,19 @@ class SqliteJobStore final : public JobStore {
   bool writer_finished_ = false;                 // GUARDED_BY(sync_mutex_)
   // Highest sequence number known durable: the stream is read only up to here.
   std::atomic<std::int64_t> durable_sequence_{0};
+  // When a new job was last refused for want of room (steady clock ticks; 0: never). The store
+  // counts as not ready for kFullRefusalMemory after it, then ready again so that clients (or a
+  // load balancer, which sends nothing to an instance it thinks unready) try again.
+  static constexpr auto kFullRefusalMemory = std::chrono::seconds(2);
+  std::atomic<std::int64_t> last_full_refusal_{0};
+  void NoteFullRefusal();
   // Set when a sync failed: what the kernel dropped cannot be told apart from what it kept
   // (fsync errors are not sticky), so the store refuses every later write until restarted.
   std::atomic<bool> sync_failed_{false};
 
-  std::unique_ptr<WalCheckpointer> checkpointer_;  // set in Initialize, before the writer starts
-  std::unique_ptr<WalFileSync> wal_sync_;          // used by the sync thread (and Initialize)
+  RateLimitedLog failed_commits_{spdlog::level::err};  // a full disk fails every commit: one line per interval
+  std::unique_ptr<WalCheckpointer> checkpointer_;      // set in Initialize, before the writer starts
+  std::unique_ptr<WalFileSync> wal_sync_;              // used by the sync thread (and Initialize)
   std::thread writer_thread_;
   std::thread sync_thread_;
 };

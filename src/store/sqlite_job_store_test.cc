@@ -221,7 +221,7 @@ TEST_F(SqliteJobStoreTest, FullStoreRefusesNewJobsWithUnavailableAndLosesNothing
 // before their retention period ends: a bounded store keeps taking jobs that finish, far more
 // than it could hold with all their records (about 95 here), until the jobs themselves fill it.
 TEST_F(SqliteJobStoreTest, ABoundedStoreTrimsConsumedRecordsEarlyToKeepTakingJobs) {
-  auto store = Open(4, 256 * 1024);
+  auto store = Open(4, 256 * 1024 * 4 / 3);  // the database's share (three quarters): 256 KiB
   store->SetTrimConsumers({"consumer_1"});
   std::size_t accepted = 0;
   for (;; ++accepted) {

@@ -1,6 +1,7 @@
 #include "store/wal_checkpointer.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -20,14 +21,16 @@ constexpr auto kInterval = std::chrono::milliseconds(200);
 // of milliseconds (e2e max 27–44 ms, and 15.0k instead of 12.6k jobs/s with the shorter log);
 // the former TRUNCATE at 1 GiB stalled them 0.74–0.92 s, a TRUNCATE at 128 MiB 0.14–0.2 s (the
 // truncation itself is slow). The log file keeps its size for reuse.
-constexpr int kMaxLogFrames = 16384;
+constexpr int kDefaultMaxLogFrames = 16384;
 
 }  // namespace
 
-std::unique_ptr<WalCheckpointer> WalCheckpointer::Start(const std::filesystem::path& db_path, Status& status) {
+std::unique_ptr<WalCheckpointer> WalCheckpointer::Start(const std::filesystem::path& db_path, int max_log_frames,
+                                                        Status& status) {
   auto connection = Connection::Open(db_path, status);
   if (!connection) return nullptr;
   std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(std::move(connection)));
+  checkpointer->max_log_frames_ = max_log_frames > 0 ? max_log_frames : kDefaultMaxLogFrames;
   // Only to start writeback and to flush before a restart (see Checkpoint); the checkpoint works
   // without it.
   // flawfinder: ignore (read-only, the database SQLite just opened; used for sync_file_range only)
@@ -78,7 +81,7 @@ void WalCheckpointer::Checkpoint() {
   int rc =
       sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-    spdlog::warn("WAL checkpoint failed: {}", connection_->LastError());
+    failures_.Log(fmt::format("WAL checkpoint failed: {}", connection_->LastError()));
     return;
   }
   if (copied_frames > 0 && database_fd_ >= 0) {
@@ -89,7 +92,7 @@ void WalCheckpointer::Checkpoint() {
     // writeback now, without waiting for it, keeps the database's dirty pages few.
     (void)::sync_file_range(database_fd_, 0, 0, SYNC_FILE_RANGE_WRITE);
   }
-  if (log_frames > kMaxLogFrames) {
+  if (log_frames > max_log_frames_) {
     // Readers kept the log from restarting; start it over, briefly blocking the writer.
     // Waiting for readers holds the writer off: wait at most a second, well short of the
     // writer's own 5 s busy timeout, and try again at the next checkpoint. (50 ms measured ~3%
@@ -101,15 +104,15 @@ void WalCheckpointer::Checkpoint() {
     // with it.
     if (database_fd_ >= 0 && ::fdatasync(database_fd_) != 0) {
       // The restart's own sync (on SQLite's descriptor) meets the same error and fails safely.
-      spdlog::warn("flushing the database before a WAL restart failed: {}",
-                   std::error_code(errno, std::generic_category()).message());
+      failures_.Log(fmt::format("flushing the database before a WAL restart failed: {}",
+                                std::error_code(errno, std::generic_category()).message()));
     }
     rc = sqlite3_wal_checkpoint_v2(connection_->handle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
     connection_->SetBusyTimeout(std::chrono::seconds(5));
     if (rc == SQLITE_BUSY) {
       spdlog::debug("WAL restart checkpoint gave way to a busy reader or writer; retried later");
     } else if (rc != SQLITE_OK) {
-      spdlog::warn("WAL restart checkpoint failed: {}", connection_->LastError());
+      failures_.Log(fmt::format("WAL restart checkpoint failed: {}", connection_->LastError()));
     }
   }
 }

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/rate_limited_log.h"
 #include "common/status.h"
 #include "store/sqlite_connection.h"
 
@@ -22,8 +23,11 @@ namespace jobstream::store {
 
 class WalCheckpointer {
  public:
-  // Opens its own connection to `db_path` and starts the thread.
-  static std::unique_ptr<WalCheckpointer> Start(const std::filesystem::path& db_path, Status& status);
+  // Opens its own connection to `db_path` and starts the thread. Past `max_log_frames` frames
+  // (0: the default, 16384 = 64 MiB of 4 KiB pages) a RESTART starts the log over; the log file
+  // keeps its size for reuse, so this also bounds the file's size in steady state.
+  static std::unique_ptr<WalCheckpointer> Start(const std::filesystem::path& db_path, int max_log_frames,
+                                                Status& status);
   ~WalCheckpointer();  // stops the thread after a last checkpoint
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
@@ -40,11 +44,13 @@ class WalCheckpointer {
 
   std::unique_ptr<Connection> connection_;  // used by the thread only
   int database_fd_ = -1;                    // the database file, for sync_file_range and fdatasync
+  int max_log_frames_ = 0;                  // constant after Start
   std::mutex mutex_;
   std::condition_variable wake_;
   bool pending_ = false;   // GUARDED_BY(mutex_)
   bool stopping_ = false;  // GUARDED_BY(mutex_)
   std::atomic<bool> disabled_{false};
+  RateLimitedLog failures_{spdlog::level::warn};  // a full disk fails every checkpoint
   std::thread thread_;
 };
 
