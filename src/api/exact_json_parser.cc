@@ -78,6 +78,8 @@ std::string PathText(const std::vector<std::string>& path) {
 
 // Builds the value as boost::json::parse does (through its value_stack), taking numbers from
 // their text, and keeps the path to the value being parsed for error messages.
+// The member names below are the interface boost::json::basic_parser calls.
+// NOLINTBEGIN(readability-identifier-naming)
 class ExactHandler {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -205,6 +207,7 @@ class ExactHandler {
   std::string key_;
   std::string number_;
 };
+// NOLINTEND(readability-identifier-naming)
 
 }  // namespace
 

@@ -9,9 +9,9 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
-#include <cstring>
 #include <fstream>
 #include <string>
+#include <system_error>
 
 #include "common/clock.h"
 
@@ -25,6 +25,8 @@ constexpr std::uint32_t kWalMagicLittleEndian = 0x377f0682;  // frame checksums 
 constexpr std::uint32_t kWalMagicBigEndian = 0x377f0683;
 constexpr std::uint32_t kWalFormatVersion = 3007000;
 constexpr std::string_view kSqliteHeader{"SQLite format 3\0", 16};
+
+std::string ErrnoText(int error) { return std::error_code(error, std::generic_category()).message(); }
 
 std::uint32_t BigEndian32(const unsigned char* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
@@ -80,7 +82,7 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const fs::path& data_d
   fs::path path = data_dir / kLockFile;
   // flawfinder: ignore (the path is the operator's data directory; O_NOFOLLOW refuses a planted link)
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Status::IOError(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
+  if (fd < 0) return Status::IOError(fmt::format("cannot open {}: {}", path.string(), ErrnoText(errno)));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int error = errno;
     std::array<char, 32> pid{};
@@ -94,7 +96,7 @@ Result<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(const fs::path& data_d
           "server another --data-dir",
           data_dir.string(), holder));
     }
-    return Status::IOError(fmt::format("cannot lock {}: {}", path.string(), std::strerror(error)));
+    return Status::IOError(fmt::format("cannot lock {}: {}", path.string(), ErrnoText(error)));
   }
   // For the message above only: the lock itself is the flock, released when the process ends.
   // A failed write is harmless: a second server is still refused, only without the pid.
@@ -128,7 +130,7 @@ Status CheckStoreIntact(const fs::path& data_dir) {
     // A read-only file would open read-only and fail every write with a 500 instead of here.
     if (::access(database.c_str(), R_OK | W_OK) != 0) {
       return Status::IOError(fmt::format("{} is not writable by this user ({}): the server needs read-write access",
-                                         database.string(), std::strerror(errno)));
+                                         database.string(), ErrnoText(errno)));
     }
   } else if (marked) {
     return Refuse(data_dir, fmt::format("{} is missing, but this directory held a job store.", database.string()));
@@ -136,8 +138,8 @@ Status CheckStoreIntact(const fs::path& data_dir) {
     return Refuse(data_dir, fmt::format("{} is missing, but its log {} holds data.", database.string(), wal.string()));
   }
   if (::access(data_dir.c_str(), W_OK | X_OK) != 0) {
-    return Status::IOError(fmt::format("the data directory {} is not writable by this user ({})", data_dir.string(),
-                                       std::strerror(errno)));
+    return Status::IOError(
+        fmt::format("the data directory {} is not writable by this user ({})", data_dir.string(), ErrnoText(errno)));
   }
 
   // SQLite treats a log whose header does not check out as empty and ignores its frames. The
@@ -166,7 +168,7 @@ Status MarkStoreCreated(const fs::path& data_dir) {
       kDatabaseFile, FormatIso8601(std::chrono::system_clock::now()));
   // flawfinder: ignore (the operator's data directory)
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Status::IOError(fmt::format("cannot create {}: {}", temporary.string(), std::strerror(errno)));
+  if (fd < 0) return Status::IOError(fmt::format("cannot create {}: {}", temporary.string(), ErrnoText(errno)));
   bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!written) return Status::IOError(fmt::format("cannot write {}", temporary.string()));
