@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -155,13 +158,27 @@ KeyFile::KeyFile(std::filesystem::path data_dir, KeyFileOptions options)
 
 Result<std::unique_ptr<KeyFile>> KeyFile::Open(const std::filesystem::path& data_dir, KeyFileOptions options) {
   std::error_code error;
-  std::filesystem::create_directories(data_dir, error);
-  if (error) {
-    return Status::IOError("cannot create " + data_dir.string() + ": " + error.message());
+  if (options.create) {
+    std::filesystem::create_directories(data_dir, error);
+    if (error) return Status::IOError("cannot create data directory " + data_dir.string() + ": " + error.message());
+  } else if (!std::filesystem::is_directory(data_dir, error)) {
+    // Commands that only read create nothing: a mistyped --data-dir is an error, not a new directory.
+    if (std::filesystem::exists(data_dir, error)) {
+      return Status::InvalidArgument("data directory " + data_dir.string() + " is not a directory");
+    }
+    return Status::NotFound("data directory " + data_dir.string() + " does not exist (check --data-dir)");
   }
   std::unique_ptr<KeyFile> file(new KeyFile(data_dir, options));
   std::lock_guard lock(file->mutex_);
   if (Status status = file->LoadLocked(); !status.ok()) return status;
+  if (!file->stamp_.exists) {
+    std::string missing = file->path_.string() + " does not exist";
+    if (!options.create) {
+      return Status::NotFound(missing + ": there are no access keys in " + data_dir.string() +
+                              " (check --data-dir; `jobstream keys create` makes one)");
+    }
+    file->problem_ = Status::NotFound(std::move(missing));
+  }
   file->last_check_ = std::chrono::steady_clock::now();
   return file;
 }
@@ -172,8 +189,11 @@ Result<KeyFile::FileStamp> KeyFile::StatFile() const {
     if (errno == ENOENT) return FileStamp{};
     return Errno("cannot stat", path_);
   }
-  return FileStamp{true, info.st_dev, info.st_ino, info.st_size,
-                   static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
+  auto nanoseconds = [](const timespec& time) {
+    return static_cast<std::int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
+  };
+  return FileStamp{
+      true, info.st_dev, info.st_ino, info.st_size, nanoseconds(info.st_mtim), nanoseconds(info.st_ctim), info.st_mode};
 }
 
 Status KeyFile::LoadLocked() const {
@@ -183,14 +203,28 @@ Status KeyFile::LoadLocked() const {
   if (!stamp.ok()) return stamp.error();
   std::vector<Credential> keys;
   if (stamp->exists) {
+    if (!S_ISREG(stamp->mode)) return Status::IOError(path_.string() + " is not a regular file");
+    // As ssh does with a private key: secrets others can read (or replace) are not secrets.
+    if ((stamp->mode & 0077) != 0) {
+      return Status::IOError(
+          fmt::format("{} holds secret keys but is accessible by group or others (mode {:04o}); run `chmod 600 {}`",
+                      path_.string(), stamp->mode & 07777, path_.string()));
+    }
+    if (stamp->size > kMaxFileSize) return Status::IOError(path_.string() + " is too large to be a key file");
     auto contents = ReadWholeFile(path_);
     if (!contents.ok()) {
       // Gone between stat and open (deleted by hand): no keys, like a missing file.
       if (contents.error().code() != StatusCode::kNotFound) return contents.error();
+      stamp->exists = false;
     } else {
       auto parsed = ParseKeyFile(*contents);
       OPENSSL_cleanse(contents->data(), contents->size());
-      if (!parsed.ok()) return parsed.error();
+      if (!parsed.ok()) {
+        // "credentials.json is corrupt: ..." with the whole path, so a log line says which file.
+        std::string message = parsed.error().message();
+        if (message.starts_with(kFileName)) message.replace(0, kFileName.size(), path_.string());
+        return Status::IOError(std::move(message));
+      }
       keys = std::move(*parsed);
     }
   }
@@ -204,10 +238,31 @@ void KeyFile::RefreshLocked() const {
   if (now - last_check_ < options_.reload_interval) return;
   last_check_ = now;
   auto stamp = StatFile();
-  if (!stamp.ok() || *stamp == stamp_) return;
-  // A file that cannot be read (someone's bad hand edit) leaves the last good keys in force; the
-  // stamp stays old, so it is tried again next interval.
-  (void)LoadLocked();
+  if (stamp.ok() && *stamp == stamp_) return;
+  Status loaded = stamp.ok() ? LoadLocked() : stamp.error();
+  if (!loaded.ok()) {
+    // Deny by default: a file that cannot be trusted keeps no key alive, not even those it held
+    // before (a hand edit meant to revoke one must not leave it valid). Forget the stamp, so the
+    // file is read again next interval and a transient error clears by itself.
+    keys_.clear();
+    stamp_ = FileStamp{};
+  } else if (!stamp_.exists) {
+    loaded = Status::NotFound(path_.string() + " does not exist");
+  }
+  if (loaded.ok()) {
+    if (!problem_.ok()) spdlog::info("{} is valid again: {} access keys in force", path_.string(), keys_.size());
+    problem_ = Status::Ok();
+    return;
+  }
+  // One line per change of state, however many lookups and reload ticks pass meanwhile.
+  if (loaded.message() != problem_.message()) {
+    if (loaded.code() == StatusCode::kNotFound) {
+      spdlog::warn("{}: no access key is accepted until `jobstream keys create` makes one", loaded.message());
+    } else {
+      spdlog::error("{}: no access key is accepted until the file is valid again", loaded.message());
+    }
+  }
+  problem_ = std::move(loaded);
 }
 
 Status KeyFile::StoreLocked(std::vector<Credential> keys) {
@@ -216,6 +271,7 @@ Status KeyFile::StoreLocked(std::vector<Credential> keys) {
   auto stamp = StatFile();
   stamp_ = stamp.ok() ? *stamp : FileStamp{};
   last_check_ = std::chrono::steady_clock::now();
+  problem_ = Status::Ok();  // this process wrote it: nothing to tell (the CLI's stdout is a document)
   return Status::Ok();
 }
 

@@ -25,17 +25,26 @@ struct KeyFileOptions {
   // At most this often Find and List look at the file for changes another process made (a
   // `jobstream keys create` while the server runs), so a lookup costs no stat(2) in between.
   std::chrono::milliseconds reload_interval{1000};
+  // true (`serve`, `keys create`): create the data directory if missing, and take a missing file
+  // as "no keys yet". false (every command that only reads or deletes): both must exist, and
+  // nothing is created.
+  bool create = false;
 };
 
 // Thread-safe. Changes are written atomically (temp file, fsync, rename, fsync of the directory)
 // under an advisory lock, so concurrent processes never lose each other's keys and a crash leaves
 // the old file or the new one, never a mix.
+//
+// Deny by default: a file that cannot be trusted (unreadable, corrupt, not a regular file, or
+// accessible by group or others, which ssh refuses for a private key too) is an error at Open;
+// when a running server's file turns into one, no key is accepted until it is valid again, and
+// the change is logged once (not once per lookup or reload tick), as is the recovery.
 class KeyFile : public CredentialStore {
  public:
   static constexpr std::string_view kFileName = "credentials.json";
 
-  // Opens the key file of data_dir, creating the directory if missing. A missing file means no
-  // keys yet; a corrupt one is an error.
+  // Opens the key file of data_dir (see KeyFileOptions::create). Errors name the file and, where
+  // there is one, the fix.
   static Result<std::unique_ptr<KeyFile>> Open(const std::filesystem::path& data_dir, KeyFileOptions options = {});
 
   // Creates an active key for user_name (1-64 of A-Z a-z 0-9 + = , . @ _ -) and persists it
@@ -54,22 +63,26 @@ class KeyFile : public CredentialStore {
 
  private:
   // What identifies one version of the file: a rename gives a new inode, an edit in place a new
-  // mtime or size.
+  // mtime or size, a chmod or chown a new ctime.
   struct FileStamp {
     bool exists = false;
     dev_t device = 0;
     ino_t inode = 0;
     off_t size = 0;
     std::int64_t mtime_ns = 0;
+    std::int64_t ctime_ns = 0;
+    mode_t mode = 0;
     bool operator==(const FileStamp&) const = default;
   };
 
   KeyFile(std::filesystem::path data_dir, KeyFileOptions options);
 
-  // Reads the file into keys_ and stamp_. Requires mutex_.
+  // Reads the file into keys_ and stamp_; a missing file is no keys. On error keys_ is left as it
+  // was. Requires mutex_.
   Status LoadLocked() const;
-  // Reloads when the interval has passed and the file changed; keeps the last good keys if the
-  // new file cannot be read. Requires mutex_.
+  // Reloads when the interval has passed and the file changed. A file that cannot be read leaves
+  // no key in force; the first failure, each different one and the recovery are logged once.
+  // Requires mutex_.
   void RefreshLocked() const;
   // Writes keys atomically and adopts them. Requires mutex_ and the cross-process lock.
   Status StoreLocked(std::vector<Credential> keys);
@@ -84,6 +97,8 @@ class KeyFile : public CredentialStore {
   mutable std::vector<Credential> keys_;                        // GUARDED_BY(mutex_)
   mutable FileStamp stamp_;                                     // GUARDED_BY(mutex_)
   mutable std::chrono::steady_clock::time_point last_check_{};  // GUARDED_BY(mutex_)
+  // Why the file on disk is not in force (missing or broken), as last logged; ok when it is.
+  mutable Status problem_;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace jobstream::auth

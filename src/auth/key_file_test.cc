@@ -2,7 +2,10 @@
 // and refusal of corrupt files.
 #include "auth/key_file.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +31,32 @@ bool Shaped(std::string_view text, std::size_t length, std::string_view alphabet
 
 constexpr std::string_view kDigits = "0123456789";
 
+// Captures what the default logger writes, one "level: message" line each, while it lives.
+class CapturedLog {
+ public:
+  CapturedLog() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(stream_);
+    sink->set_pattern("%l: %v");
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink));
+  }
+  CapturedLog(const CapturedLog&) = delete;
+  CapturedLog& operator=(const CapturedLog&) = delete;
+  ~CapturedLog() { spdlog::set_default_logger(previous_); }
+
+  std::vector<std::string> Lines() const {
+    std::vector<std::string> lines;
+    std::istringstream in(stream_.str());
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  }
+
+ private:
+  std::ostringstream stream_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+bool Contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
 class KeyFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -38,16 +67,22 @@ class KeyFileTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_.parent_path()); }
 
+  // Opens as `serve` and `keys create` do (creating the directory if missing).
   std::unique_ptr<KeyFile> OpenOrDie(KeyFileOptions options = {}) {
+    options.create = true;
     auto file = KeyFile::Open(dir_, options);
     EXPECT_TRUE(file.ok()) << file.error().message();
     return file.ok() ? std::move(file).value() : nullptr;
   }
 
+  // Writes credentials.json in place, mode 0600 (what a careful hand edit leaves).
   void WriteFile(const std::string& contents) {
     fs::create_directories(dir_);
     std::ofstream(dir_ / "credentials.json", std::ios::trunc) << contents;
+    fs::permissions(dir_ / "credentials.json", fs::perms::owner_read | fs::perms::owner_write);
   }
+
+  void Chmod(mode_t mode) { ASSERT_EQ(::chmod((dir_ / "credentials.json").c_str(), mode), 0); }
 
   std::string ReadFile() const {
     std::ifstream in(dir_ / "credentials.json");
@@ -66,6 +101,27 @@ TEST_F(KeyFileTest, OpenCreatesTheDirectoryAndStartsWithNoKeys) {
   EXPECT_TRUE(file->List().empty());
   EXPECT_FALSE(file->Find("AKIAANYTHING").has_value());
   EXPECT_EQ(file->path(), dir_ / "credentials.json");
+}
+
+TEST_F(KeyFileTest, OpeningToReadCreatesNothingAndSaysWhatIsMissing) {
+  auto no_directory = KeyFile::Open(dir_);
+  ASSERT_FALSE(no_directory.ok());
+  EXPECT_EQ(no_directory.error().code(), StatusCode::kNotFound);
+  EXPECT_EQ(no_directory.error().message(), "data directory " + dir_.string() + " does not exist (check --data-dir)");
+  EXPECT_FALSE(fs::exists(dir_));
+
+  fs::create_directories(dir_);
+  auto no_file = KeyFile::Open(dir_);
+  ASSERT_FALSE(no_file.ok());
+  EXPECT_EQ(no_file.error().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(Contains(no_file.error().message(), (dir_ / "credentials.json").string() + " does not exist"));
+  EXPECT_TRUE(Contains(no_file.error().message(), "jobstream keys create"));
+  EXPECT_TRUE(fs::is_empty(dir_));
+
+  std::ofstream(dir_.parent_path() / "a-file") << "x";
+  auto not_directory = KeyFile::Open(dir_.parent_path() / "a-file");
+  ASSERT_FALSE(not_directory.ok());
+  EXPECT_TRUE(Contains(not_directory.error().message(), "is not a directory"));
 }
 
 TEST_F(KeyFileTest, CreatedKeyHasTheShapeOfAnIamAccessKey) {
@@ -265,20 +321,78 @@ TEST_F(KeyFileTest, InactiveKeysAreReadAsInactive) {
   EXPECT_FALSE(found->active);
 }
 
-TEST_F(KeyFileTest, FileBrokenWhileRunningKeepsTheLastGoodKeys) {
+TEST_F(KeyFileTest, FileBrokenWhileRunningRevokesEveryKeyLogsOnceAndRecovers) {
+  CapturedLog log;
   auto server = OpenOrDie({.reload_interval = 0ms});
   Credential created = server->Create("alice").value();
+  std::string good = ReadFile();
   WriteFile("{ half a fi");
-  EXPECT_TRUE(server->Find(created.access_key_id).has_value());
+  // Deny by default: a hand edit that breaks the file must not leave a key it meant to revoke.
+  for (int lookup = 0; lookup < 5; ++lookup) EXPECT_FALSE(server->Find(created.access_key_id).has_value());
+  EXPECT_TRUE(server->List().empty());
   // Writers refuse to build on a corrupt file rather than silently dropping the keys in it.
   EXPECT_FALSE(server->Create("bob").ok());
+  auto lines = log.Lines();
+  ASSERT_EQ(lines.size(), 1u) << "one line however many lookups";
+  EXPECT_TRUE(lines[0].starts_with("error: " + (dir_ / "credentials.json").string() + " is corrupt")) << lines[0];
+  EXPECT_TRUE(Contains(lines[0], "no access key is accepted")) << lines[0];
+  EXPECT_FALSE(Contains(lines[0], created.secret_access_key));
+
+  WriteFile("[]");  // broken differently: a new line, once
+  EXPECT_FALSE(server->Find(created.access_key_id).has_value());
+  EXPECT_FALSE(server->Find(created.access_key_id).has_value());
+  ASSERT_EQ(log.Lines().size(), 2u);
+
+  WriteFile(good);
+  EXPECT_TRUE(server->Find(created.access_key_id).has_value());
+  lines = log.Lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[2], "info: " + (dir_ / "credentials.json").string() + " is valid again: 1 access keys in force");
 }
 
 TEST_F(KeyFileTest, FileRemovedWhileRunningMeansNoKeys) {
+  CapturedLog log;
   auto server = OpenOrDie({.reload_interval = 0ms});
   Credential created = server->Create("alice").value();
   fs::remove(dir_ / "credentials.json");
   EXPECT_FALSE(server->Find(created.access_key_id).has_value());
+  EXPECT_FALSE(server->Find(created.access_key_id).has_value());
+  auto lines = log.Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(lines[0].starts_with("warning: ")) << lines[0];
+  EXPECT_TRUE(Contains(lines[0], "jobstream keys create")) << lines[0];
+}
+
+TEST_F(KeyFileTest, FileOthersCanAccessIsRefusedAtOpenWithTheFix) {
+  WriteFile(SerializeKeyFile({{"a", "AKIA1", "SECRETVALUE", true, "2026-11-27T02:46:16Z"}}));
+  for (mode_t mode : {0644, 0640, 0604, 0660, 0602, 0620}) {
+    Chmod(mode);
+    auto file = KeyFile::Open(dir_);
+    ASSERT_FALSE(file.ok()) << std::oct << mode;
+    std::string path = (dir_ / "credentials.json").string();
+    EXPECT_EQ(file.error().message(),
+              fmt::format("{} holds secret keys but is accessible by group or others (mode {:04o}); run `chmod 600 {}`",
+                          path, mode, path));
+  }
+  for (mode_t mode : {0600, 0400}) {
+    Chmod(mode);
+    EXPECT_TRUE(KeyFile::Open(dir_).ok()) << std::oct << mode;
+  }
+}
+
+TEST_F(KeyFileTest, FileMadeReadableByOthersWhileRunningIsBrokenUntilFixed) {
+  CapturedLog log;
+  auto server = OpenOrDie({.reload_interval = 0ms});
+  Credential created = server->Create("alice").value();
+  Chmod(0644);  // a chmod changes neither size nor mtime: only the ctime and the mode tell
+  EXPECT_FALSE(server->Find(created.access_key_id).has_value());
+  EXPECT_FALSE(server->Find(created.access_key_id).has_value());
+  auto lines = log.Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_TRUE(Contains(lines[0], "chmod 600")) << lines[0];
+  Chmod(0600);
+  EXPECT_TRUE(server->Find(created.access_key_id).has_value());
+  EXPECT_EQ(log.Lines().size(), 2u);
 }
 
 TEST(CreateAccessKeyJsonTest, MatchesAwsIamCreateAccessKeyOutput) {

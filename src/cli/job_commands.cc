@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
@@ -53,8 +55,13 @@ Result<SignedClient*> MakeClient(ClientFlags& flags, std::unique_ptr<SignedClien
     return Status::InvalidArgument("give both --access-key-id and --secret-access-key, or neither");
   }
   if (flags.access_key_id.empty()) {
+    // Read only: a missing --data-dir or key file is an error, never created.
     auto keys = auth::KeyFile::Open(flags.data_dir);
-    if (!keys.ok()) return keys.error();
+    if (!keys.ok()) {
+      return Status::InvalidArgument("no credentials: " + keys.error().message() +
+                                     "; or pass --access-key-id/--secret-access-key, or set "
+                                     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY");
+    }
     for (const auto& key : (*keys)->List()) {
       if (!key.active) continue;
       flags.access_key_id = key.access_key_id;
@@ -79,7 +86,8 @@ Result<SignedClient*> MakeClient(ClientFlags& flags, std::unique_ptr<SignedClien
 int Report(const Result<ClientResponse>& response, unsigned expected) {
   if (!response.ok()) {
     std::cerr << "jobstream: " << response.error().message() << "\n";
-    return kExitUnreachable;
+    // A malformed --url is the caller's mistake, not an unreachable server.
+    return response.error().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitUnreachable;
   }
   if (response->status != expected) {
     std::cerr << "jobstream: HTTP " << response->status << ": " << response->body << "\n";
@@ -149,6 +157,19 @@ int RunGet(ClientFlags& flags) {
   return kExitOk;
 }
 
+// Job ids are UUIDs; anything that could change the request's path or break its line is refused
+// before it is signed.
+CLI::Validator JobIdValidator() {
+  return CLI::Validator(
+      [](const std::string& id) -> std::string {
+        bool plain = !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-';
+        });
+        return plain ? "" : "'" + id + "' is not a job id (a UUID, as submit prints it)";
+      },
+      "UUID");
+}
+
 }  // namespace
 
 void AddJobCommands(CLI::App& app, int& exit_code) {
@@ -157,13 +178,14 @@ void AddJobCommands(CLI::App& app, int& exit_code) {
   AddClientOptions(submit, *flags);
   submit->add_option("PARAMETERS", flags->parameters, R"(Job parameters as JSON (default {"seconds": 1}))");
   submit->add_flag("--wait", flags->wait, "Follow the job until Success or Filtered (exit 0) or Failure (exit 1)");
-  submit->add_option("--wait-timeout", flags->wait_timeout, "Seconds --wait waits at most (default 600)");
+  submit->add_option("--wait-timeout", flags->wait_timeout, "Seconds --wait waits at most (default 600)")
+      ->check(CLI::Range(1, 7 * 86400));
   submit->footer("Exit codes: 0 ok, 1 job failed (--wait), 2 usage, 3 HTTP error, 4 server unreachable or timeout.");
   submit->callback([flags, &exit_code] { exit_code = RunSubmit(*flags); });
 
   CLI::App* get = app.add_subcommand("get", "Sign and GET /jobs/{id}");
   AddClientOptions(get, *flags);
-  get->add_option("JOB_ID", flags->job_id, "The job id")->required();
+  get->add_option("JOB_ID", flags->job_id, "The job id")->required()->check(JobIdValidator());
   get->footer("Exit codes: 0 ok, 2 usage, 3 HTTP error (404: no such job), 4 server unreachable.");
   get->callback([flags, &exit_code] { exit_code = RunGet(*flags); });
 }

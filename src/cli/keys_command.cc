@@ -27,7 +27,11 @@ std::string ListAccessKeysJson(const std::vector<auth::Credential>& keys) {
 }
 
 int Run(const KeysFlags& flags, const std::string& action) {
-  auto keys = auth::KeyFile::Open(flags.data_dir);
+  // Only `keys create` may make a data directory (and its key file); list and delete answer a
+  // mistyped --data-dir with an error instead of creating it.
+  auth::KeyFileOptions options;
+  options.create = action == "create";
+  auto keys = auth::KeyFile::Open(flags.data_dir, options);
   if (!keys.ok()) {
     std::cerr << "jobstream keys: " << keys.error().message() << "\n";
     return 1;

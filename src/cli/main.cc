@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // app.exit prints the message (or the help); every usage error exits 2, as submit's do.
+    return app.exit(error) == 0 ? 0 : 2;
   } catch (const std::exception& error) {  // start-up failures that are not expected values
     std::cerr << "jobstream: " << error.what() << "\n";
     return 1;

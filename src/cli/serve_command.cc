@@ -62,8 +62,9 @@ Without [[consumers]], two consumers (consumer_1, consumer_2) run `sleep` on INS
 TOML sections: top level (data_dir, listen, log_level), [http] (io_threads, max_body_bytes,
 max_header_bytes, read_timeout_seconds, idle_timeout_seconds, max_connections,
 shutdown_grace_seconds), [auth] (region, service, max_clock_skew_seconds), [store] (shards,
-stream_retention_hours, stream_view_type, group_commit_max_batch). Precedence: flags >
-environment > TOML file > defaults.)";
+stream_retention_hours, stream_view_type, group_commit_max_batch, max_size_mb). Unknown keys and
+out-of-range values refuse the start; config/jobstream.example.toml gives every range.
+Precedence: flags > environment > TOML file > defaults.)";
 
 template <typename T, typename U>
 void Overlay(const std::optional<T>& flag, U& target) {
@@ -98,13 +99,34 @@ Result<config::ServeConfig> BuildConfig(const ServeFlags& flags) {
   return config;
 }
 
-// The first start on an empty data directory makes a key, so the server is usable at once.
-Status EnsureFirstKey(auth::KeyFile& keys, const config::ServeConfig& config, const std::string& url) {
+// A data directory is new when it holds neither keys nor jobs (it may not exist yet). Checked
+// before anything is opened: the key file's existence, even with an empty list, is the durable
+// record that the directory was initialised, and the store's database backs it up.
+bool IsNewDataDirectory(const std::filesystem::path& data_dir) {
+  for (const char* name : {"credentials.json", "jobs.db"}) {
+    std::error_code error;
+    // An error other than "not there" (no permission to look) counts as not new: never a key.
+    if (std::filesystem::exists(data_dir / name, error) || error) return false;
+  }
+  return true;
+}
+
+// Only the first start of a new data directory makes a key, so the server is usable at once.
+// Later starts never do, even with no key left: deleting the last key is a revocation that a
+// restart must not undo.
+Status EnsureFirstKey(auth::KeyFile& keys, const config::ServeConfig& config, const std::string& url,
+                      bool new_data_dir) {
   if (!keys.List().empty()) return Status::Ok();
+  if (!new_data_dir) {
+    spdlog::warn(
+        "{} holds no access keys: every request is refused (403) until you create one with "
+        "`jobstream keys create --data-dir {}`; a running server takes it within a second",
+        keys.path().string(), config.data_dir.string());
+    return Status::Ok();
+  }
   auto created = keys.Create("jobstream-admin");
   if (!created.ok()) return created.error();
-  std::cout << "Created an access key (shown once; it is stored in " << (config.data_dir / "credentials.json").string()
-            << "):\n"
+  std::cout << "Created an access key (shown once; it is stored in " << keys.path().string() << "):\n"
             << auth::CreateAccessKeyJson(*created) << "\n"
             << "Try it:\n"
             << fmt::format(
@@ -140,7 +162,10 @@ int RunServe(const ServeFlags& flags) {
     return 1;
   };
 
-  auto keys = auth::KeyFile::Open(config.data_dir);
+  const bool new_data_dir = IsNewDataDirectory(config.data_dir);
+  auth::KeyFileOptions key_options;
+  key_options.create = true;  // serve may start a new data directory
+  auto keys = auth::KeyFile::Open(config.data_dir, key_options);
   if (!keys.ok()) return fail(keys.error());
   auto store = store::SqliteJobStore::Open(store::SqliteStoreOptions{
       config.data_dir, config.shards, config.stream_view_type, config.stream_retention, std::chrono::seconds(60),
@@ -171,7 +196,7 @@ int RunServe(const ServeFlags& flags) {
   std::string url = endpoint.address().is_v6()
                         ? fmt::format("http://[{}]:{}", endpoint.address().to_string(), endpoint.port())
                         : fmt::format("http://{}:{}", endpoint.address().to_string(), endpoint.port());
-  if (Status status = EnsureFirstKey(**keys, config, url); !status.ok()) return fail(status);
+  if (Status status = EnsureFirstKey(**keys, config, url, new_data_dir); !status.ok()) return fail(status);
 
   auto http_work = boost::asio::make_work_guard(http_io);
   auto worker_work = boost::asio::make_work_guard(worker_io);
@@ -235,7 +260,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->add_option("--listen", flags->listen,
                    "HOST:PORT to listen on; port 0 picks a free port (default 127.0.0.1:8080)")
       ->envname("JOBSTREAM_LISTEN");
-  serve->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error|off (default info)")
+  serve->add_option("--log-level", flags->log_level, "trace|debug|info|warn|error|critical|off (default info)")
       ->envname("JOBSTREAM_LOG_LEVEL");
   serve->add_option("--io-threads", flags->io_threads, "HTTP I/O threads (default 1)")->envname("JOBSTREAM_IO_THREADS");
   serve->add_option("--max-body-bytes", flags->max_body_bytes, "Largest request body; larger gets 413 (default 262144)")
@@ -258,7 +283,7 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->envname("JOBSTREAM_SERVICE");
   serve
       ->add_option("--max-clock-skew", flags->max_clock_skew,
-                   "Seconds a request's time may differ from ours (default 300)")
+                   "Seconds a request's time may differ from ours, 1 to 86400 (default 300)")
       ->envname("JOBSTREAM_MAX_CLOCK_SKEW");
   serve->add_option("--shards", flags->shards, "Stream shards, fixed when the data directory is created (default 4)")
       ->envname("JOBSTREAM_SHARDS");

@@ -1,7 +1,9 @@
 #include "config/serve_config.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace jobstream::config {
@@ -14,24 +16,49 @@ std::vector<consumers::ConsumerConfig> ServeConfig::DefaultConsumers() {
   return {first, second};
 }
 
+const std::vector<std::string_view>& LogLevels() {
+  static const std::vector<std::string_view> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  return kLevels;
+}
+
+// Every bound is also what keeps a duration from overflowing once it is converted to
+// nanoseconds and added to a time point (a huge max_clock_skew once rejected every request).
 Status ServeConfig::Validate() const {
-  if (io_threads < 1 || io_threads > 256) return Status::InvalidArgument("io_threads must be between 1 and 256");
+  auto fail = [](std::string message) { return Status::InvalidArgument(std::move(message)); };
+  if (data_dir.empty()) return fail("data_dir must not be empty");
+  if (std::find(LogLevels().begin(), LogLevels().end(), log_level) == LogLevels().end()) {
+    return fail(fmt::format("log_level '{}' is not one of {}", log_level, fmt::join(LogLevels(), ", ")));
+  }
+  if (io_threads < 1 || io_threads > 256) return fail("io_threads must be between 1 and 256");
   if (max_body_bytes < 16 || max_body_bytes > std::size_t{64} * 1024 * 1024) {
-    return Status::InvalidArgument("max_body_bytes must be between 16 and 67108864");
+    return fail("max_body_bytes must be between 16 and 67108864");
   }
   if (max_header_bytes < 1024 || max_header_bytes > std::size_t{1024} * 1024) {
-    return Status::InvalidArgument("max_header_bytes must be between 1024 and 1048576");
+    return fail("max_header_bytes must be between 1024 and 1048576");
   }
-  if (read_timeout.count() < 1 || idle_timeout.count() < 1)
-    return Status::InvalidArgument("timeouts must be at least 1 second");
-  if (max_connections < 1) return Status::InvalidArgument("max_connections must be at least 1");
-  if (region.empty() || service.empty()) return Status::InvalidArgument("region and service must not be empty");
-  if (max_clock_skew.count() < 1) return Status::InvalidArgument("max_clock_skew must be at least 1 second");
-  if (shards < 1 || shards > 1024) return Status::InvalidArgument("shards must be between 1 and 1024");
-  if (stream_retention.count() < 1) return Status::InvalidArgument("stream_retention must be at least 1 hour");
-  if (max_size_mb > std::uint64_t{1} << 32) return Status::InvalidArgument("max_size_mb must be at most 4294967296");
+  if (read_timeout < std::chrono::seconds(1) || read_timeout > kMaxTimeout) {
+    return fail(fmt::format("read_timeout must be between 1 and {} seconds", kMaxTimeout.count()));
+  }
+  if (idle_timeout < std::chrono::seconds(1) || idle_timeout > kMaxTimeout) {
+    return fail(fmt::format("idle_timeout must be between 1 and {} seconds", kMaxTimeout.count()));
+  }
+  if (max_connections < 1 || max_connections > kMaxConnections) {
+    return fail(fmt::format("max_connections must be between 1 and {}", kMaxConnections));
+  }
+  if (shutdown_grace < std::chrono::seconds(0) || shutdown_grace > kMaxShutdownGrace) {
+    return fail(fmt::format("shutdown_grace must be between 0 and {} seconds", kMaxShutdownGrace.count()));
+  }
+  if (region.empty() || service.empty()) return fail("region and service must not be empty");
+  if (max_clock_skew < std::chrono::seconds(1) || max_clock_skew > kMaxClockSkew) {
+    return fail(fmt::format("max_clock_skew must be between 1 and {} seconds", kMaxClockSkew.count()));
+  }
+  if (shards < 1 || shards > 1024) return fail("shards must be between 1 and 1024");
+  if (stream_retention < std::chrono::hours(1) || stream_retention > kMaxStreamRetention) {
+    return fail(fmt::format("stream_retention must be between 1 and {} hours", kMaxStreamRetention.count()));
+  }
+  if (max_size_mb > std::uint64_t{1} << 32) return fail("max_size_mb must be at most 4294967296");
   if (group_commit_max_batch < 1 || group_commit_max_batch > 100000) {
-    return Status::InvalidArgument("group_commit_max_batch must be between 1 and 100000");
+    return fail("group_commit_max_batch must be between 1 and 100000");
   }
   if (auto address = ParseListenAddress(listen); !address.ok()) return address.error();
   for (const auto& consumer : consumers) {

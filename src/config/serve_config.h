@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -42,10 +44,21 @@ struct ServeConfig {
   // [[consumers]]: by default the reference deployment's two consumers.
   std::vector<consumers::ConsumerConfig> consumers = DefaultConsumers();
 
+  // Upper bounds of Validate that are not obvious from the setting (documented in
+  // config/jobstream.example.toml).
+  static constexpr std::chrono::seconds kMaxTimeout{86400};  // read and idle timeouts: a day
+  static constexpr std::chrono::seconds kMaxShutdownGrace{3600};
+  static constexpr std::chrono::seconds kMaxClockSkew{86400};
+  static constexpr std::chrono::hours kMaxStreamRetention{87600};  // ten years
+  static constexpr std::size_t kMaxConnections = 1000000;
+
   static std::vector<consumers::ConsumerConfig> DefaultConsumers();
-  // Range checks over every setting.
+  // Range checks over every setting; the message names the setting and its valid range.
   Status Validate() const;
 };
+
+// The log levels log_level accepts, in order: trace, debug, info, warn, error, critical, off.
+const std::vector<std::string_view>& LogLevels();
 
 // Reads TOML (a file, or text) over the given configuration: settings it names replace those of
 // `base`/`config`. Unknown keys are errors, so a typo never goes unnoticed.

@@ -97,6 +97,62 @@ TEST(ServeConfigTest, WrongTypesAndRangesAreErrors) {
   EXPECT_NE(broken.error().message().find("invalid TOML at line 1"), std::string::npos);
 }
 
+TEST(ServeConfigTest, UnknownLogLevelIsRefusedListingTheValidOnes) {
+  ServeConfig config;
+  for (std::string_view level : LogLevels()) {
+    config.log_level = level;
+    EXPECT_TRUE(config.Validate().ok()) << level;
+  }
+  config.log_level = "verbose";
+  EXPECT_EQ(config.Validate().message(),
+            "log_level 'verbose' is not one of trace, debug, info, warn, error, critical, off");
+  EXPECT_FALSE(LoadTomlText("log_level = \"INFO\"\n", ServeConfig{}).ok());
+  EXPECT_FALSE(LoadTomlText("log_level = \"\"\n", ServeConfig{}).ok());
+}
+
+// Each of these once went through: wrapped into a narrower type (2^32 + 1 threads is 1 thread)
+// or overflowing when the duration becomes nanoseconds (every request "expired").
+TEST(ServeConfigTest, HugeValuesAreRefusedNotWrappedOrOverflowed) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"[auth]\nmax_clock_skew_seconds = 9223372036854775807\n", "max_clock_skew must be between 1 and 86400 seconds"},
+      {"[auth]\nmax_clock_skew_seconds = 86401\n", "max_clock_skew must be between 1 and 86400 seconds"},
+      {"[http]\nio_threads = 4294967297\n", "setting 'http.io_threads' must be at most 2147483647"},
+      {"[store]\nshards = 4294967300\n", "setting 'store.shards' must be at most 2147483647"},
+      {"[http]\nread_timeout_seconds = 9223372036854775807\n", "read_timeout must be between 1 and 86400 seconds"},
+      {"[http]\nidle_timeout_seconds = 86401\n", "idle_timeout must be between 1 and 86400 seconds"},
+      {"[http]\nshutdown_grace_seconds = 9223372036854775807\n", "shutdown_grace must be between 0 and 3600 seconds"},
+      {"[http]\nmax_connections = 9223372036854775807\n", "max_connections must be between 1 and 1000000"},
+      {"[store]\nstream_retention_hours = 9223372036854775807\n", "stream_retention must be between 1 and 87600 hours"},
+      {"[[consumers]]\nname = \"a\"\nbatch_size = 4294967297\n",
+       "setting 'consumers[0].batch_size' must be at most 2147483647"},
+      {"[[consumers]]\nname = \"a\"\nmax_record_age_seconds = 9223372036854775807\n",
+       "consumer 'a': max_record_age must be between 1 and 604800 seconds"},
+      {"[http]\nio_threads = -1\n", "setting 'http.io_threads' must be a non-negative integer"},
+      {"data_dir = \"\"\n", "data_dir must not be empty"},
+  };
+  for (const auto& [toml, message] : cases) {
+    auto config = LoadTomlText(toml, ServeConfig{});
+    ASSERT_FALSE(config.ok()) << toml;
+    EXPECT_EQ(config.error().message(), message) << toml;
+  }
+  // The bounds themselves are accepted.
+  auto edges = LoadTomlText(
+      "[auth]\nmax_clock_skew_seconds = 86400\n[http]\nread_timeout_seconds = 86400\nshutdown_grace_seconds = 0\n"
+      "max_connections = 1000000\n[store]\nstream_retention_hours = 87600\n",
+      ServeConfig{});
+  EXPECT_TRUE(edges.ok()) << edges.error().message();
+}
+
+TEST(ServeConfigTest, ConfigFileMustBeAReadableRegularFile) {
+  auto directory = LoadTomlFile(std::filesystem::temp_directory_path(), ServeConfig{});
+  ASSERT_FALSE(directory.ok());
+  EXPECT_EQ(directory.error().message(),
+            "config file " + std::filesystem::temp_directory_path().string() + " is not a regular file");
+  auto missing = LoadTomlFile("/nonexistent/jobstream.toml", ServeConfig{});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message(), "config file /nonexistent/jobstream.toml does not exist");
+}
+
 TEST(ServeConfigTest, ListenAddressParsesHostAndPort) {
   auto v4 = ParseListenAddress("127.0.0.1:0");
   ASSERT_TRUE(v4.ok());

@@ -3,9 +3,13 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <system_error>
+#include <utility>
 
 #include "config/serve_config.h"
 
@@ -27,7 +31,11 @@ class TableReader {
     } else if constexpr (std::is_same_v<T, bool>) {
       if (auto value = node->value<bool>()) return void(out = *value);
     } else {
-      if (auto value = node->value<std::int64_t>(); value && *value >= 0) return void(out = static_cast<T>(*value));
+      if (auto value = node->value<std::int64_t>(); value && *value >= 0) {
+        // Never truncated into a narrower type (2^32 + 1 must not become 1).
+        if (std::in_range<T>(*value)) return void(out = static_cast<T>(*value));
+        return Fail(key, fmt::format("at most {}", std::numeric_limits<T>::max()));
+      }
     }
     if constexpr (std::is_same_v<T, std::string>) {
       Fail(key, "a string");
@@ -173,8 +181,20 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
 }
 
 Result<ServeConfig> LoadTomlFile(const std::filesystem::path& path, ServeConfig base) {
+  // A directory opens as an empty stream: without this check `--config /etc/jobstream` would be
+  // an empty configuration, every setting silently at its default.
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    if (std::filesystem::exists(path, error)) {
+      return Status::InvalidArgument(fmt::format("config file {} is not a regular file", path.string()));
+    }
+    return Status::InvalidArgument(fmt::format("config file {} does not exist", path.string()));
+  }
   std::ifstream file(path);
-  if (!file) return Status::InvalidArgument(fmt::format("cannot read config file {}", path.string()));
+  if (!file) {
+    return Status::InvalidArgument(
+        fmt::format("cannot read config file {}: {}", path.string(), std::generic_category().message(errno)));
+  }
   std::stringstream text;
   text << file.rdbuf();
   auto loaded = LoadTomlText(text.str(), std::move(base));

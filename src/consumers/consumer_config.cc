@@ -20,7 +20,9 @@ Status ConsumerConfig::Validate() const {
   }
   if (parallelism < 1 || parallelism > 10000) return fail("parallelism must be between 1 and 10000");
   if (max_retries < 0 || max_retries > 10000) return fail("max_retries must be between 0 and 10000");
-  if (max_record_age.count() < 1) return fail("max_record_age must be at least 1 second");
+  if (max_record_age.count() < 1 || max_record_age > std::chrono::days(7)) {  // Lambda's limit; no overflow
+    return fail("max_record_age must be between 1 and 604800 seconds");
+  }
   if (running_grace.count() < 0 || running_grace > std::chrono::minutes(1)) {
     return fail("running_grace must be between 0 and 60000 ms");
   }

@@ -142,6 +142,50 @@ class ClientCommands(CliTestCase):
         self.assertNotEqual(0, result.returncode, result.stdout)
 
 
+class ReadOnlyCommandsCreateNothing(unittest.TestCase):
+    """A mistyped --data-dir is an error for every command that only reads or deletes; only
+    `serve` and `keys create` may start a data directory."""
+
+    JOB = "0190d1c2-0000-7000-8000-000000000000"
+    URL = ("--url", "http://127.0.0.1:9")
+
+    def setUp(self):
+        require_binary()
+        self.root = TempDirs.make(self.addCleanup)
+
+    def commands(self, data_dir):
+        return [("keys", "list", "--data-dir", data_dir),
+                ("keys", "--data-dir", data_dir, "list"),
+                ("keys", "delete", "--data-dir", data_dir, "AKIAIOSFODNN7EXAMPLE"),
+                ("submit", *self.URL, "--data-dir", data_dir),
+                ("submit", *self.URL, "--wait", "--data-dir", data_dir),
+                ("get", *self.URL, "--data-dir", data_dir, self.JOB)]
+
+    def test_a_missing_data_dir_is_an_error_and_is_not_created(self):
+        missing = os.path.join(self.root, "dta")
+        for command in self.commands(missing):
+            result = run_cli(*command)
+            self.assertNotEqual(0, result.returncode, command)
+            self.assertIn(f"data directory {missing} does not exist", result.stderr, command)
+            self.assertFalse(os.path.exists(missing), f"{command} created {missing}")
+
+    def test_a_data_dir_without_keys_is_an_error_and_stays_empty(self):
+        empty = os.path.join(self.root, "empty")
+        os.mkdir(empty)
+        for command in self.commands(empty):
+            result = run_cli(*command)
+            self.assertNotEqual(0, result.returncode, command)
+            self.assertIn(f"{empty}/credentials.json does not exist", result.stderr, command)
+            self.assertIn("keys create", result.stderr, command)
+            self.assertEqual([], os.listdir(empty), command)
+
+    def test_keys_create_may_start_a_new_data_dir(self):
+        new = os.path.join(self.root, "new", "data")
+        create_key(new)
+        self.assertEqual(["credentials.json"],
+                         [n for n in os.listdir(new) if not n.endswith(".lock")])
+
+
 class HelpAndUsage(unittest.TestCase):
 
     def setUp(self):
@@ -163,6 +207,29 @@ class HelpAndUsage(unittest.TestCase):
         result = run_cli("frobnicate")
         self.assertNotEqual(0, result.returncode)
         self.assertTrue(result.stderr.strip(), "no message on stderr")
+
+    def test_every_help_path_exits_0(self):
+        for command in (("--help",), ("serve", "--help"), ("keys", "--help"),
+                        ("keys", "create", "--help"), ("keys", "list", "--help"),
+                        ("keys", "delete", "--help"), ("submit", "--help"), ("get", "--help")):
+            result = run_cli(*command)
+            self.assertEqual(0, result.returncode, (command, result.stderr))
+            self.assertIn("Usage", result.stdout, command)
+
+    def test_missing_or_mistyped_flags_are_named(self):
+        cases = [(("keys", "list", "--dta-dir", "x"), "--dta-dir"),
+                 (("keys", "delete"), "ACCESS_KEY_ID is required"),
+                 (("get",), "JOB_ID is required"),
+                 (("get", "../consumers"), "'../consumers' is not a job id"),
+                 (("submit", "--wait-timeout", "0"), "--wait-timeout"),
+                 (("serve", "--io-threads", "many"), "--io-threads"),
+                 (("serve", "--listen"), "--listen"),
+                 (("submit", "--url", "ftp://x", "--access-key-id", "A",
+                   "--secret-access-key", "B"), "--url 'ftp://x'")]
+        for command, message in cases:
+            result = run_cli(*command)
+            self.assertEqual(2, result.returncode, (command, result.stdout, result.stderr))
+            self.assertIn(message, result.stderr, command)
 
 
 class FirstStart(CliTestCase):

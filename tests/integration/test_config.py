@@ -1,9 +1,10 @@
 """A TOML config replaces the default consumers: their names, functions and timeouts are what a
 job shows, and one consumer failing while another succeeds makes the whole job a Failure."""
 
+import os
 import unittest
 
-from harness import ServerTestCase, sleep_results
+from harness import ServerTestCase, TempDirs, require_binary, run_cli, sleep_results
 
 CONFIG = """
 [store]
@@ -47,6 +48,54 @@ class ConfiguredConsumers(ServerTestCase):
         sleeper = job["consumers"]["sleeper"]
         self.assertEqual("Failure", sleeper["status"], job)
         self.assertEqual("3 exceeds the timeout of 2 seconds", sleeper["error"]["errorMessage"])
+
+
+class RefusedSettings(unittest.TestCase):
+    """Settings that cannot work are refused at start (exit 2), naming the setting, the value's
+    problem and what is valid; nothing is created in the data directory."""
+
+    def setUp(self):
+        require_binary()
+        self.root = TempDirs.make(self.addCleanup)
+        self.data_dir = os.path.join(self.root, "data")
+
+    def serve(self, *args, config=None):
+        if config is not None:
+            path = os.path.join(self.root, "jobstream.toml")
+            with open(path, "w") as f:
+                f.write(config)
+            args = ("--config", path, *args)
+        return run_cli("serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0", *args,
+                       timeout=20)
+
+    def assertRefused(self, result, message):
+        self.assertEqual(2, result.returncode, result.stdout + result.stderr)
+        self.assertIn(message, result.stderr)
+        self.assertNotIn("Listening", result.stdout)
+        self.assertFalse(os.path.exists(self.data_dir), "a refused start created the data dir")
+
+    def test_unknown_log_level_is_refused_listing_the_valid_ones(self):
+        valid = "is not one of trace, debug, info, warn, error, critical, off"
+        self.assertRefused(self.serve("--log-level", "verbose"), f"log_level 'verbose' {valid}")
+        self.assertRefused(self.serve(config='log_level = "chatty"\n'), f"log_level 'chatty' {valid}")
+
+    def test_huge_clock_skew_is_refused_instead_of_overflowing(self):
+        self.assertRefused(self.serve(config="[auth]\nmax_clock_skew_seconds = 9223372036854775807\n"),
+                           "max_clock_skew must be between 1 and 86400 seconds")
+        self.assertRefused(self.serve("--max-clock-skew", "86401"),
+                           "max_clock_skew must be between 1 and 86400 seconds")
+
+    def test_values_too_large_for_their_type_are_refused_not_wrapped(self):
+        self.assertRefused(self.serve(config="[http]\nio_threads = 4294967297\n"),
+                           "setting 'http.io_threads' must be at most 2147483647")
+
+    def test_unknown_setting_is_refused_by_name(self):
+        self.assertRefused(self.serve(config="[http]\nmax_conections = 5\n"),
+                           "unknown setting 'http.max_conections'")
+
+    def test_config_path_that_is_a_directory_is_refused(self):
+        self.assertRefused(self.serve("--config", self.root),
+                           f"config file {self.root} is not a regular file")
 
 
 if __name__ == "__main__":
