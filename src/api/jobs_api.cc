@@ -57,8 +57,16 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
     return;
   }
 
-  std::string_view target = request.target();
-  std::string_view path = target.substr(0, target.find('?'));
+  // Routed on exactly the path the signature covers. SigV4 for every service but S3 signs the
+  // path with its '.', '..' and empty segments removed (RFC 3986 §5.2.4; the AWS suite's
+  // get-slash*/get-relative* cases, which the AWS SDK signers follow), so "/jobs/./x",
+  // "/consumers/../jobs/x" and "//jobs/x" all carry the signature of "/jobs/x": they are served
+  // as "/jobs/x", never as whatever the raw bytes would have matched. Percent-encoding is not
+  // undone: the canonical URI encodes the raw bytes once more, so "/jobs/%41" and "/jobs/A" are
+  // signed as different paths and routed as different paths (an id or name with an escape in
+  // it matches nothing). Refusing non-normal paths instead would turn away requests the AWS
+  // signers produce.
+  const std::string_view path = principal->signed_path;
   if (path == kJobsPath) {
     if (request.method() != beast_http::verb::post) return respond(MethodNotAllowed("POST"));
     return CreateJob(request, std::move(respond));

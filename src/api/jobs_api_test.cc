@@ -1,5 +1,6 @@
 #include "api/jobs_api.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -131,6 +132,31 @@ TEST_F(JobsApiTest, SignedRequestsToUnknownRoutesGet404And405) {
   EXPECT_EQ(wrong_method.status, 405u);
   EXPECT_EQ(Header(wrong_method, "Allow"), "POST");
   EXPECT_EQ(Header(Call("POST", "/jobs/0b0c1d2e-0000-4000-8000-000000000000"), "Allow"), "GET");
+}
+
+// The signer signs "/jobs/./x" as "/jobs/x" (RFC 3986 dot segments removed, as the AWS signers
+// do), so that is the resource the request may reach, whatever its raw bytes would match.
+TEST_F(JobsApiTest, RequestIsRoutedOnThePathItsSignatureCoversNeverTheRawOne) {
+  http::Response created = Call("POST", "/jobs", R"({"seconds": 2})");
+  ASSERT_EQ(created.status, 202u) << created.body;
+  const std::string id(boost::json::parse(created.body).at("id").as_string());
+  for (const std::string& raw :
+       {"/jobs/./" + id, "/consumers/../jobs/" + id, "//jobs/" + id, "/jobs//" + id, "/a/b/../../jobs/" + id}) {
+    http::Response fetched = Call("GET", raw);
+    EXPECT_EQ(fetched.status, 200u) << raw << " " << fetched.body;
+    EXPECT_NE(fetched.body.find(id), std::string::npos) << raw;
+  }
+  // Signed as "/": served as "/", not by the jobs route its raw bytes start with.
+  http::Response root = Call("POST", "/jobs/..", R"({"seconds": 1})");
+  EXPECT_EQ(root.status, 404u) << root.body;
+  EXPECT_EQ(Message(root), "Not Found");
+  // Signed as "/consumers": a PUT there is refused, and no consumer is paused.
+  http::Response listing = Call("PUT", "/consumers/consumer_1/..", R"({"enabled": false})");
+  EXPECT_EQ(listing.status, 405u) << listing.body;
+  EXPECT_EQ(boost::json::parse(Call("GET", "/consumers/consumer_1").body).at("enabled"), boost::json::value(true));
+  // Escapes are signed as sent and matched as sent: an id spelled with one is no id.
+  const std::string escaped_first = fmt::format("%{:02X}", static_cast<unsigned char>(id[0]));
+  EXPECT_EQ(Call("GET", "/jobs/" + escaped_first + id.substr(1)).status, 404u);
 }
 
 TEST_F(JobsApiTest, UnknownOrMalformedIdsAreJobNotFound) {

@@ -151,6 +151,11 @@ std::vector<QueryParameter> ParseQuery(std::string_view raw_query) {
   return parameters;
 }
 
+std::string SignedPath(std::string_view raw_path, bool normalize_path) {
+  if (!normalize_path || IsNormalizedPath(raw_path)) return std::string(raw_path);
+  return NormalizePath(raw_path);
+}
+
 std::string CanonicalUri(std::string_view raw_path, bool normalize_path) {
   std::string out;
   AppendCanonicalUri(out, raw_path, normalize_path);

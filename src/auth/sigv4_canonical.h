@@ -40,6 +40,11 @@ std::pair<std::string_view, std::string_view> SplitTarget(std::string_view targe
 // The parameters of a raw query string in order; "k" without '=' is key k with an empty value.
 std::vector<QueryParameter> ParseQuery(std::string_view raw_query);
 
+// The path a signature covers: raw_path as sent (still percent-encoded) or, with normalize_path,
+// with its '.', '..' and empty segments removed (a trailing slash is kept). CanonicalUri encodes
+// exactly this, so it is also the only path a verified request may be routed on.
+std::string SignedPath(std::string_view raw_path, bool normalize_path);
+
 // The canonical URI of a path exactly as sent on the wire (still percent-encoded). With
 // normalize_path, '.' and '..' segments and empty segments are removed first (a trailing slash is
 // kept). Then the path is URI-encoded once more, '/' excepted: non-S3 services encode the path

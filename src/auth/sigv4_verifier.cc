@@ -168,13 +168,16 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
   std::size_t capacity =
       request.method.size() + request.target.size() + 2 * claim.signed_headers.size() + payload_hash.size() + 8;
   for (const auto& [name, value] : request.headers) capacity += name.size() + value.size() + 2;
+  // Computed once: the canonical URI is built from it and the router routes on it, so what was
+  // verified and what is served cannot differ.
+  std::string signed_path = SignedPath(path, options_.normalize_path);
   auto compute = [&](const std::vector<QueryParameter>& query) {
     Computed computed;
     computed.canonical_request.reserve(capacity);
     AppendCanonicalRequest(computed.canonical_request,
                            {.method = request.method,
-                            .raw_path = path,
-                            .normalize_path = options_.normalize_path,
+                            .raw_path = signed_path,
+                            .normalize_path = false,  // signed_path is already
                             .query = query,
                             .headers = request.headers,
                             .signed_names = *signed_names,
@@ -206,7 +209,7 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
       (session_tokens_ == nullptr || !session_tokens_->Accepts(*credential, *claim.session_token))) {
     return MakeUnexpected(Unrecognized());
   }
-  return Principal{std::move(credential->access_key_id), std::move(credential->user_name)};
+  return Principal{std::move(credential->access_key_id), std::move(credential->user_name), std::move(signed_path)};
 }
 
 }  // namespace jobstream::auth

@@ -32,6 +32,9 @@ struct AuthFailure {
 struct Principal {
   std::string access_key_id;
   std::string user_name;
+  // The path the signature covers (SignedPath): route on this, never on the raw target, or a
+  // request signed for one path could reach another ("/jobs/x/.." is signed as "/jobs").
+  std::string signed_path;
 };
 
 struct VerifierOptions {

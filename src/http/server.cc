@@ -3,10 +3,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
+#include <string>
 #include <utility>
 
+#include "http/date_header.h"
+#include "http/request_id.h"
+#include "http/response_serializer.h"
 #include "http/session.h"
 
 namespace jobstream::http {
@@ -18,6 +24,34 @@ using tcp = net::ip::tcp;
 
 // How long accepting pauses after an error that would otherwise repeat at once (out of fds).
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+// What a refused connection's unread request may hold that is drained before the close.
+constexpr std::size_t kMaxRefusalDrainBytes = std::size_t{64} * 1024;
+constexpr std::string_view kTooManyConnections = "Too many connections";
+
+bool OutOfDescriptors(const boost::system::error_code& ec) {
+  return ec == net::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system;
+}
+
+// Answers 503 and closes, synchronously: the connection owns the only free descriptor, which the
+// reserve takes back right after. A fresh socket's send buffer takes the few hundred bytes whole.
+void RefuseNow(tcp::socket& socket) {
+  Response response;
+  response.status = 503;
+  response.body = ErrorBody(kTooManyConnections);
+  const RequestId request_id = RequestId::Generate();
+  std::string wire;
+  SerializeResponse(response, {.request_id = request_id.view(), .date = CurrentHttpDate(), .keep_alive = false}, wire);
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  net::write(socket, net::buffer(wire), ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  // Closing with unread input sends a RST, which can destroy the 503 before the client reads it;
+  // read what the client already sent (it usually sends its request right after connecting).
+  std::array<char, 4096> sink{};
+  std::size_t drained = 0;
+  while (!ec && drained < kMaxRefusalDrainBytes) drained += socket.read_some(net::buffer(sink), ec);
+  socket.close(ec);
+}
 
 }  // namespace
 
@@ -71,6 +105,9 @@ Status Server::Listen(const std::string& host, std::uint16_t port) {
   if (ec) return fail("bind");
   acceptor_.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen on");
+  // Only the synchronous accept of RefuseWithReserve uses this; async accepts never block anyway.
+  acceptor_.non_blocking(true, ec);
+  if (ec) return fail("set non-blocking mode on");
   return Status::Ok();
 }
 
@@ -97,10 +134,13 @@ void Server::OnAccept(boost::system::error_code ec, tcp::socket socket) {
   if (ec) {
     spdlog::debug("http: accept: {}", ec.message());
     if (ec == net::error::connection_aborted) return Accept();
+    if (OutOfDescriptors(ec) && RefuseWithReserve()) return Accept();
     // Out of descriptors or memory: retrying at once would spin on the same error.
     accept_retry_timer_.expires_after(kAcceptRetryDelay);
     accept_retry_timer_.async_wait([this](boost::system::error_code wait_ec) {
-      if (!wait_ec) Accept();
+      if (wait_ec) return;
+      reserve_.Take();  // lost to another thread's open last time, perhaps free again now
+      Accept();
     });
     return;
   }
@@ -113,6 +153,22 @@ void Server::OnAccept(boost::system::error_code ec, tcp::socket socket) {
     session->Start();
   }
   Accept();
+}
+
+bool Server::RefuseWithReserve() {
+  // Without this, a connection past the descriptor limit waits in the listen backlog, unanswered,
+  // until some other connection closes: a client sees a hang, not a reason.
+  if (!reserve_.held()) return false;
+  reserve_.Release();
+  tcp::socket socket(io_);
+  boost::system::error_code ec;
+  acceptor_.accept(socket, ec);  // non-blocking: would_block if the connection went away meanwhile
+  if (!ec) {
+    spdlog::debug("http: out of file descriptors; refused a connection");
+    RefuseNow(socket);
+  }
+  // Fails only if another thread took the freed descriptor: then accepting backs off instead.
+  return reserve_.Take() && !ec;
 }
 
 void Server::Shutdown(std::chrono::milliseconds deadline, std::function<void()> done) {

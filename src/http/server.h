@@ -14,6 +14,7 @@
 
 #include "common/status.h"
 #include "http/connection_registry.h"
+#include "http/descriptor_reserve.h"
 #include "http/request_handler.h"
 #include "http/server_limits.h"
 
@@ -48,6 +49,9 @@ class Server {
  private:
   void Accept();
   void OnAccept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  // Out of descriptors: frees the reserve to accept one waiting connection, answers it 503 and
+  // closes it, and takes the reserve back. False when that could not be done.
+  bool RefuseWithReserve();
   void BeginShutdown(std::chrono::milliseconds deadline, std::function<void()> done);
   void OnShutdownDeadline(boost::system::error_code ec);
   void FinishShutdown();
@@ -64,6 +68,7 @@ class Server {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_timer_;  // backs off when out of file descriptors
   boost::asio::steady_timer shutdown_timer_;
+  DescriptorReserve reserve_;  // for RefuseWithReserve
   bool shutting_down_ = false;
   bool shutdown_finished_ = false;
   std::vector<std::function<void()>> done_callbacks_;

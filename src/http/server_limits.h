@@ -9,8 +9,12 @@ namespace jobstream::http {
 struct ServerLimits {
   // A larger request body gets 413 {"message": "Request body is larger than N bytes"}, then close.
   std::size_t max_body_bytes = std::size_t{256} * 1024;
-  // A larger request line + header block gets 431 {"message": "Request header fields too large"}.
+  // A larger request line + header block gets 431 {"message": "Request header fields too large"}
+  // (414 {"message": "Request-URI too long"} when the request line alone is larger).
   std::size_t max_header_bytes = std::size_t{16} * 1024;
+  // More header fields (trailer fields included) also get 431. Real clients send about a dozen;
+  // the bytes bound alone would allow ~4,000 tiny fields, each a parser allocation.
+  std::size_t max_header_fields = 100;
   // A started request must fully arrive within this (slowloris); then 408 if nothing was answered
   // on the connection yet, else a silent close.
   std::chrono::milliseconds read_timeout{30000};

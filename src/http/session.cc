@@ -13,6 +13,8 @@
 #include <utility>
 
 #include "http/date_header.h"
+#include "http/host_header.h"
+#include "http/message_framing.h"
 #include "http/response_serializer.h"
 
 namespace jobstream::http {
@@ -33,6 +35,24 @@ constexpr std::size_t kMaxLingerBytes = std::size_t{1024} * 1024;
 constexpr std::size_t kKeptWriteBufferBytes = std::size_t{64} * 1024;
 constexpr std::string_view kRequestIdHeader = "x-amzn-RequestId";
 
+std::size_t CountFields(const Request& request) {
+  return static_cast<std::size_t>(std::distance(request.begin(), request.end()));
+}
+
+// Beast merges a chunked body's trailer fields into the header (a second Host, a Connection),
+// each next to the fields of its name; RFC 9110 §6.5.1 forbids that merge and lets a recipient
+// discard them, which we do. `header_fields` are the fields (nodes, whose addresses are stable)
+// that arrived in the header block, sorted.
+void DropTrailerFields(Request& request, const std::vector<const void*>& header_fields) {
+  for (auto field = request.begin(); field != request.end();) {
+    if (std::binary_search(header_fields.begin(), header_fields.end(), static_cast<const void*>(&*field))) {
+      ++field;
+    } else {
+      field = request.erase(field);
+    }
+  }
+}
+
 Response ErrorResponse(unsigned status, std::string_view message) {
   Response response;
   response.status = status;
@@ -48,7 +68,14 @@ Session::Session(tcp::socket socket, const ServerLimits& limits, RequestHandler&
       timer_(socket_.get_executor()),
       limits_(limits),
       handler_(handler),
-      registry_(std::move(registry)) {}
+      registry_(std::move(registry)),
+      on_chunk_header_([this](std::uint64_t, boost::beast::string_view, beast::error_code&) {
+        // The first chunk header comes after the header block and before any trailer field.
+        if (header_fields_known_) return;
+        header_fields_known_ = true;
+        for (const auto& field : parser_->get()) header_fields_.push_back(&field);
+        std::sort(header_fields_.begin(), header_fields_.end());
+      }) {}
 
 Session::~Session() {
   // Normally Close() already did this; not when the io_context was destroyed with this session's
@@ -121,6 +148,11 @@ void Session::ContinueReading() {
       std::min<std::size_t>(limits_.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
   parser_->body_limit(static_cast<std::uint64_t>(limits_.max_body_bytes));
   parser_->eager(true);
+  parser_->on_chunk_header(on_chunk_header_);
+  header_fields_.clear();
+  header_fields_known_ = false;
+  header_scanned_ = 0;
+  header_checked_ = false;
   continue_checked_ = false;
   phase_ = Phase::kIdle;
   SetDeadline(Clock::now() + limits_.idle_timeout);
@@ -159,10 +191,27 @@ void Session::Parse() {
     read_buffer_.consume(blank);
     if (read_buffer_.size() == 0) return ReadSome();
   }
+  if (!parser_->is_header_done()) {
+    // Before the parser sees them: it would join folded lines and consume them.
+    const std::string_view buffered(static_cast<const char*>(read_buffer_.data().data()), read_buffer_.size());
+    if (HasFoldedLine(buffered, &header_scanned_)) {
+      return WriteFinalError(400, "Header fields must not be folded over lines");
+    }
+  }
   beast::error_code ec;
   const std::size_t used = parser_->put(read_buffer_.data(), ec);
   read_buffer_.consume(used);
-  if (ec == bhttp::error::need_more || (!ec && !parser_->is_done())) {
+  header_scanned_ -= std::min(used, header_scanned_);
+  if (parser_->is_header_done() && !header_checked_) {
+    // Before a body error: a body read under the wrong framing fails for the framing's sake.
+    header_checked_ = true;
+    if (CountFields(parser_->get()) > limits_.max_header_fields) {
+      return WriteFinalError(431, "Request header fields too large");
+    }
+    if (auto error = FramingError(parser_->get())) return WriteFinalError(400, *error);
+  }
+  if (ec && ec != bhttp::error::need_more) return RejectMalformed(ec);
+  if (!parser_->is_done()) {
     if (phase_ == Phase::kIdle) {
       // The deadline moves only now: a request that arrives in one read never touches the timer.
       phase_ = Phase::kReading;
@@ -171,7 +220,6 @@ void Session::Parse() {
     if (parser_->is_header_done() && !continue_checked_ && !MaybeSendContinue()) return Close();
     return ReadSome();
   }
-  if (ec) return RejectMalformed(ec);
   HandleRequest();
 }
 
@@ -192,6 +240,13 @@ bool Session::MaybeSendContinue() {
 
 void Session::RejectMalformed(beast::error_code ec) {
   if (ec == bhttp::error::header_limit) {
+    // RFC 9112 §3: a request line alone too long to read is 414, not 431. The parser consumes
+    // the request line once it has all of it, so an unparsed one is still at the buffer's start.
+    const std::string_view buffered(static_cast<const char*>(read_buffer_.data().data()), read_buffer_.size());
+    if (parser_->get().target().empty() &&
+        buffered.substr(0, limits_.max_header_bytes).find("\r\n") == std::string_view::npos) {
+      return WriteFinalError(414, "Request-URI too long");
+    }
     return WriteFinalError(431, "Request header fields too large");
   }
   if (ec == bhttp::error::body_limit) {
@@ -204,6 +259,7 @@ void Session::RejectMalformed(beast::error_code ec) {
 void Session::HandleRequest() {
   request_ = parser_->release();
   parser_.reset();  // Beast's parser already refused versions other than 1.0 and 1.1
+  if (header_fields_known_) DropTrailerFields(request_, header_fields_);
   phase_ = Phase::kHandling;
   SetDeadline(Clock::time_point::max());
   keep_alive_ = request_.keep_alive();
@@ -214,6 +270,8 @@ void Session::HandleRequest() {
   request_.set(kRequestIdHeader, request_id_.view());
 
   const std::uint64_t seq = ++request_seq_;
+  // The framing is sound, so the connection stays usable; the application never sees the request.
+  if (auto error = HostError(request_)) return OnResponse(seq, ErrorResponse(400, *error));
   Respond respond = [self = shared_from_this(), seq](Response response) {
     // Called from any thread: only the strand may touch the session.
     auto executor = self->socket_.get_executor();

@@ -7,10 +7,12 @@
 #include <boost/beast/http/parser.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/connection_registry.h"
 #include "http/request_handler.h"
@@ -88,6 +90,8 @@ class Session : public std::enable_shared_from_this<Session> {
   RequestHandler& handler_;
   const std::shared_ptr<ConnectionRegistry> registry_;  // null when rejected
   std::string remote_;                                  // for debug logs only
+  // Given to each parser by reference, as Beast requires; records header_fields_.
+  std::function<void(std::uint64_t, boost::beast::string_view, boost::beast::error_code&)> on_chunk_header_;
 
   // Strand-only state.
   Phase phase_ = Phase::kIdle;
@@ -99,7 +103,13 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool http10_ = false;
   bool head_request_ = false;
-  bool continue_checked_ = false;  // Expect: 100-continue handled for the request being read
+  bool continue_checked_ = false;   // Expect: 100-continue handled for the request being read
+  bool header_checked_ = false;     // framing and field count checked for the request being read
+  std::size_t header_scanned_ = 0;  // read_buffer_ bytes of the header found free of folded lines
+  // The fields of a chunked request's header block, known at its first chunk, so that trailer
+  // fields can be told apart (kept, not freed, between requests).
+  std::vector<const void*> header_fields_;
+  bool header_fields_known_ = false;
   bool close_after_write_ = false;
   bool shutting_down_ = false;
   bool read_in_flight_ = false;

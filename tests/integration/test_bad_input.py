@@ -145,6 +145,41 @@ class BadInput(ServerTestCase):
         self.assertEqual(202, client.post_job({"seconds": 1}).status)
         self.assertEqual(1, client.connections_opened)
 
+    def test_request_is_served_for_the_path_its_signature_covers(self):
+        # SigV4 signs "/consumers/../jobs/ID" as "/jobs/ID" (dot segments removed): that, and
+        # only that, is what the request may reach.
+        job_id = self.client.submit({"seconds": 1})
+        for path in (f"/consumers/../jobs/{job_id}", f"/jobs/./{job_id}", f"//jobs/{job_id}"):
+            with self.subTest(path=path):
+                resp = self.client.request("GET", path)
+                self.assertEqual(200, resp.status, resp)
+                self.assertEqual(job_id, resp.json()["id"])
+        # Signed as "/consumers", so a PUT is refused there and pauses nothing.
+        resp = self.client.request("PUT", "/consumers/consumer_1/..", {"enabled": False})
+        self.assertJsonError(resp, 405)
+        self.assertTrue(self.client.request("GET", "/consumers/consumer_1").json()["enabled"])
+
+    def test_missing_or_second_host_gets_400_json(self):
+        host = f"127.0.0.1:{self.server.port}"
+        target = f"/jobs/{uuid.uuid4()}"
+        signed = sigv4.sign_headers("GET", target, host, b"", self.key["AccessKeyId"],
+                                    self.key["SecretAccessKey"])
+        fields = "".join(f"{name}: {value}\r\n" for name, value in signed)
+        for hosts, message in (("", "Missing Host header"),
+                               (f"Host: {host}\r\nHost: {host}\r\n", "More than one Host header")):
+            with self.subTest(message=message):
+                with socket.create_connection(("127.0.0.1", self.server.port), timeout=10) as sock:
+                    sock.sendall(f"GET {target} HTTP/1.1\r\n{hosts}{fields}\r\n".encode())
+                    received = b""
+                    while b"\r\n\r\n" not in received or not received.endswith(b"}"):
+                        chunk = sock.recv(65536)
+                        if not chunk:
+                            break
+                        received += chunk
+                head, _, body = received.partition(b"\r\n\r\n")
+                self.assertRegex(head.split(b"\r\n", 1)[0], rb"^HTTP/1\.1 400 ", received)
+                self.assertEqual({"message": message}, json.loads(body))
+
 
 if __name__ == "__main__":
     unittest.main()

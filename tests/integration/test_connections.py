@@ -1,6 +1,9 @@
 """HTTP/1.1 connections: persistent and pipelined requests work, and every resource a client can
 drive (header size, a stalled request) is bounded without taking the server down."""
 
+import json
+import os
+import resource
 import socket
 import time
 import unittest
@@ -109,6 +112,60 @@ class StalledRequest(unittest.TestCase):
         client = server.client(key)
         self.addCleanup(client.close)
         self.assertEqual(202, client.post_job({"seconds": 1}).status)
+
+
+class DescriptorLimit(unittest.TestCase):
+    """Connections beyond the process's file-descriptor limit get 503 at once, not a hang."""
+
+    def test_connections_beyond_the_fd_limit_get_503_and_the_server_recovers(self):
+        require_binary()
+        data_dir = TempDirs.make(self.addCleanup)
+        key = create_key(data_dir)
+        server = Server(data_dir)
+        self.addCleanup(server.close)
+        server.start()
+        client = server.client(key)
+        self.addCleanup(client.close)
+        job_id = client.submit({"seconds": 1})
+        client.job(job_id)
+        client.close()
+        pid = server.proc.pid
+        baseline = len(os.listdir(f"/proc/{pid}/fd"))
+        # What `ulimit -n` would do at start, applied to the running server: room for 20 more.
+        limit = baseline + 20
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (limit, limit))
+
+        conns, statuses = [], []
+        try:
+            for _ in range(60):
+                sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+                conns.append(sock)
+                sock.sendall(b"GET /jobs HTTP/1.1\r\nHost: x\r\n\r\n")
+                try:
+                    status, headers, body, _ = read_response(sock)
+                except socket.timeout:
+                    self.fail(f"connection {len(conns)} got no answer within 5 s "
+                              f"(limit {limit}, answers so far {statuses})")
+                statuses.append(status)
+                if status == 503:
+                    self.assertEqual({"message": "Too many connections"},
+                                     json.loads(body.decode("utf-8")))
+                    self.assertEqual("close", headers.get("connection"))
+                else:
+                    self.assertEqual(403, status, body)  # unsigned, under the limit: kept open
+        finally:
+            for sock in conns:
+                sock.close()
+        self.assertIn(403, statuses)
+        self.assertGreaterEqual(statuses.count(503), 30, statuses)
+        # Every descriptor comes back, and the server serves again.
+        client = server.client(key)
+        self.assertEqual(job_id, client.job(job_id)["id"])
+        client.close()
+        deadline = time.monotonic() + 5
+        while len(os.listdir(f"/proc/{pid}/fd")) > baseline and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertLessEqual(len(os.listdir(f"/proc/{pid}/fd")), baseline)
 
 
 if __name__ == "__main__":
