@@ -269,7 +269,13 @@ TEST_F(EventSourceMappingTest, EveryConsumerWritesRunningThenSuccessOntoTheJob) 
 
 TEST_F(EventSourceMappingTest, JobsFinishingWithinTheGracePeriodSkipRunning) {
   OpenStore();
-  StartConsumers({Consumer("consumer_1", "noop"), Consumer("consumer_2", "noop")});
+  // A grace period no noop can outlive, even on a loaded machine or under a sanitizer (at the
+  // default 100 ms this test failed now and then while other builds ran).
+  ConsumerConfig first = Consumer("consumer_1", "noop");
+  first.running_grace = 30s;
+  ConsumerConfig second = first;
+  second.name = "consumer_2";
+  StartConsumers({first, second});
   store::Job job = WaitForStatus(Submit(), "Success");
   EXPECT_EQ(job.version, 3);  // insert + one outcome per consumer
   auto records = store_->ReadStream(stream::ShardOf(job.id, store_->shard_count()), 0, 100);
