@@ -9,6 +9,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <future>
 #include <iostream>
@@ -148,6 +149,9 @@ void RaiseOpenFileLimit() {
 }
 
 int RunServe(const ServeFlags& flags) {
+  // Everything the server creates (jobs.db and its log, the lock, the marker) is for its own user
+  // only, whatever umask it inherited: job parameters and results are the users' data.
+  ::umask(0077);
   RaiseOpenFileLimit();
   auto loaded = BuildConfig(flags);
   if (!loaded.ok()) {

@@ -73,6 +73,18 @@ class StoreSafetyTest(unittest.TestCase):
         job_id = client.submit({"seconds": 1})
         self.assertEqual(client.wait_terminal(job_id, timeout=20)["status"], "Success")
 
+    def test_store_files_are_private_whatever_the_umask(self):
+        old = os.umask(0o022)
+        try:
+            server = self.start()
+        finally:
+            os.umask(old)
+        self.submit_some(server, 1)
+        for name in ("jobs.db", "jobs.db-wal", "jobs.db-shm", "lock", "store-created"):
+            path = os.path.join(self.data_dir, name)
+            if os.path.exists(path):
+                self.assertEqual(os.stat(path).st_mode & 0o077, 0, f"{name} is open to others")
+
     # --- damage is refused, not papered over -----------------------------------------------
 
     def test_deleted_database_is_refused_and_nothing_is_created(self):
