@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +15,7 @@
 
 #include "auth/credential_store.h"
 #include "auth/key_file_format.h"  // CreateAccessKeyJson
+#include "common/mutex.h"
 #include "common/result.h"
 #include "common/status.h"
 
@@ -66,13 +66,13 @@ class KeyFile : public CredentialStore {
 
   KeyFile(std::filesystem::path data_dir, KeyFileOptions options);
 
-  // Reads the file into keys_ and stamp_. Requires mutex_.
-  Status LoadLocked() const;
+  // Reads the file into keys_ and stamp_.
+  Status LoadLocked() const REQUIRES(mutex_);
   // Reloads when the interval has passed and the file changed; keeps the last good keys if the
-  // new file cannot be read. Requires mutex_.
-  void RefreshLocked() const;
-  // Writes keys atomically and adopts them. Requires mutex_ and the cross-process lock.
-  Status StoreLocked(std::vector<Credential> keys);
+  // new file cannot be read.
+  void RefreshLocked() const REQUIRES(mutex_);
+  // Writes keys atomically and adopts them. Requires the cross-process lock too.
+  Status StoreLocked(std::vector<Credential> keys) REQUIRES(mutex_);
   Result<FileStamp> StatFile() const;
 
   // Constant after construction.
@@ -80,10 +80,10 @@ class KeyFile : public CredentialStore {
   const std::filesystem::path path_;
   const KeyFileOptions options_;
 
-  mutable std::mutex mutex_;
-  mutable std::vector<Credential> keys_;                        // GUARDED_BY(mutex_)
-  mutable FileStamp stamp_;                                     // GUARDED_BY(mutex_)
-  mutable std::chrono::steady_clock::time_point last_check_{};  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  mutable std::vector<Credential> keys_ GUARDED_BY(mutex_);
+  mutable FileStamp stamp_ GUARDED_BY(mutex_);
+  mutable std::chrono::steady_clock::time_point last_check_ GUARDED_BY(mutex_) = {};
 };
 
 }  // namespace jobstream::auth
