@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
+#include <cmath>
+#include <string>
 
 namespace jobstream::api {
 
@@ -10,7 +12,10 @@ namespace {
 
 Result<boost::json::value> ParseBody(std::string_view body) {
   boost::json::parse_options options;
-  options.max_depth = 32;  // parameters are small; deep nesting is an attack, not a job
+  // Parameters are small; deep nesting is an attack, not a job. The stored job item holds them
+  // one level deeper ({"parameters": ...}) and is read back with Boost.JSON's default limit of
+  // 32 levels, so a body may nest one level less, or its job could never be read again.
+  options.max_depth = kMaxBodyDepth;
   boost::system::error_code ec;
   boost::json::value parsed = boost::json::parse(body, ec, {}, options);
   if (ec == boost::json::error::too_deep) {
@@ -18,6 +23,25 @@ Result<boost::json::value> ParseBody(std::string_view body) {
   }
   if (ec) return Status::InvalidArgument("Request body is not valid JSON");
   return parsed;
+}
+
+// The path of the first number in value that overflowed a double when parsed (1e999 reads as
+// infinity, which JSON cannot write back), as "a.b[2]"; empty when there is none.
+std::string FirstNonFiniteNumber(const boost::json::value& value, const std::string& path) {
+  if (value.is_double()) return std::isfinite(value.get_double()) ? std::string() : path;
+  if (value.is_object()) {
+    for (const auto& [key, member] : value.get_object()) {
+      std::string found = FirstNonFiniteNumber(member, path.empty() ? std::string(key) : path + "." + std::string(key));
+      if (!found.empty()) return found;
+    }
+  } else if (value.is_array()) {
+    const boost::json::array& array = value.get_array();
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      std::string found = FirstNonFiniteNumber(array[i], fmt::format("{}[{}]", path, i));
+      if (!found.empty()) return found;
+    }
+  }
+  return {};
 }
 
 Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
@@ -29,6 +53,10 @@ Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
                (seconds->is_uint64() && seconds->as_uint64() <= static_cast<std::uint64_t>(kMaxSeconds));
   if (!valid) {
     return Status::InvalidArgument(fmt::format("'seconds' must be an integer between 1 and {}", kMaxSeconds));
+  }
+  // Refused at the door: stored, it would be written as Infinity, which no JSON reader takes back.
+  if (std::string path = FirstNonFiniteNumber(parsed, ""); !path.empty()) {
+    return Status::InvalidArgument(fmt::format("'{}' is a number beyond the range of a double", path));
   }
   // cppcheck-suppress returnStdMoveLocal ; `parameters` refers into the caller's value, so without the move it is
   // copied

@@ -13,6 +13,10 @@ namespace jobstream::api {
 // the consumers' function timeout is accepted here and fails in the function, as it does on AWS.
 inline constexpr std::int64_t kMaxSeconds = std::int64_t{365} * 24 * 3600;
 
+// The deepest nesting a body may have (the object itself is level 1): one level less than the
+// store reads job items back with, since the item holds the parameters one level deeper.
+inline constexpr int kMaxBodyDepth = 31;
+
 // Parses and validates a body: an object whose `seconds` is an integer in [1, kMaxSeconds].
 // Errors are kInvalidArgument with the message the client sees.
 Result<boost::json::object> ParseJobParameters(std::string_view body);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "store/job.h"
+
 namespace jobstream::api {
 namespace {
 
@@ -40,7 +44,37 @@ TEST(JobParametersTest, EveryBadBodyGetsItsOwnMessage) {
 
 TEST(JobParametersTest, DeepNestingIsRefusedWithAClearMessage) {
   std::string deep = R"({"seconds": 1, "x": )" + std::string(40, '[') + std::string(40, ']') + "}";
-  EXPECT_EQ(MessageFor(deep), "Request body is nested more than 32 levels deep");
+  EXPECT_EQ(MessageFor(deep), "Request body is nested more than 31 levels deep");
+}
+
+// Found by fuzz/job_parameters_fuzz.cc ({"seconds": 1, "f": 1.0e320}): a number beyond a double
+// was accepted, stored as Infinity, and the job could never be read again (a poison job).
+TEST(JobParametersTest, ANumberBeyondADoubleIsRefusedNamingWhereItIs) {
+  EXPECT_EQ(MessageFor(R"({"seconds": 1, "f": 1.0e320})"), "'f' is a number beyond the range of a double");
+  EXPECT_EQ(MessageFor(R"({"seconds": 1, "a": {"b": [1, -1e999]}})"),
+            "'a.b[1]' is a number beyond the range of a double");
+  auto batch = ParseJobBatch(R"({"jobs": [{"seconds": 1}, {"seconds": 1, "x": 1e400}]})");
+  ASSERT_FALSE(batch.ok());
+  EXPECT_EQ(batch.error().message(), "jobs[1]: 'x' is a number beyond the range of a double");
+  EXPECT_TRUE(ParseJobParameters(R"({"seconds": 1, "f": 1.7976931348623157e308, "g": 5e-324})").ok());
+}
+
+// The fuzz target's property, on the input that broke it: a body nested to the API's limit was
+// accepted, but its stored item, one level deeper, was beyond what the store reads back.
+TEST(JobParametersTest, TheDeepestAcceptedBodyReadsBackFromItsStoredItem) {
+  auto nested = [](int depth) {
+    return R"({"seconds": 1, "x": )" + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+  };
+  auto parsed = ParseJobParameters(nested(kMaxBodyDepth));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+  store::Job job;
+  job.id = "0190f4a2-0000-7000-8000-000000000000";
+  job.parameters = *parsed;
+  job.version = 1;
+  auto back = store::Job::FromItemJson(job.ToItemJson());
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(back->parameters, *parsed);
+  EXPECT_EQ(MessageFor(nested(kMaxBodyDepth + 1)), "Request body is nested more than 31 levels deep");
 }
 
 }  // namespace
