@@ -4,6 +4,7 @@
 #include <boost/json/error.hpp>
 #include <boost/json/parse.hpp>
 #include <cmath>
+#include <optional>
 #include <string>
 
 namespace jobstream::api {
@@ -26,22 +27,22 @@ Result<boost::json::value> ParseBody(std::string_view body) {
 }
 
 // The path of the first number in value that overflowed a double when parsed (1e999 reads as
-// infinity, which JSON cannot write back), as "a.b[2]"; empty when there is none.
-std::string FirstNonFiniteNumber(const boost::json::value& value, const std::string& path) {
-  if (value.is_double()) return std::isfinite(value.get_double()) ? std::string() : path;
+// infinity, which JSON cannot write back), as "a.b[2]"; nullopt when there is none.
+std::optional<std::string> FirstNonFiniteNumber(const boost::json::value& value, const std::string& path) {
+  if (value.is_double()) return std::isfinite(value.get_double()) ? std::nullopt : std::optional(path);
   if (value.is_object()) {
     for (const auto& [key, member] : value.get_object()) {
-      std::string found = FirstNonFiniteNumber(member, path.empty() ? std::string(key) : path + "." + std::string(key));
-      if (!found.empty()) return found;
+      auto found = FirstNonFiniteNumber(member, path.empty() ? std::string(key) : path + "." + std::string(key));
+      if (found) return found;
     }
   } else if (value.is_array()) {
     const boost::json::array& array = value.get_array();
     for (std::size_t i = 0; i < array.size(); ++i) {
-      std::string found = FirstNonFiniteNumber(array[i], fmt::format("{}[{}]", path, i));
-      if (!found.empty()) return found;
+      auto found = FirstNonFiniteNumber(array[i], fmt::format("{}[{}]", path, i));
+      if (found) return found;
     }
   }
-  return {};
+  return std::nullopt;
 }
 
 Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
@@ -55,8 +56,8 @@ Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
     return Status::InvalidArgument(fmt::format("'seconds' must be an integer between 1 and {}", kMaxSeconds));
   }
   // Refused at the door: stored, it would be written as Infinity, which no JSON reader takes back.
-  if (std::string path = FirstNonFiniteNumber(parsed, ""); !path.empty()) {
-    return Status::InvalidArgument(fmt::format("'{}' is a number beyond the range of a double", path));
+  if (auto path = FirstNonFiniteNumber(parsed, "")) {
+    return Status::InvalidArgument(fmt::format("'{}' is a number beyond the range of a double", *path));
   }
   // cppcheck-suppress returnStdMoveLocal ; `parameters` refers into the caller's value, so without the move it is
   // copied

@@ -56,6 +56,8 @@ TEST(JobParametersTest, ANumberBeyondADoubleIsRefusedNamingWhereItIs) {
   auto batch = ParseJobBatch(R"({"jobs": [{"seconds": 1}, {"seconds": 1, "x": 1e400}]})");
   ASSERT_FALSE(batch.ok());
   EXPECT_EQ(batch.error().message(), "jobs[1]: 'x' is a number beyond the range of a double");
+  // Found by the same target once the above was fixed: a member named "" has an empty path.
+  EXPECT_EQ(MessageFor(R"({"seconds": 1, "": 1.0e321})"), "'' is a number beyond the range of a double");
   EXPECT_TRUE(ParseJobParameters(R"({"seconds": 1, "f": 1.7976931348623157e308, "g": 5e-324})").ok());
 }
 
