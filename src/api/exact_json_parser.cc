@@ -70,7 +70,7 @@ DecimalForm Reduce(std::string_view text) {
 std::string PathText(const std::vector<std::string>& path) {
   std::string text;
   for (const std::string& segment : path) {
-    if (!text.empty() && segment.front() != '[') text.push_back('.');
+    if (!text.empty() && (segment.empty() || segment.front() != '[')) text.push_back('.');
     text.append(segment);
   }
   return text;

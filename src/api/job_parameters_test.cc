@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
+#include "store/job.h"
+
 namespace jobstream::api {
 namespace {
 
@@ -41,6 +45,40 @@ TEST(JobParametersTest, EveryBadBodyGetsItsOwnMessage) {
 TEST(JobParametersTest, DeepNestingIsRefusedWithAClearMessage) {
   std::string deep = R"({"seconds": 1, "x": )" + std::string(40, '[') + std::string(40, ']') + "}";
   EXPECT_EQ(MessageFor(deep), "Request body is nested more than 32 levels deep");
+}
+
+// Found by fuzz/job_parameters_fuzz.cc ({"seconds": 1, "f": 1.0e320}): a number beyond a double
+// was accepted, stored as Infinity, and the job could never be read again (a poison job).
+TEST(JobParametersTest, ANumberBeyondADoubleIsRefusedNamingWhereItIs) {
+  const std::string refused = " is a number jobstream cannot store exactly (more than 17 significant digits, or "
+                              "beyond a double's range): ";
+  EXPECT_EQ(MessageFor(R"({"seconds": 1, "f": 1.0e320})"), "Parameter 'f'" + refused + "1.0e320");
+  EXPECT_EQ(MessageFor(R"({"seconds": 1, "a": {"b": [1, -1e999]}})"), "Parameter 'a.b[1]'" + refused + "-1e999");
+  auto batch = ParseJobBatch(R"({"jobs": [{"seconds": 1}, {"seconds": 1, "x": 1e400}]})");
+  ASSERT_FALSE(batch.ok());
+  EXPECT_EQ(batch.error().message(), "Parameter 'jobs[1].x'" + refused + "1e400");
+  // Found by the same target once the above was fixed: a member named "" has an empty path.
+  EXPECT_EQ(MessageFor(R"({"seconds": 1, "": 1.0e321})"), "Parameter ''" + refused + "1.0e321");
+  EXPECT_EQ(MessageFor(R"({"seconds": 1, "a": {"": [{"": 1e999}]}})"), "Parameter 'a.[0].'" + refused + "1e999");
+  EXPECT_TRUE(ParseJobParameters(R"({"seconds": 1, "f": 1.7976931348623157e308, "g": 5e-324})").ok());
+}
+
+// The fuzz target's property, on the input that broke it: a body nested to the API's limit was
+// accepted, but its stored item, one level deeper, was beyond what the store reads back.
+TEST(JobParametersTest, TheDeepestAcceptedBodyReadsBackFromItsStoredItem) {
+  auto nested = [](int depth) {
+    return R"({"seconds": 1, "x": )" + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+  };
+  auto parsed = ParseJobParameters(nested(kMaxBodyDepth));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+  store::Job job;
+  job.id = "0190f4a2-0000-7000-8000-000000000000";
+  job.parameters = *parsed;
+  job.version = 1;
+  auto back = store::Job::FromItemJson(job.ToItemJson());
+  ASSERT_TRUE(back.ok()) << back.error().message();
+  EXPECT_EQ(back->parameters, *parsed);
+  EXPECT_EQ(MessageFor(nested(kMaxBodyDepth + 1)), "Request body is nested more than 32 levels deep");
 }
 
 }  // namespace

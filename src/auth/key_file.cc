@@ -169,7 +169,7 @@ Result<std::unique_ptr<KeyFile>> KeyFile::Open(const std::filesystem::path& data
     return Status::NotFound("data directory " + data_dir.string() + " does not exist (check --data-dir)");
   }
   std::unique_ptr<KeyFile> file(new KeyFile(data_dir, options));
-  std::lock_guard lock(file->mutex_);
+  MutexLock lock(file->mutex_);
   if (Status status = file->LoadLocked(); !status.ok()) return status;
   if (!file->stamp_.exists) {
     std::string missing = file->path_.string() + " does not exist";
@@ -279,7 +279,7 @@ Result<Credential> KeyFile::Create(std::string user_name) {
   if (!ValidUserName(user_name)) {
     return Status::InvalidArgument("user name must be 1-64 characters of A-Z a-z 0-9 and + = , . @ _ -");
   }
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto directory_lock = LockDirectory(data_dir_);
   if (!directory_lock.ok()) return directory_lock.error();
   // Start from the file, not memory: another process may have changed it.
@@ -306,13 +306,13 @@ Result<Credential> KeyFile::Create(std::string user_name) {
 }
 
 std::vector<Credential> KeyFile::List() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   RefreshLocked();
   return keys_;
 }
 
 Status KeyFile::Delete(std::string_view access_key_id) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   auto directory_lock = LockDirectory(data_dir_);
   if (!directory_lock.ok()) return directory_lock.error();
   if (Status status = LoadLocked(); !status.ok()) return status;
@@ -325,7 +325,7 @@ Status KeyFile::Delete(std::string_view access_key_id) {
 }
 
 std::optional<Credential> KeyFile::Find(std::string_view access_key_id) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   RefreshLocked();
   for (const Credential& key : keys_) {
     if (key.access_key_id == access_key_id) return key;

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +15,7 @@
 
 #include "auth/credential_store.h"
 #include "auth/key_file_format.h"  // CreateAccessKeyJson
+#include "common/mutex.h"
 #include "common/result.h"
 #include "common/status.h"
 
@@ -78,14 +78,13 @@ class KeyFile : public CredentialStore {
   KeyFile(std::filesystem::path data_dir, KeyFileOptions options);
 
   // Reads the file into keys_ and stamp_; a missing file is no keys. On error keys_ is left as it
-  // was. Requires mutex_.
-  Status LoadLocked() const;
+  // was.
+  Status LoadLocked() const REQUIRES(mutex_);
   // Reloads when the interval has passed and the file changed. A file that cannot be read leaves
   // no key in force; the first failure, each different one and the recovery are logged once.
-  // Requires mutex_.
-  void RefreshLocked() const;
-  // Writes keys atomically and adopts them. Requires mutex_ and the cross-process lock.
-  Status StoreLocked(std::vector<Credential> keys);
+  void RefreshLocked() const REQUIRES(mutex_);
+  // Writes keys atomically and adopts them. Requires the cross-process lock too.
+  Status StoreLocked(std::vector<Credential> keys) REQUIRES(mutex_);
   Result<FileStamp> StatFile() const;
 
   // Constant after construction.
@@ -93,12 +92,12 @@ class KeyFile : public CredentialStore {
   const std::filesystem::path path_;
   const KeyFileOptions options_;
 
-  mutable std::mutex mutex_;
-  mutable std::vector<Credential> keys_;                        // GUARDED_BY(mutex_)
-  mutable FileStamp stamp_;                                     // GUARDED_BY(mutex_)
-  mutable std::chrono::steady_clock::time_point last_check_{};  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  mutable std::vector<Credential> keys_ GUARDED_BY(mutex_);
+  mutable FileStamp stamp_ GUARDED_BY(mutex_);
+  mutable std::chrono::steady_clock::time_point last_check_ GUARDED_BY(mutex_) = {};
   // Why the file on disk is not in force (missing or broken), as last logged; ok when it is.
-  mutable Status problem_;  // GUARDED_BY(mutex_)
+  mutable Status problem_ GUARDED_BY(mutex_);
 };
 
 }  // namespace jobstream::auth

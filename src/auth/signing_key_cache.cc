@@ -49,7 +49,7 @@ Sha256Digest SigningKeyCache::Get(std::string_view secret, std::string_view date
                                   std::string_view service) {
   Id id = CacheId(secret, date_stamp, region, service);
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto found = index_.find(id);
     if (found != index_.end()) {
       entries_.splice(entries_.begin(), entries_, found->second);
@@ -59,7 +59,7 @@ Sha256Digest SigningKeyCache::Get(std::string_view secret, std::string_view date
   // Derive outside the lock: four HMACs should not serialize every other request. Two threads
   // missing together both derive the same key; the second insert finds the first and is dropped.
   Sha256Digest key = DeriveSigningKey(secret, date_stamp, region, service);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (index_.find(id) == index_.end()) {
     entries_.push_front({id, key});
     index_.emplace(id, entries_.begin());
@@ -72,7 +72,7 @@ Sha256Digest SigningKeyCache::Get(std::string_view secret, std::string_view date
 }
 
 std::size_t SigningKeyCache::size() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return entries_.size();
 }
 

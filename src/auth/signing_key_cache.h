@@ -6,12 +6,12 @@
 #include <bit>
 #include <cstddef>
 #include <list>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "auth/sigv4_crypto.h"
+#include "common/mutex.h"
 
 namespace jobstream::auth {
 
@@ -54,9 +54,9 @@ class SigningKeyCache {
   // Constant after construction.
   const std::size_t capacity_;
 
-  mutable std::mutex mutex_;
-  std::list<Entry> entries_;                                          // GUARDED_BY(mutex_); most recently used first
-  std::unordered_map<Id, std::list<Entry>::iterator, IdHash> index_;  // GUARDED_BY(mutex_)
+  mutable Mutex mutex_;
+  std::list<Entry> entries_ GUARDED_BY(mutex_);  // most recently used first
+  std::unordered_map<Id, std::list<Entry>::iterator, IdHash> index_ GUARDED_BY(mutex_);
 };
 
 }  // namespace jobstream::auth

@@ -38,8 +38,15 @@ std::optional<TimePoint> FromCivil(const CivilTime& civil) {
   if (!date.ok() || civil.hour > 23 || civil.minute > 59 || civil.second > 59) {
     return std::nullopt;
   }
-  return std::chrono::sys_days{date} + std::chrono::hours{civil.hour} + std::chrono::minutes{civil.minute} +
-         seconds{civil.second};
+  const std::chrono::sys_seconds time = std::chrono::sys_days{date} + std::chrono::hours{civil.hour} +
+                                        std::chrono::minutes{civil.minute} + seconds{civil.second};
+  // TimePoint counts nanoseconds in 64 bits, years 1678 to 2262, while the formats allow years
+  // 0000 to 9999: converting a time outside would overflow (undefined behaviour; found by
+  // fuzz/sigv4_claim_fuzz.cc). No request is signed at such a time.
+  if (time < std::chrono::ceil<seconds>(TimePoint::min()) || time > floor<seconds>(TimePoint::max())) {
+    return std::nullopt;
+  }
+  return TimePoint{time};
 }
 
 // Reads exactly `width` ASCII digits at text[pos]; nullopt otherwise.

@@ -5,7 +5,7 @@
 namespace jobstream::http {
 
 void ConnectionRegistry::Add(const std::shared_ptr<Session>& session) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   sessions_.emplace(session.get(), session);
   size_.store(sessions_.size(), std::memory_order_relaxed);
 }
@@ -13,7 +13,7 @@ void ConnectionRegistry::Add(const std::shared_ptr<Session>& session) {
 void ConnectionRegistry::Remove(const Session* session) {
   std::function<void()> on_empty;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (sessions_.erase(session) == 0) return;
     size_.store(sessions_.size(), std::memory_order_relaxed);
     if (sessions_.empty()) on_empty = std::exchange(on_empty_, nullptr);
@@ -24,7 +24,7 @@ void ConnectionRegistry::Remove(const Session* session) {
 
 std::vector<std::shared_ptr<Session>> ConnectionRegistry::Snapshot() const {
   std::vector<std::shared_ptr<Session>> live;
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   live.reserve(sessions_.size());
   for (const auto& [key, weak] : sessions_) {
     if (auto session = weak.lock()) live.push_back(std::move(session));
@@ -33,14 +33,14 @@ std::vector<std::shared_ptr<Session>> ConnectionRegistry::Snapshot() const {
 }
 
 bool ConnectionRegistry::CallWhenEmpty(std::function<void()> callback) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (sessions_.empty()) return true;
   on_empty_ = std::move(callback);
   return false;
 }
 
 void ConnectionRegistry::CancelWhenEmpty() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   on_empty_ = nullptr;
 }
 

@@ -5,9 +5,10 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <unordered_map>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace jobstream::http {
 
@@ -31,10 +32,10 @@ class ConnectionRegistry {
   void CancelWhenEmpty();
 
  private:
-  mutable std::mutex mutex_;
-  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;  // GUARDED_BY(mutex_)
-  std::function<void()> on_empty_;                                       // GUARDED_BY(mutex_)
-  std::atomic<std::size_t> size_{0};                                     // mirrors sessions_.size() for lock-free reads
+  mutable Mutex mutex_;
+  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_ GUARDED_BY(mutex_);
+  std::function<void()> on_empty_ GUARDED_BY(mutex_);
+  std::atomic<std::size_t> size_{0};  // mirrors sessions_.size() for lock-free reads
 };
 
 }  // namespace jobstream::http

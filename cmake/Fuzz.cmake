@@ -1,0 +1,42 @@
+# libFuzzer targets: one executable per fuzz/<name>_fuzz.cc, all built by the `fuzz` target.
+# Needs -DJOBSTREAM_FUZZ=ON and clang (cmake/Sanitizers.cmake adds ASan, UBSan and libFuzzer's
+# coverage instrumentation to every object). Seed corpora: fuzz/corpus/<name>/; scripts/fuzz
+# builds and runs them.
+if(NOT JOBSTREAM_FUZZ)
+  return()
+endif()
+
+# The targets link only the parts of jobstream they reach, not all of jobstream_core: the store,
+# the consumers, the server's acceptor and the CLI are the slowest to compile and no target needs
+# them, and CI builds this directory from scratch. A new target that needs another source adds it
+# here (the linker names what is missing).
+set(JOBSTREAM_FUZZ_CORE_SOURCES
+  src/api/job_parameters.cc
+  src/auth/signing_key_cache.cc src/auth/sigv4_canonical.cc src/auth/sigv4_claim.cc src/auth/sigv4_crypto.cc
+  src/auth/sigv4_signer.cc src/auth/sigv4_time.cc src/auth/sigv4_verifier.cc
+  src/common/clock.cc src/common/json_text.cc src/common/pretty_json.cc src/common/uuid.cc
+  src/config/serve_config.cc src/config/toml_loader.cc
+  src/consumers/consumer_config.cc
+  src/http/connection_registry.cc src/http/date_header.cc src/http/error_body.cc src/http/request_id.cc
+  src/http/response_serializer.cc src/http/session.cc
+  src/store/job.cc
+  src/stream/dynamo_json.cc src/stream/filter_pattern.cc src/stream/stream_record.cc)
+list(TRANSFORM JOBSTREAM_FUZZ_CORE_SOURCES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/)
+add_library(jobstream_fuzz_core STATIC ${JOBSTREAM_FUZZ_CORE_SOURCES})
+target_include_directories(jobstream_fuzz_core PUBLIC src)
+target_compile_definitions(jobstream_fuzz_core PUBLIC BOOST_ASIO_NO_DEPRECATED JOBSTREAM_VERSION="${PROJECT_VERSION}")
+target_link_libraries(jobstream_fuzz_core PUBLIC
+  Boost::headers Boost::json Boost::url OpenSSL::SSL OpenSSL::Crypto fmt::fmt spdlog::spdlog
+  PkgConfig::TOMLPLUSPLUS Threads::Threads)
+
+file(GLOB JOBSTREAM_FUZZ_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/*_fuzz.cc)
+add_custom_target(fuzz)
+foreach(source IN LISTS JOBSTREAM_FUZZ_SOURCES)
+  get_filename_component(name "${source}" NAME_WE)
+  add_executable(${name} "${source}")
+  target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
+  target_link_libraries(${name} PRIVATE jobstream_fuzz_core)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fuzz)
+  add_dependencies(fuzz ${name})
+endforeach()
