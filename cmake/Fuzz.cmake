@@ -11,14 +11,15 @@ endif()
 # them, and CI builds this directory from scratch. A new target that needs another source adds it
 # here (the linker names what is missing).
 set(JOBSTREAM_FUZZ_CORE_SOURCES
-  src/api/job_parameters.cc
+  src/api/exact_json_parser.cc src/api/job_parameters.cc
   src/auth/signing_key_cache.cc src/auth/sigv4_canonical.cc src/auth/sigv4_claim.cc src/auth/sigv4_crypto.cc
   src/auth/sigv4_signer.cc src/auth/sigv4_time.cc src/auth/sigv4_verifier.cc
   src/common/clock.cc src/common/json_text.cc src/common/pretty_json.cc src/common/uuid.cc
   src/config/serve_config.cc src/config/toml_loader.cc
   src/consumers/consumer_config.cc
-  src/http/connection_registry.cc src/http/date_header.cc src/http/error_body.cc src/http/request_id.cc
-  src/http/response_serializer.cc src/http/session.cc
+  src/http/connection_registry.cc src/http/date_header.cc src/http/error_body.cc src/http/host_header.cc
+  src/http/message_framing.cc src/http/request_id.cc src/http/response_serializer.cc src/http/session.cc
+  src/http/valid_utf8.cc
   src/store/job.cc
   src/stream/dynamo_json.cc src/stream/filter_pattern.cc src/stream/stream_record.cc)
 list(TRANSFORM JOBSTREAM_FUZZ_CORE_SOURCES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/)
