@@ -66,7 +66,8 @@ std::string_view Statement::ColumnText(int column) const {
 
 bool Statement::ColumnIsNull(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
 
-std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, Status& status) {
+std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, Status& status,
+                                             const std::string& vfs) {
   // Allocation statistics take one process-wide mutex in every sqlite3_malloc (the writer, the
   // readers and the checkpointer all contend on it); nothing here reads them. This must happen
   // before SQLite initialises, hence at the first open; if something initialised it earlier the
@@ -74,8 +75,8 @@ std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, 
   static const int kMemoryStatusOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)kMemoryStatusOff;
   sqlite3* db = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                           vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     status =
         Status::IOError(fmt::format("cannot open {}: {}", path.string(), db ? sqlite3_errmsg(db) : "out of memory"));

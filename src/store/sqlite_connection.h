@@ -53,7 +53,9 @@ class Statement {
 // writer, each pooled reader) owns its own.
 class Connection {
  public:
-  static std::unique_ptr<Connection> Open(const std::filesystem::path& path, Status& status);
+  // `vfs`: the SQLite VFS to open it with (empty: the default one).
+  static std::unique_ptr<Connection> Open(const std::filesystem::path& path, Status& status,
+                                          const std::string& vfs = {});
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

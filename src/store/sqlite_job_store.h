@@ -23,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/clock.h"
 #include "store/job_store.h"
 #include "store/sqlite_connection.h"
 #include "store/wal_checkpointer.h"
@@ -42,6 +43,11 @@ struct SqliteStoreOptions {
   // The database file's size bound (0: none). Writes that would grow it further fail with
   // kUnavailable; reads, and writes that fit in pages freed by trims, go on.
   std::uint64_t max_size_bytes = 0;
+  // Seams for power-loss tests (store/fault_injection_vfs.h): where time comes from, which SQLite
+  // VFS opens the files (empty: SQLite's default), and what syncs the log (null: WalFileSync).
+  Clock* clock = Clock::Default();  // not owned; outlives the store
+  std::string sqlite_vfs{};
+  FileSyncFactory open_log_sync{};
 };
 
 class SqliteJobStore final : public JobStore {
@@ -218,7 +224,7 @@ class SqliteJobStore final : public JobStore {
   std::atomic<bool> sync_failed_{false};
 
   std::unique_ptr<WalCheckpointer> checkpointer_;  // set in Initialize, before the writer starts
-  std::unique_ptr<WalFileSync> wal_sync_;          // used by the sync thread (and Initialize)
+  std::unique_ptr<FileSync> wal_sync_;             // used by the sync thread (and Initialize)
   std::thread writer_thread_;
   std::thread sync_thread_;
 };

@@ -24,8 +24,9 @@ constexpr int kMaxLogFrames = 16384;
 
 }  // namespace
 
-std::unique_ptr<WalCheckpointer> WalCheckpointer::Start(const std::filesystem::path& db_path, Status& status) {
-  auto connection = Connection::Open(db_path, status);
+std::unique_ptr<WalCheckpointer> WalCheckpointer::Start(const std::filesystem::path& db_path, Status& status,
+                                                        const std::string& vfs) {
+  auto connection = Connection::Open(db_path, status, vfs);
   if (!connection) return nullptr;
   std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(std::move(connection)));
   // Only to start writeback and to flush before a restart (see Checkpoint); the checkpoint works

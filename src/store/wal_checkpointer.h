@@ -22,8 +22,10 @@ namespace jobstream::store {
 
 class WalCheckpointer {
  public:
-  // Opens its own connection to `db_path` and starts the thread.
-  static std::unique_ptr<WalCheckpointer> Start(const std::filesystem::path& db_path, Status& status);
+  // Opens its own connection to `db_path` (through the SQLite VFS `vfs`, empty: the default) and
+  // starts the thread.
+  static std::unique_ptr<WalCheckpointer> Start(const std::filesystem::path& db_path, Status& status,
+                                                const std::string& vfs = {});
   ~WalCheckpointer();  // stops the thread after a last checkpoint
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
