@@ -6,6 +6,43 @@
 #include "common/json_text.h"
 
 namespace jobstream {
+namespace {
+
+class SystemClock final : public Clock {
+ public:
+  SystemTime Now() const override { return std::chrono::system_clock::now(); }
+  SteadyTime SteadyNow() const override { return std::chrono::steady_clock::now(); }
+};
+
+}  // namespace
+
+Clock* Clock::Default() {
+  static SystemClock clock;
+  return &clock;
+}
+
+ManualClock::ManualClock(SystemTime now)
+    : system_ns_(std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count()),
+      steady_ns_(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+              .count()) {}
+
+SystemTime ManualClock::Now() const {
+  return SystemTime(std::chrono::duration_cast<SystemTime::duration>(std::chrono::nanoseconds(system_ns_.load())));
+}
+
+SteadyTime ManualClock::SteadyNow() const {
+  return SteadyTime(std::chrono::duration_cast<SteadyTime::duration>(std::chrono::nanoseconds(steady_ns_.load())));
+}
+
+void ManualClock::Advance(std::chrono::nanoseconds by) {
+  system_ns_ += by.count();
+  steady_ns_ += by.count();
+}
+
+void ManualClock::SetNow(SystemTime now) {
+  system_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+}
 
 std::string FormatIso8601(SystemTime time) {
   std::int64_t millis = ToUnixMillis(time);

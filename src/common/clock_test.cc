@@ -32,5 +32,28 @@ TEST(Iso8601Test, RefusesAnythingButTheExactForm) {
   }
 }
 
+TEST(ManualClockTest, MovesOnlyWhenTold) {
+  ManualClock clock(FromUnixMillis(1'000));
+  SteadyTime steady = clock.SteadyNow();
+  EXPECT_EQ(ToUnixMillis(clock.Now()), 1'000);
+  EXPECT_EQ(clock.SteadyNow(), steady);
+  clock.Advance(std::chrono::seconds(90));
+  EXPECT_EQ(ToUnixMillis(clock.Now()), 91'000);
+  EXPECT_EQ(clock.SteadyNow() - steady, std::chrono::seconds(90));
+  clock.SetNow(FromUnixMillis(500));  // the wall clock jumps back; the monotonic one does not
+  EXPECT_EQ(ToUnixMillis(clock.Now()), 500);
+  EXPECT_EQ(clock.SteadyNow() - steady, std::chrono::seconds(90));
+}
+
+TEST(ClockTest, DefaultIsTheSystemClock) {
+  Clock* clock = Clock::Default();
+  auto before = std::chrono::system_clock::now();
+  SystemTime now = clock->Now();
+  EXPECT_LE(before, now);
+  EXPECT_LE(now, std::chrono::system_clock::now());
+  SteadyTime steady = clock->SteadyNow();
+  EXPECT_LE(steady, std::chrono::steady_clock::now());
+}
+
 }  // namespace
 }  // namespace jobstream

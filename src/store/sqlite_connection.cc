@@ -66,14 +66,15 @@ std::string_view Statement::ColumnText(int column) const {
 
 bool Statement::ColumnIsNull(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
 
-std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, Status& status) {
+std::unique_ptr<Connection> Connection::Open(const std::filesystem::path& path, Status& status,
+                                             const std::string& vfs) {
   // Allocation statistics take one process-wide mutex in every sqlite3_malloc (the writer, the
   // readers and the checkpointer all contend on it); nothing here reads them. This must happen
   // before SQLite initialises, hence at the first open; if something initialised it earlier the
   // call fails harmlessly and the statistics stay on.
   static const int kMemoryStatusOff = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)kMemoryStatusOff;
-  auto connection = OpenWithFlags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, status);
+  auto connection = OpenWithFlags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, status, vfs);
   if (!connection) return nullptr;
   // WAL lets readers run beside the single writer; synchronous=FULL fsyncs the WAL at every
   // commit, which is what makes an acknowledged job survive power loss.
@@ -95,12 +96,13 @@ std::unique_ptr<Connection> Connection::OpenReadOnly(const std::filesystem::path
     status = Status::NotFound(fmt::format("{} does not exist", path.string()));
     return nullptr;
   }
-  return OpenWithFlags(path, SQLITE_OPEN_READONLY, status);
+  return OpenWithFlags(path, SQLITE_OPEN_READONLY, status, {});
 }
 
-std::unique_ptr<Connection> Connection::OpenWithFlags(const std::filesystem::path& path, int flags, Status& status) {
+std::unique_ptr<Connection> Connection::OpenWithFlags(const std::filesystem::path& path, int flags, Status& status,
+                                                      const std::string& vfs) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     status =
         Status::IOError(fmt::format("cannot open {}: {}", path.string(), db ? sqlite3_errmsg(db) : "out of memory"));

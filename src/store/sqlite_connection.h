@@ -53,7 +53,9 @@ class Statement {
 // writer, each pooled reader) owns its own.
 class Connection {
  public:
-  static std::unique_ptr<Connection> Open(const std::filesystem::path& path, Status& status);
+  // `vfs`: the SQLite VFS to open it with (empty: the default one).
+  static std::unique_ptr<Connection> Open(const std::filesystem::path& path, Status& status,
+                                          const std::string& vfs = {});
   // An existing database, read-only, for tools beside a running server (check, backup): creates
   // nothing; kNotFound when the file does not exist.
   static std::unique_ptr<Connection> OpenReadOnly(const std::filesystem::path& path, Status& status);
@@ -71,7 +73,8 @@ class Connection {
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
-  static std::unique_ptr<Connection> OpenWithFlags(const std::filesystem::path& path, int flags, Status& status);
+  static std::unique_ptr<Connection> OpenWithFlags(const std::filesystem::path& path, int flags, Status& status,
+                                                   const std::string& vfs);
   static int RetryBusy(void* connection, int tries);
 
   sqlite3* db_;

@@ -23,6 +23,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/rate_limited_log.h"
 #include "store/data_dir_guard.h"
 #include "store/job_store.h"
@@ -45,6 +46,11 @@ struct SqliteStoreOptions {
   // eighth of it and the database may use three quarters. Writes that would grow the database
   // further fail with kUnavailable; reads, and writes that fit in pages freed by trims, go on.
   std::uint64_t max_size_bytes = 0;
+  // Seams for power-loss tests (store/fault_injection_vfs.h): where time comes from, which SQLite
+  // VFS opens the files (empty: SQLite's default), and what syncs the log (null: WalFileSync).
+  Clock* clock = Clock::Default();  // not owned; outlives the store
+  std::string sqlite_vfs{};
+  FileSyncFactory open_log_sync{};
 };
 
 class SqliteJobStore final : public JobStore {
@@ -234,7 +240,7 @@ class SqliteJobStore final : public JobStore {
 
   RateLimitedLog failed_commits_{spdlog::level::err};  // a full disk fails every commit: one line per interval
   std::unique_ptr<WalCheckpointer> checkpointer_;      // set in Initialize, before the writer starts
-  std::unique_ptr<WalFileSync> wal_sync_;              // used by the sync thread (and Initialize)
+  std::unique_ptr<FileSync> wal_sync_;                 // used by the sync thread (and Initialize)
   std::thread writer_thread_;
   std::thread sync_thread_;
 };

@@ -26,8 +26,8 @@ constexpr int kDefaultMaxLogFrames = 16384;
 }  // namespace
 
 std::unique_ptr<WalCheckpointer> WalCheckpointer::Start(const std::filesystem::path& db_path, int max_log_frames,
-                                                        Status& status) {
-  auto connection = Connection::Open(db_path, status);
+                                                        Status& status, const std::string& vfs) {
+  auto connection = Connection::Open(db_path, status, vfs);
   if (!connection) return nullptr;
   std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(std::move(connection)));
   checkpointer->max_log_frames_ = max_log_frames > 0 ? max_log_frames : kDefaultMaxLogFrames;

@@ -23,11 +23,12 @@ namespace jobstream::store {
 
 class WalCheckpointer {
  public:
-  // Opens its own connection to `db_path` and starts the thread. Past `max_log_frames` frames
-  // (0: the default, 16384 = 64 MiB of 4 KiB pages) a RESTART starts the log over; the log file
-  // keeps its size for reuse, so this also bounds the file's size in steady state.
+  // Opens its own connection to `db_path` (through the SQLite VFS `vfs`, empty: the default) and
+  // starts the thread. Past `max_log_frames` frames (0: the default, 16384 = 64 MiB of 4 KiB
+  // pages) a RESTART starts the log over; the log file keeps its size for reuse, so this also
+  // bounds the file's size in steady state.
   static std::unique_ptr<WalCheckpointer> Start(const std::filesystem::path& db_path, int max_log_frames,
-                                                Status& status);
+                                                Status& status, const std::string& vfs = {});
   ~WalCheckpointer();  // stops the thread after a last checkpoint
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
