@@ -176,6 +176,15 @@ class PowerLossTest : public ::testing::Test {
 
 void PowerLossTest::Verify(JobStore& store, const std::string& context) {
   std::lock_guard lock(model_.mutex);
+  // First the main claim: every acknowledged job is there, at its acknowledged version or later.
+  for (const auto& [id, known] : model_.jobs) {
+    if (!known.durable) continue;
+    auto stored = store.GetJob(id);
+    ASSERT_TRUE(stored.ok()) << context << ": acknowledged job " << id << " (version " << known.acked.version
+                             << ") is gone: " << stored.error().message();
+    ASSERT_GE(stored->version, known.acked.version)
+        << context << ": job " << id << " lost its acknowledged version " << known.acked.version;
+  }
   // The stream as it is now, every shard.
   std::map<std::int64_t, stream::StreamRecord> present;
   for (int shard = 0; shard < store.shard_count(); ++shard) {
@@ -297,7 +306,7 @@ void PowerLossTest::Verify(JobStore& store, const std::string& context) {
 
 void PowerLossTest::RunLoad(JobStore& store) {
   auto acked_insert = [this](std::vector<Job> jobs) {
-    return [this, jobs = std::move(jobs)](Status status) {
+    return [this, jobs = std::move(jobs)](const Status& status) {
       {
         std::lock_guard lock(model_.mutex);
         if (status.ok()) {
@@ -361,11 +370,11 @@ void PowerLossTest::RunLoad(JobStore& store) {
         {
           std::lock_guard callback_lock(model_.mutex);
           Model::KnownJob& updated = model_.jobs[id];
+          updated.updating = !written.ok();  // unknown outcome: leave the job alone until a reopen
           if (written.ok()) {
             updated.acked = std::move(written).value();
             totals_.acked_updates += 1;
           }
-          updated.updating = !written.ok();  // unknown outcome: leave the job alone until a reopen
         }
         in_flight_ -= 1;
       });
@@ -381,7 +390,7 @@ void PowerLossTest::RunLoad(JobStore& store) {
       std::int64_t sequence = candidates[random_() % candidates.size()];
       lock.unlock();
       in_flight_ += 1;
-      store.SaveCheckpoint(consumer, shard, sequence, [this, consumer, shard, sequence](Status status) {
+      store.SaveCheckpoint(consumer, shard, sequence, [this, consumer, shard, sequence](const Status& status) {
         {
           std::lock_guard callback_lock(model_.mutex);
           if (status.ok()) {
