@@ -50,8 +50,9 @@ TEST(JobParametersTest, DeepNestingIsRefusedWithAClearMessage) {
 // Found by fuzz/job_parameters_fuzz.cc ({"seconds": 1, "f": 1.0e320}): a number beyond a double
 // was accepted, stored as Infinity, and the job could never be read again (a poison job).
 TEST(JobParametersTest, ANumberBeyondADoubleIsRefusedNamingWhereItIs) {
-  const std::string refused = " is a number jobstream cannot store exactly (more than 17 significant digits, or "
-                              "beyond a double's range): ";
+  const std::string refused =
+      " is a number jobstream cannot store exactly (more than 17 significant digits, or "
+      "beyond a double's range): ";
   EXPECT_EQ(MessageFor(R"({"seconds": 1, "f": 1.0e320})"), "Parameter 'f'" + refused + "1.0e320");
   EXPECT_EQ(MessageFor(R"({"seconds": 1, "a": {"b": [1, -1e999]}})"), "Parameter 'a.b[1]'" + refused + "-1e999");
   auto batch = ParseJobBatch(R"({"jobs": [{"seconds": 1}, {"seconds": 1, "x": 1e400}]})");

@@ -247,8 +247,7 @@ Status SqliteJobStore::Readiness() const {
   }
   auto refused_at = std::chrono::steady_clock::time_point(
       std::chrono::steady_clock::duration(last_full_refusal_.load(std::memory_order_relaxed)));
-  if (refused_at.time_since_epoch().count() != 0 &&
-      options_.clock->SteadyNow() - refused_at < kFullRefusalMemory) {
+  if (refused_at.time_since_epoch().count() != 0 && options_.clock->SteadyNow() - refused_at < kFullRefusalMemory) {
     return StoreFull();
   }
   return Status::Ok();
