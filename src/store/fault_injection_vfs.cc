@@ -355,8 +355,8 @@ Status FaultInjectionVfs::SimulatePowerLoss(CrashMode mode, std::uint64_t seed) 
   for (const auto& [path, state] : files_) {
     if (state->open_handles > 0) return Status::Internal(path + " is still open");
   }
-  std::mt19937_64 random(seed);
-  auto coin = [&random] { return (random() & 1U) != 0; };
+  std::mt19937_64 generator(seed);  // reproducible tearing from the test's seed, not secrecy
+  auto coin = [&generator] { return (generator() & 1U) != 0; };
   for (const auto& [path, state] : files_) {
     // flawfinder: ignore (a test's own database files, restored as a power cut would leave them)
     int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);  // NOLINT(cppcoreguidelines-pro-type-vararg)
