@@ -118,6 +118,9 @@ class DescriptorLimit(unittest.TestCase):
     """Connections beyond the process's file-descriptor limit get 503 at once, not a hang."""
 
     def test_connections_beyond_the_fd_limit_get_503_and_the_server_recovers(self):
+        if "ASAN_OPTIONS" in os.environ:
+            self.skipTest("AddressSanitizer's own descriptors make the lowered limit unpredictable; "
+                          "the plain build runs this test")
         require_binary()
         data_dir = TempDirs.make(self.addCleanup)
         key = create_key(data_dir)

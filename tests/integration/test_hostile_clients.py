@@ -207,14 +207,18 @@ class HostileClients(ServerTestCase):
 
         attack(sample)
         sample()
-        self.assertLess(peak["rss"], self.baseline_rss + PEAK_RSS_GROWTH_KB,
-                        f"{name}: RSS peaked at {peak['rss']} kB")
+        if "ASAN_OPTIONS" not in os.environ:
+            self.assertLess(peak["rss"], self.baseline_rss + PEAK_RSS_GROWTH_KB,
+                            f"{name}: RSS peaked at {peak['rss']} kB")
         self.assertServes()
         wait_for(lambda: open_fds(self.pid) <= self.baseline_fds, IDLE_TIMEOUT + 5, 0.05,
                  f"{name}: open fds back to {self.baseline_fds} (now {open_fds(self.pid)})")
         after_fds, after_rss = open_fds(self.pid), rss_kb(self.pid)
-        self.assertLess(after_rss, self.baseline_rss + RESIDUAL_RSS_GROWTH_KB,
-                        f"{name}: RSS stayed at {after_rss} kB")
+        # Under AddressSanitizer freed memory sits in its quarantine, so RSS says nothing there;
+        # the descriptor checks above still hold.
+        if "ASAN_OPTIONS" not in os.environ:
+            self.assertLess(after_rss, self.baseline_rss + RESIDUAL_RSS_GROWTH_KB,
+                            f"{name}: RSS stayed at {after_rss} kB")
         self.measurements.append((name, peak["fds"], peak["rss"], after_fds, after_rss))
 
     # Slow clients --------------------------------------------------------------------------
