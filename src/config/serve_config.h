@@ -9,6 +9,7 @@
 
 #include "common/result.h"
 #include "consumers/consumer_config.h"
+#include "functions/function_config.h"
 #include "stream/stream_record.h"
 
 namespace jobstream::config {
@@ -41,6 +42,10 @@ struct ServeConfig {
 
   // [[consumers]]: by default the reference deployment's two consumers.
   std::vector<consumers::ConsumerConfig> consumers = DefaultConsumers();
+
+  // [[functions]]: named functions consumers refer to (none by default: sleep and noop are
+  // built in).
+  std::vector<functions::FunctionConfig> functions;
 
   static std::vector<consumers::ConsumerConfig> DefaultConsumers();
   // Range checks over every setting.
