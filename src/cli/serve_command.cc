@@ -49,17 +49,26 @@ struct ServeFlags {
 constexpr const char* kConsumerHelp = R"(
 Consumers are configured in the TOML file only, one [[consumers]] table each:
   name = "consumer_1"                       unique name, [A-Za-z0-9_-]
-  function = "sleep"                        built-in function: sleep | noop
+  function = "sleep"                        a [[functions]] name, or built-in: sleep | noop
   filters = ['{"eventName": ["INSERT"]}']   Lambda filter patterns, OR'ed ([] = every record)
   batch_size = 1                            records per invocation
   batching_window_ms = 0                    wait up to this long to fill a batch
   parallelism = 1000                        concurrent batches per shard (per-job order kept)
   max_retries = 0                           retries of a failed record before Failure
   max_record_age_seconds = 21600            older records fail with RecordAgeExceeded
-  timeout_seconds = 300                     function timeout
+  timeout_seconds = 300                     timeout of a function without its own
   running_grace_ms = 100                    write Running only once a function runs this long
   enabled = true                            false: start paused (PUT /consumers/{name} resumes)
 Without [[consumers]], two consumers (consumer_1, consumer_2) run `sleep` on INSERT records.
+Functions of your own, one [[functions]] table each (see config/jobstream.example.toml):
+  name = "sample"                           what consumers' `function` names
+  runtime = "exec"                          exec (one process per invocation) | builtin
+  command = ["python3", "handler.py"]       argv, no shell; event on stdin, result on stdout
+  working_dir = "."                         relative to the configuration file
+  environment = { KEY = "value" }           added to a small environment of its own
+  timeout_seconds = 300                     SIGTERM to its process group, SIGKILL 2 s later
+  concurrency = 100                         processes at once; more invocations wait
+  memory_mb = 128                           shown to it, not enforced
 TOML sections: top level (data_dir, listen, log_level), [http] (io_threads, max_body_bytes,
 max_header_bytes, read_timeout_seconds, idle_timeout_seconds, max_connections,
 shutdown_grace_seconds), [auth] (region, service, max_clock_skew_seconds), [store] (shards,
@@ -179,7 +188,7 @@ int RunServe(const ServeFlags& flags) {
   boost::asio::io_context http_io(config.io_threads);
   boost::asio::io_context worker_io(1);
   auto functions = functions::FunctionRegistry::WithBuiltins();
-  auto consumer_set = consumers::ConsumerSet::Create(config.consumers, functions, **store, worker_io);
+  auto consumer_set = consumers::ConsumerSet::Create(config.consumers, config.functions, functions, **store, worker_io);
   if (!consumer_set.ok()) return fail(consumer_set.error());
 
   auth::SigV4Verifier verifier(auth::VerifierOptions{config.region, config.service, true, config.max_clock_skew},

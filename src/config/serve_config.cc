@@ -64,6 +64,7 @@ Status ServeConfig::Validate() const {
   for (const auto& consumer : consumers) {
     if (Status status = consumer.Validate(); !status.ok()) return status;
   }
+  if (Status status = functions::ValidateFunctions(functions); !status.ok()) return status;
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "consumers/consumer_config.h"
+#include "functions/function_config.h"
 #include "stream/stream_record.h"
 
 namespace jobstream::config {
@@ -43,6 +44,10 @@ struct ServeConfig {
 
   // [[consumers]]: by default the reference deployment's two consumers.
   std::vector<consumers::ConsumerConfig> consumers = DefaultConsumers();
+
+  // [[functions]]: named functions consumers refer to (none by default: sleep and noop are
+  // built in).
+  std::vector<functions::FunctionConfig> functions;
 
   // Upper bounds of Validate that are not obvious from the setting (documented in
   // config/jobstream.example.toml).

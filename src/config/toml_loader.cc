@@ -101,9 +101,49 @@ Status ReadConsumer(const toml::table& table, std::size_t index, consumers::Cons
   reader.Read("max_retries", consumer.max_retries);
   reader.ReadDuration("max_record_age_seconds", consumer.max_record_age);
   reader.ReadDuration("timeout_seconds", consumer.timeout);
+  consumer.timeout_set = table.contains("timeout_seconds");
   reader.ReadDuration("running_grace_ms", consumer.running_grace);
   reader.Read("enabled", consumer.enabled);
   return reader.Finish();
+}
+
+Status ReadFunction(const toml::table& table, std::size_t index, functions::FunctionConfig& function) {
+  std::string path = fmt::format("functions[{}].", index);
+  TableReader reader(table, path);
+  reader.Read("name", function.name);
+  std::string runtime(functions::ToString(function.runtime));
+  reader.Read("runtime", runtime);
+  reader.ReadStrings("command", function.command);
+  std::string working_dir = function.working_dir.string();
+  reader.Read("working_dir", working_dir);
+  function.working_dir = working_dir;
+  reader.MarkKnown("environment");
+  if (table.contains("timeout_seconds")) {
+    std::chrono::seconds timeout{0};
+    reader.ReadDuration("timeout_seconds", timeout);
+    function.timeout = timeout;
+  }
+  reader.MarkKnown("timeout_seconds");
+  reader.Read("concurrency", function.concurrency);
+  reader.Read("memory_mb", function.memory_mb);
+  if (Status status = reader.Finish(); !status.ok()) return status;
+  if (Status status = functions::ParseRuntime(runtime, function.runtime); !status.ok()) {
+    return Status::InvalidArgument(fmt::format("setting '{}runtime': {}", path, status.message()));
+  }
+  if (const toml::node* node = table.get("environment")) {
+    const toml::table* environment = node->as_table();
+    if (environment == nullptr) {
+      return Status::InvalidArgument(fmt::format("setting '{}environment' must be a table of strings", path));
+    }
+    for (const auto& [key, value] : *environment) {
+      auto text = value.value<std::string>();
+      if (!text) {
+        return Status::InvalidArgument(fmt::format("setting '{}environment.{}' must be a string", path, key.str()));
+      }
+      function.environment.emplace_back(std::string(key.str()), *text);
+    }
+  }
+  return Status::Ok();
 }
 
 Status ReadSection(const toml::table& root, std::string_view name, const std::function<void(TableReader&)>& read) {
@@ -132,7 +172,7 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
   config.data_dir = data_dir;
   top.Read("listen", config.listen);
   top.Read("log_level", config.log_level);
-  for (const char* section : {"http", "auth", "store", "consumers"}) top.MarkKnown(section);
+  for (const char* section : {"http", "auth", "store", "consumers", "functions"}) top.MarkKnown(section);
   if (Status status = top.Finish(); !status.ok()) return status;
 
   Status status = ReadSection(root, "http", [&config](TableReader& r) {
@@ -176,6 +216,18 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
       config.consumers.push_back(std::move(consumer));
     }
   }
+  if (const toml::node* node = root.get("functions")) {
+    const toml::array* array = node->as_array();
+    if (array == nullptr) return Status::InvalidArgument("'functions' must be an array of tables ([[functions]])");
+    config.functions.clear();
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::table* table = array->get(i)->as_table();
+      if (table == nullptr) return Status::InvalidArgument("'functions' must be an array of tables ([[functions]])");
+      functions::FunctionConfig function;
+      if (status = ReadFunction(*table, i, function); !status.ok()) return status;
+      config.functions.push_back(std::move(function));
+    }
+  }
   if (status = config.Validate(); !status.ok()) return status;
   return config;
 }
@@ -199,6 +251,15 @@ Result<ServeConfig> LoadTomlFile(const std::filesystem::path& path, ServeConfig 
   text << file.rdbuf();
   auto loaded = LoadTomlText(text.str(), std::move(base));
   if (!loaded.ok()) return Status::InvalidArgument(fmt::format("{}: {}", path.string(), loaded.error().message()));
+  // A function's code usually sits beside the file that configures it: its working directory
+  // is taken from there, whatever directory the server was started in.
+  std::error_code ec;
+  std::filesystem::path config_dir = std::filesystem::absolute(path, ec).parent_path();
+  for (functions::FunctionConfig& function : loaded->functions) {
+    if (function.runtime == functions::Runtime::kExec && function.working_dir.is_relative()) {
+      function.working_dir = (config_dir / function.working_dir).lexically_normal();
+    }
+  }
   return loaded;
 }
 

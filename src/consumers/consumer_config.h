@@ -23,7 +23,10 @@ struct ConsumerConfig {
   int parallelism = 1000;
   int max_retries = 0;
   std::chrono::seconds max_record_age{6 * 3600};
+  // The timeout of a function without a timeout_seconds of its own (built-ins, as before
+  // [[functions]] existed); ConsumerSet puts the function's timeout here when it has one.
   std::chrono::seconds timeout{300};
+  bool timeout_set = false;  // the configuration named timeout_seconds for this consumer
   // `Running` is written onto a job only when its function has run this long: short jobs then
   // cost one status write (the outcome) instead of two. 0 writes Running at every start.
   std::chrono::milliseconds running_grace{100};

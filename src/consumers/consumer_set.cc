@@ -1,6 +1,7 @@
 #include "consumers/consumer_set.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <set>
@@ -8,25 +9,66 @@
 namespace jobstream::consumers {
 
 Result<std::unique_ptr<ConsumerSet>> ConsumerSet::Create(const std::vector<ConsumerConfig>& configs,
+                                                         const std::vector<functions::FunctionConfig>& functions,
                                                          const functions::FunctionRegistry& registry,
                                                          store::JobStore& store, boost::asio::io_context& io) {
+  if (Status status = functions::ValidateFunctions(functions, registry.Names()); !status.ok()) return status;
   std::unique_ptr<ConsumerSet> set(new ConsumerSet(store));
+  std::map<std::string, std::shared_ptr<functions::Function>> configured;  // built once, shared
   std::set<std::string> names;
-  for (const ConsumerConfig& config : configs) {
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    ConsumerConfig config = configs[i];
     if (Status status = config.Validate(); !status.ok()) return status;
     if (!names.insert(config.name).second) {
       return Status::InvalidArgument(fmt::format("consumer '{}' is defined twice", config.name));
     }
+    auto fail = [i, &config](std::string_view what) {
+      return Status::InvalidArgument(fmt::format("consumers[{}] ('{}'): {}", i, config.name, what));
+    };
     auto filter = stream::FilterCriteria::Parse(config.filters);
     if (!filter.ok()) {
       return Status::InvalidArgument(fmt::format("consumer '{}': filter: {}", config.name, filter.error().message()));
     }
-    auto function = registry.Create(config.function, io.get_executor());
-    if (!function.ok()) {
-      return Status::InvalidArgument(fmt::format("consumer '{}': {}", config.name, function.error().message()));
+
+    auto entry = std::find_if(functions.begin(), functions.end(),
+                              [&config](const auto& function) { return function.name == config.function; });
+    std::shared_ptr<functions::Function> function;
+    if (entry != functions.end()) {
+      auto index = static_cast<std::size_t>(entry - functions.begin());
+      if (entry->timeout) {
+        if (config.timeout_set && config.timeout != *entry->timeout) {
+          return fail(fmt::format(
+              "timeout_seconds ({}) differs from functions[{}].timeout_seconds ({}) of '{}': the timeout belongs "
+              "to the function; remove one",
+              config.timeout.count(), index, entry->timeout->count(), entry->name));
+        }
+        config.timeout = *entry->timeout;
+      }
+      auto& shared = configured[entry->name];
+      if (!shared) {
+        auto created = registry.Create(*entry, io.get_executor());
+        if (!created.ok()) {
+          return Status::InvalidArgument(
+              fmt::format("functions[{}] ('{}'): {}", index, entry->name, created.error().message()));
+        }
+        shared = std::move(created).value();
+      }
+      function = shared;
+    } else if (registry.IsBuiltin(config.function)) {
+      // Today's configurations: a built-in by name, its timeout the consumer's, one per consumer.
+      auto created = registry.Create(functions::FunctionConfig::Builtin(config.function), io.get_executor());
+      if (!created.ok()) return fail(created.error().message());
+      function = std::move(created).value();
+    } else {
+      std::vector<std::string> known;
+      known.reserve(functions.size());
+      for (const auto& configured_function : functions) known.push_back(configured_function.name);
+      return fail(fmt::format("function: unknown function '{}' (configured: {}; built-in: {})", config.function,
+                              known.empty() ? std::string("none") : fmt::format("{}", fmt::join(known, ", ")),
+                              fmt::join(registry.Names(), ", ")));
     }
-    set->mappings_.push_back(std::make_unique<EventSourceMapping>(config, std::move(filter).value(),
-                                                                  std::move(function).value(), store, io));
+    set->mappings_.push_back(
+        std::make_unique<EventSourceMapping>(config, std::move(filter).value(), std::move(function), store, io));
   }
   return set;
 }

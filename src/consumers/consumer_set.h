@@ -14,10 +14,19 @@ namespace jobstream::consumers {
 
 class ConsumerSet final : public ConsumerControl {
  public:
-  // Validates every consumer (names unique, filters parse, functions exist) and builds its mapping.
+  // Validates every consumer (names unique, filters parse, its function configured in
+  // `functions` or built in) and builds its mapping. Each configured function is built once and
+  // shared by the consumers naming it; its timeout_seconds, when set, is the consumers' timeout.
   static Result<std::unique_ptr<ConsumerSet>> Create(const std::vector<ConsumerConfig>& configs,
+                                                     const std::vector<functions::FunctionConfig>& functions,
                                                      const functions::FunctionRegistry& registry,
                                                      store::JobStore& store, boost::asio::io_context& io);
+  // The same with built-in functions only.
+  static Result<std::unique_ptr<ConsumerSet>> Create(const std::vector<ConsumerConfig>& configs,
+                                                     const functions::FunctionRegistry& registry,
+                                                     store::JobStore& store, boost::asio::io_context& io) {
+    return Create(configs, {}, registry, store, io);
+  }
 
   // Subscribes to the store's commits, then starts every mapping from its checkpoints.
   Status Start();

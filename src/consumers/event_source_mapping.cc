@@ -40,8 +40,12 @@ bool PatternsReadOnlyEventName(const std::vector<std::string>& filters) {
   return true;
 }
 
-boost::json::value ErrorValue(std::string_view type, std::string_view message) {
-  return boost::json::object{{"errorType", type}, {"errorMessage", message}};
+// The error a job shows, as Lambda reports one; `stderr` (a process's last output there) only
+// when there is some.
+boost::json::value ErrorValue(std::string_view type, std::string_view message, std::string_view stderr_tail = {}) {
+  boost::json::object error{{"errorType", type}, {"errorMessage", message}};
+  if (!stderr_tail.empty()) error["stderr"] = stderr_tail;
+  return error;
 }
 
 }  // namespace
@@ -62,7 +66,7 @@ struct EventSourceMapping::Batch {
 };
 
 EventSourceMapping::EventSourceMapping(ConsumerConfig config, stream::FilterCriteria filter,
-                                       std::unique_ptr<functions::Function> function, store::JobStore& store,
+                                       std::shared_ptr<functions::Function> function, store::JobStore& store,
                                        boost::asio::io_context& io)
     : config_(std::move(config)),
       filter_(std::move(filter)),
@@ -374,26 +378,24 @@ void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
     }
     pending.json = std::move(stored).value();
   }
-  std::vector<boost::json::value> records;
+  std::vector<std::string> records;
   records.reserve(batch->to_invoke.size());
   for (std::size_t index : batch->to_invoke) {
-    // Parsed only now, and handed over: a waiting record costs its text, a running one nothing.
-    PendingRecord& pending = batch->records[index];
-    auto record = ParseRecord(pending.json);
-    records.push_back(record.ok() ? std::move(record).value() : boost::json::value(nullptr));
-    std::string().swap(pending.json);
+    // Handed over as stored, never parsed here: a function that reads a record parses it, one
+    // that runs elsewhere gets the text as it is.
+    records.push_back(std::exchange(batch->records[index].json, {}));
   }
   functions::InvocationContext context{config_.name, config_.timeout};
   batch->finished_invocation = false;
   batch->invoked_at = std::chrono::steady_clock::now();
-  Enqueue(timeout_queue_, batch);
+  if (!function_->EnforcesTimeout()) Enqueue(timeout_queue_, batch);
   if (config_.running_grace.count() == 0) {
     WriteRunning(batch);  // queued before the outcome can be, so the writer applies it first
   } else {
     Enqueue(grace_queue_, batch);
   }
   std::uint64_t invocation = ++batch->invocation;
-  function_->Invoke(std::move(records), context,
+  function_->Invoke(functions::StreamEvent(std::move(records)), context,
                     [this, batch, invocation](std::vector<functions::RecordResult> results) {
                       boost::asio::post(strand_, [this, batch, invocation, results = std::move(results)]() mutable {
                         // Timed out already (and maybe retried since), or shutting down.
@@ -439,7 +441,8 @@ void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vec
     if (!record.is_insert) continue;  // outcomes are written onto jobs for job submissions only
     store::ConsumerState state =
         result.ok ? store::ConsumerState{"Success", std::move(result.results), nullptr}
-                  : store::ConsumerState{"Failure", nullptr, ErrorValue(result.error_type, result.error_message)};
+                  : store::ConsumerState{"Failure", nullptr,
+                                         ErrorValue(result.error_type, result.error_message, result.error_stderr)};
     ++*pending;
     WriteState(
         record.job_id, std::move(state), [one_done](bool) { one_done(); }, record.job);

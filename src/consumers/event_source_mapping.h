@@ -31,8 +31,9 @@ namespace jobstream::consumers {
 
 class EventSourceMapping {
  public:
+  // `function` may be shared with other mappings (one function, several consumers).
   EventSourceMapping(ConsumerConfig config, stream::FilterCriteria filter,
-                     std::unique_ptr<functions::Function> function, store::JobStore& store,
+                     std::shared_ptr<functions::Function> function, store::JobStore& store,
                      boost::asio::io_context& io);
   ~EventSourceMapping();
 
@@ -66,8 +67,8 @@ class EventSourceMapping {
     std::string job_id;
     SystemTime created_at;
     std::chrono::steady_clock::time_point enqueued_at;
-    // The record as stored, parsed when the function is invoked and then dropped: a record
-    // waiting on a long function costs no text; a retry reads it again (ReadRecord).
+    // The record as stored, handed to the function when it is invoked: a record waiting on a
+    // long function costs no text; a retry reads it again (ReadRecord).
     std::string json;
     // INSERT records: the job's item as read with the record, parsed into `job` when the batch
     // starts and then dropped.
@@ -154,7 +155,7 @@ class EventSourceMapping {
   // Constant after construction.
   ConsumerConfig config_;
   stream::FilterCriteria filter_;
-  std::unique_ptr<functions::Function> function_;
+  std::shared_ptr<functions::Function> function_;
   store::JobStore& store_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   std::size_t max_buffered_per_shard_;
@@ -166,6 +167,7 @@ class EventSourceMapping {
   bool checkpoint_save_scheduled_ = false;
   DeadlineQueue grace_queue_;    // Running is written for invocations still here after the grace period
   DeadlineQueue timeout_queue_;  // invocations still here after the timeout fail with TimeoutError
+                                 // (only for functions that do not enforce their timeout)
   bool stopping_ = false;
   bool enabled_ = true;                   // strand-confined
   std::atomic<bool> enabled_view_{true};  // the same, readable from any thread

@@ -22,11 +22,20 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A factory for a test function that needs neither configuration nor executor.
+template <typename Make>
+functions::FunctionFactory Builtin(Make make) {
+  return [make](const functions::FunctionConfig&,
+                const boost::asio::any_io_executor&) -> Result<std::unique_ptr<functions::Function>> {
+    return std::unique_ptr<functions::Function>(make());
+  };
+}
+
 // Stays silent on its first invocation and answers it (Success) only when the retry arrives,
 // i.e. after the first timed out; stays silent on every later invocation.
 class LateAnswerFunction final : public functions::Function {
  public:
-  void Invoke(std::vector<boost::json::value> records, const functions::InvocationContext&,
+  void Invoke(functions::StreamEvent records, const functions::InvocationContext&,
               functions::InvocationDone done) override {
     std::lock_guard lock(mutex_);
     if (!first_) {
@@ -54,7 +63,7 @@ class FlakyFunction final : public functions::Function {
  public:
   FlakyFunction(int failures_before_success, std::atomic<int>& invocations)
       : failures_before_success_(failures_before_success), invocations_(invocations) {}
-  void Invoke(std::vector<boost::json::value> records, const functions::InvocationContext&,
+  void Invoke(functions::StreamEvent records, const functions::InvocationContext&,
               functions::InvocationDone done) override {
     int call = invocations_++;
     std::vector<functions::RecordResult> results;
@@ -74,7 +83,7 @@ class FlakyFunction final : public functions::Function {
 class BatchRecordingFunction final : public functions::Function {
  public:
   explicit BatchRecordingFunction(std::vector<std::size_t>& sizes, std::mutex& mutex) : sizes_(sizes), mutex_(mutex) {}
-  void Invoke(std::vector<boost::json::value> records, const functions::InvocationContext&,
+  void Invoke(functions::StreamEvent records, const functions::InvocationContext&,
               functions::InvocationDone done) override {
     {
       std::lock_guard lock(mutex_);
@@ -91,8 +100,7 @@ class BatchRecordingFunction final : public functions::Function {
 // Never answers: for timeouts and shutdown.
 class SilentFunction final : public functions::Function {
  public:
-  void Invoke(std::vector<boost::json::value>, const functions::InvocationContext&,
-              functions::InvocationDone) override {}
+  void Invoke(functions::StreamEvent, const functions::InvocationContext&, functions::InvocationDone) override {}
 };
 
 // The aggregate status in a stream record's new image ("" when it has none).
@@ -115,10 +123,11 @@ class OutcomeWatchingFunction final : public functions::Function {
     std::set<std::string> finished_jobs;
   };
   explicit OutcomeWatchingFunction(Seen& seen) : seen_(seen) {}
-  void Invoke(std::vector<boost::json::value> records, const functions::InvocationContext&,
+  void Invoke(functions::StreamEvent records, const functions::InvocationContext&,
               functions::InvocationDone done) override {
     std::vector<std::string> finished;
-    for (const auto& record : records) {
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      boost::json::value record = records.ParseRecord(i);
       const auto* object = record.if_object();
       if (object == nullptr || object->if_contains("eventName") == nullptr) continue;
       if (object->at("eventName") == "MODIFY" && NewImageStatus(record) == "Success") {
@@ -304,9 +313,7 @@ TEST_F(EventSourceMappingTest, SecondsAboveTheTimeoutFailWithTheReferenceMessage
 TEST_F(EventSourceMappingTest, FailedRecordIsRetriedUpToMaxRetries) {
   OpenStore();
   std::atomic<int> invocations{0};
-  registry_.Register("flaky", [&invocations](boost::asio::any_io_executor) {
-    return std::make_unique<FlakyFunction>(2, invocations);
-  });
+  registry_.Register("flaky", Builtin([&invocations] { return std::make_unique<FlakyFunction>(2, invocations); }));
   ConsumerConfig retrying = Consumer("consumer_1", "flaky");
   retrying.max_retries = 2;
   StartConsumers({retrying});
@@ -318,9 +325,7 @@ TEST_F(EventSourceMappingTest, FailedRecordIsRetriedUpToMaxRetries) {
 TEST_F(EventSourceMappingTest, WithoutRetriesTheFirstFailureIsFinal) {
   OpenStore();
   std::atomic<int> invocations{0};
-  registry_.Register("flaky", [&invocations](boost::asio::any_io_executor) {
-    return std::make_unique<FlakyFunction>(5, invocations);
-  });
+  registry_.Register("flaky", Builtin([&invocations] { return std::make_unique<FlakyFunction>(5, invocations); }));
   StartConsumers({Consumer("consumer_1", "flaky")});
   store::Job job = WaitForStatus(Submit(), "Failure");
   EXPECT_EQ(invocations.load(), 1);
@@ -329,7 +334,7 @@ TEST_F(EventSourceMappingTest, WithoutRetriesTheFirstFailureIsFinal) {
 
 TEST_F(EventSourceMappingTest, FunctionThatOutlivesItsTimeoutFails) {
   OpenStore();
-  registry_.Register("silent", [](boost::asio::any_io_executor) { return std::make_unique<SilentFunction>(); });
+  registry_.Register("silent", Builtin([] { return std::make_unique<SilentFunction>(); }));
   ConsumerConfig slow = Consumer("consumer_1", "silent");
   slow.timeout = 1s;
   StartConsumers({slow});
@@ -339,7 +344,7 @@ TEST_F(EventSourceMappingTest, FunctionThatOutlivesItsTimeoutFails) {
 
 TEST_F(EventSourceMappingTest, ALateAnswerFromATimedOutInvocationIsNotTakenAsItsRetrys) {
   OpenStore();
-  registry_.Register("late", [](boost::asio::any_io_executor) { return std::make_unique<LateAnswerFunction>(); });
+  registry_.Register("late", Builtin([] { return std::make_unique<LateAnswerFunction>(); }));
   ConsumerConfig config = Consumer("consumer_1", "late");
   config.timeout = 1s;
   config.max_retries = 1;
@@ -439,7 +444,7 @@ TEST_F(EventSourceMappingTest, ABacklogBeyondTheBufferIsReadBackAndEveryJobRunsO
 
 TEST_F(EventSourceMappingTest, InterruptedJobIsRedeliveredAfterRestartAndFinishesOnce) {
   OpenStore();
-  registry_.Register("silent", [](boost::asio::any_io_executor) { return std::make_unique<SilentFunction>(); });
+  registry_.Register("silent", Builtin([] { return std::make_unique<SilentFunction>(); }));
   StartConsumers({Consumer("consumer_1", "silent")});
   std::string id = Submit();
   WaitForStatus(id, "Running");
@@ -466,9 +471,7 @@ TEST_F(EventSourceMappingTest, FinishedJobIsNotRunAgainAfterRestart) {
   }
   OpenStore();
   std::atomic<int> invocations{0};
-  registry_.Register("counting", [&invocations](boost::asio::any_io_executor) {
-    return std::make_unique<FlakyFunction>(0, invocations);
-  });
+  registry_.Register("counting", Builtin([&invocations] { return std::make_unique<FlakyFunction>(0, invocations); }));
   StartConsumers({Consumer("consumer_1", "counting")});  // redelivers from the start
   std::string second = Submit();
   WaitForStatus(second, "Success");
@@ -480,9 +483,8 @@ TEST_F(EventSourceMappingTest, BatchingWindowGathersRecordsIntoBatches) {
   OpenStore(/*shards=*/1);
   std::vector<std::size_t> sizes;
   std::mutex mutex;
-  registry_.Register("recording", [&sizes, &mutex](boost::asio::any_io_executor) {
-    return std::make_unique<BatchRecordingFunction>(sizes, mutex);
-  });
+  registry_.Register("recording",
+                     Builtin([&sizes, &mutex] { return std::make_unique<BatchRecordingFunction>(sizes, mutex); }));
   ConsumerConfig batching = Consumer("consumer_1", "recording");
   batching.batch_size = 10;
   batching.batching_window = 500ms;
@@ -578,8 +580,7 @@ TEST_F(EventSourceMappingTest, CheckpointsReachTheEndOfEveryShardWithoutAStop) {
 TEST_F(EventSourceMappingTest, StopSavesTheLastCheckpointsBeforeTheStoreCloses) {
   OpenStore();
   OutcomeWatchingFunction::Seen seen;
-  registry_.Register("watching",
-                     [&seen](boost::asio::any_io_executor) { return std::make_unique<OutcomeWatchingFunction>(seen); });
+  registry_.Register("watching", Builtin([&seen] { return std::make_unique<OutcomeWatchingFunction>(seen); }));
   ConsumerConfig watching = Consumer("consumer_1", "watching");
   watching.filters = {R"({"eventName": ["INSERT", "MODIFY"]})"};  // the outcomes come back to it
   StartConsumers({watching});
@@ -604,6 +605,75 @@ TEST_F(EventSourceMappingTest, StopSavesTheLastCheckpointsBeforeTheStoreCloses) 
   std::map<int, std::int64_t> last = LastSequencesOnceFinished(ids);
   ASSERT_FALSE(last.empty());
   EXPECT_EQ(StoredCheckpoints("consumer_1", last), last);
+}
+
+}  // namespace
+}  // namespace jobstream::consumers
+
+namespace jobstream::consumers {
+namespace {
+
+functions::FunctionConfig ExecConfig(std::string name, std::vector<std::string> command) {
+  functions::FunctionConfig function;
+  function.name = std::move(name);
+  function.runtime = functions::Runtime::kExec;
+  function.command = std::move(command);
+  return function;
+}
+
+class ConfiguredFunctionsTest : public EventSourceMappingTest {
+ protected:
+  Result<std::unique_ptr<ConsumerSet>> Create(const std::vector<ConsumerConfig>& consumers,
+                                              const std::vector<functions::FunctionConfig>& functions) {
+    return ConsumerSet::Create(consumers, functions, registry_, *store_, io_);
+  }
+};
+
+TEST_F(ConfiguredFunctionsTest, AConsumerRunsAnExecFunctionByNameAndItsAnswerIsTheResult) {
+  OpenStore();
+  work_.emplace(boost::asio::make_work_guard(io_));
+  thread_ = std::thread([this] { io_.run(); });
+  // The process answers with the eventName it read from Lambda's event on its stdin.
+  auto set = Create({Consumer("consumer_1", "echo")},
+                    {ExecConfig("echo", {"python3", "-c",
+                                         "import json,sys; print(json.dumps(json.load(sys.stdin)['Records'][0]"
+                                         "['eventName']))"})});
+  ASSERT_TRUE(set.ok()) << set.error().message();
+  consumers_ = std::move(set).value();
+  ASSERT_TRUE(consumers_->Start().ok());
+  std::string id = Submit();
+  store::Job job = WaitForStatus(id, "Success");
+  EXPECT_EQ(job.consumers.at("consumer_1").results, boost::json::value("INSERT"));
+}
+
+TEST_F(ConfiguredFunctionsTest, TheTimeoutBelongsToTheFunctionAndAConflictingOneIsRefused) {
+  OpenStore();
+  functions::FunctionConfig sleep = functions::FunctionConfig::Builtin("sleep");
+  sleep.timeout = std::chrono::seconds(60);
+  ConsumerConfig consumer = Consumer("consumer_1", "sleep");
+  consumer.timeout = std::chrono::seconds(120);
+  consumer.timeout_set = true;
+  auto set = Create({consumer}, {sleep});
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.error().message(),
+            "consumers[0] ('consumer_1'): timeout_seconds (120) differs from functions[0].timeout_seconds (60) of "
+            "'sleep': the timeout belongs to the function; remove one");
+  consumer.timeout_set = false;  // the default, not a choice: the function's wins
+  EXPECT_TRUE(Create({consumer}, {sleep}).ok());
+}
+
+TEST_F(ConfiguredFunctionsTest, UnknownFunctionsAndMissingCommandsNameTheirTable) {
+  OpenStore();
+  auto unknown = Create({Consumer("consumer_1", "nope")}, {ExecConfig("other", {"cat"})});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(
+      unknown.error().message(),
+      "consumers[0] ('consumer_1'): function: unknown function 'nope' (configured: other; built-in: noop, sleep)");
+  auto missing = Create({Consumer("consumer_1", "gone")}, {ExecConfig("gone", {"no-such-program-here"})});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message().rfind("functions[0] ('gone'): command: 'no-such-program-here' was not found", 0),
+            0u)
+      << missing.error().message();
 }
 
 }  // namespace

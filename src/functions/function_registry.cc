@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "functions/exec_function.h"
 #include "functions/noop_function.h"
 #include "functions/sleep_function.h"
 
@@ -10,30 +11,50 @@ namespace jobstream::functions {
 
 FunctionRegistry FunctionRegistry::WithBuiltins() {
   FunctionRegistry registry;
-  registry.Register(
-      "sleep", [](const boost::asio::any_io_executor& executor) { return std::make_unique<SleepFunction>(executor); });
+  registry.Register("sleep",
+                    [](const FunctionConfig& /*config*/,
+                       const boost::asio::any_io_executor& executor) -> Result<std::unique_ptr<Function>> {
+                      return std::unique_ptr<Function>(std::make_unique<SleepFunction>(executor));
+                    });
   registry.Register("noop",
-                    [](const boost::asio::any_io_executor& /*executor*/) { return std::make_unique<NoopFunction>(); });
+                    [](const FunctionConfig& /*config*/,
+                       const boost::asio::any_io_executor& /*executor*/) -> Result<std::unique_ptr<Function>> {
+                      return std::unique_ptr<Function>(std::make_unique<NoopFunction>());
+                    });
+  registry.RegisterRuntime(Runtime::kExec, [](const FunctionConfig& config, boost::asio::any_io_executor executor) {
+    return ExecFunction::Create(config, std::move(executor));
+  });
   return registry;
 }
 
 void FunctionRegistry::Register(std::string name, FunctionFactory factory) {
-  factories_[std::move(name)] = std::move(factory);
+  builtins_[std::move(name)] = std::move(factory);
 }
 
-Result<std::unique_ptr<Function>> FunctionRegistry::Create(const std::string& name,
+void FunctionRegistry::RegisterRuntime(Runtime runtime, FunctionFactory factory) {
+  runtimes_[runtime] = std::move(factory);
+}
+
+Result<std::unique_ptr<Function>> FunctionRegistry::Create(const FunctionConfig& config,
                                                            boost::asio::any_io_executor executor) const {
-  auto found = factories_.find(name);
-  if (found == factories_.end()) {
-    return Status::InvalidArgument(
-        fmt::format("unknown function '{}' (built-in functions: {})", name, fmt::join(Names(), ", ")));
+  if (config.runtime == Runtime::kBuiltin) {
+    auto found = builtins_.find(config.name);
+    if (found == builtins_.end()) {
+      return Status::InvalidArgument(fmt::format("unknown built-in function '{}' (built-in functions: {})", config.name,
+                                                 fmt::join(Names(), ", ")));
+    }
+    return found->second(config, std::move(executor));
   }
-  return found->second(std::move(executor));
+  auto found = runtimes_.find(config.runtime);
+  if (found == runtimes_.end()) {
+    return Status::InvalidArgument(fmt::format("runtime '{}' is not available", ToString(config.runtime)));
+  }
+  return found->second(config, std::move(executor));
 }
 
 std::vector<std::string> FunctionRegistry::Names() const {
   std::vector<std::string> names;
-  for (const auto& [name, factory] : factories_) names.push_back(name);
+  for (const auto& [name, factory] : builtins_) names.push_back(name);
   return names;
 }
 

@@ -1,8 +1,10 @@
-// The built-in functions, by name ("sleep", "noop"), as configuration refers to them.
+// Where functions come from: the built-ins by name ("sleep", "noop"), and for every other runtime
+// (exec) a factory that builds a function from its [[functions]] configuration.
 #pragma once
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -12,15 +14,23 @@ namespace jobstream::functions {
 
 class FunctionRegistry {
  public:
-  // A registry holding every built-in function.
+  // A registry holding every built-in function and the exec runtime.
   static FunctionRegistry WithBuiltins();
 
+  // A built-in function: consumers may name it without a [[functions]] entry.
   void Register(std::string name, FunctionFactory factory);
-  Result<std::unique_ptr<Function>> Create(const std::string& name, boost::asio::any_io_executor executor) const;
+  // Builds every configured function of this runtime (not kBuiltin).
+  void RegisterRuntime(Runtime runtime, FunctionFactory factory);
+
+  bool IsBuiltin(std::string_view name) const { return builtins_.contains(std::string(name)); }
+  // Builds the function `config` describes; fails with a message naming the setting at fault.
+  Result<std::unique_ptr<Function>> Create(const FunctionConfig& config, boost::asio::any_io_executor executor) const;
+  // The built-ins' names, sorted.
   std::vector<std::string> Names() const;
 
  private:
-  std::map<std::string, FunctionFactory> factories_;
+  std::map<std::string, FunctionFactory> builtins_;
+  std::map<Runtime, FunctionFactory> runtimes_;
 };
 
 }  // namespace jobstream::functions

@@ -7,8 +7,8 @@ namespace jobstream::functions {
 
 class NoopFunction final : public Function {
  public:
-  void Invoke(std::vector<boost::json::value> records, const InvocationContext&, InvocationDone done) override {
-    done(std::vector<RecordResult>(records.size(), RecordResult::Success("ok")));
+  void Invoke(StreamEvent event, const InvocationContext&, InvocationDone done) override {
+    done(std::vector<RecordResult>(event.size(), RecordResult::Success("ok")));
   }
 };
 

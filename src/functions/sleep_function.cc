@@ -48,16 +48,15 @@ std::int64_t SecondsParameter(const boost::json::value& record) {
   return seconds;
 }
 
-void SleepFunction::Invoke(std::vector<boost::json::value> records, const InvocationContext& context,
-                           InvocationDone done) {
+void SleepFunction::Invoke(StreamEvent event, const InvocationContext& context, InvocationDone done) {
   auto invocation = std::make_shared<Invocation>();
-  invocation->results.resize(records.size());
-  invocation->pending = records.size() + 1;  // +1 held until every record is queued
+  invocation->results.resize(event.size());
+  invocation->pending = event.size() + 1;  // +1 held until every record is queued
   invocation->done = std::move(done);
   auto timeout_seconds = std::chrono::duration_cast<std::chrono::seconds>(context.timeout).count();
   auto now = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    std::int64_t seconds = SecondsParameter(records[i]);
+  for (std::size_t i = 0; i < event.size(); ++i) {
+    std::int64_t seconds = SecondsParameter(event.ParseRecord(i));
     if (seconds < 1) {
       invocation->Complete(i, RecordResult::Failure("InvalidParameters", "'seconds' must be an integer of at least 1"));
       continue;

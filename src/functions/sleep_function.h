@@ -21,7 +21,8 @@ namespace jobstream::functions {
 class SleepFunction final : public Function {
  public:
   explicit SleepFunction(const boost::asio::any_io_executor& executor) : timer_(executor) {}
-  void Invoke(std::vector<boost::json::value> records, const InvocationContext& context, InvocationDone done) override;
+  // Fails a record at once when its `seconds` exceeds the function's timeout (context.timeout).
+  void Invoke(StreamEvent event, const InvocationContext& context, InvocationDone done) override;
   void CancelAll() override;
 
  private:

@@ -10,18 +10,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
-boost::json::value RecordWithSeconds(std::string_view seconds_text) {
-  return boost::json::parse(
-      std::string(R"({"eventName": "INSERT", "dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": ")") +
-      std::string(seconds_text) + R"("}}}}}})");
+std::string RecordWithSeconds(std::string_view seconds_text) {
+  return std::string(R"({"eventName": "INSERT", "dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": ")") +
+         std::string(seconds_text) + R"("}}}}}})";
 }
+
+StreamEvent Event(std::vector<std::string> records) { return StreamEvent(std::move(records)); }
 
 TEST(SleepFunctionTest, SleepsOnATimerAndReportsTheReferenceText) {
   boost::asio::io_context io;
   SleepFunction sleep(io.get_executor());
   std::vector<RecordResult> results;
   auto started = std::chrono::steady_clock::now();
-  sleep.Invoke({RecordWithSeconds("1")}, InvocationContext{"c", 300s},
+  sleep.Invoke(Event({RecordWithSeconds("1")}), InvocationContext{"c", 300s},
                [&results](std::vector<RecordResult> r) { results = std::move(r); });
   io.run();
   ASSERT_EQ(results.size(), 1u);
@@ -34,7 +35,7 @@ TEST(SleepFunctionTest, SecondsBeyondTheTimeoutFailAtOnce) {
   boost::asio::io_context io;
   SleepFunction sleep(io.get_executor());
   std::vector<RecordResult> results;
-  sleep.Invoke({RecordWithSeconds("301")}, InvocationContext{"c", 300s},
+  sleep.Invoke(Event({RecordWithSeconds("301")}), InvocationContext{"c", 300s},
                [&results](std::vector<RecordResult> r) { results = std::move(r); });
   ASSERT_EQ(results.size(), 1u);  // no timer was needed
   EXPECT_FALSE(results[0].ok);
@@ -44,11 +45,12 @@ TEST(SleepFunctionTest, SecondsBeyondTheTimeoutFailAtOnce) {
 TEST(SleepFunctionTest, ThousandsOfSleepersShareOneThread) {
   boost::asio::io_context io;
   SleepFunction sleep(io.get_executor());
-  std::vector<boost::json::value> records(10000, RecordWithSeconds("1"));
+  std::vector<std::string> records(10000, RecordWithSeconds("1"));
   std::size_t succeeded = 0;
-  sleep.Invoke(std::move(records), InvocationContext{"c", 300s}, [&succeeded](std::vector<RecordResult> r) {
-    for (const auto& result : r) succeeded += result.ok ? 1 : 0;
-  });
+  sleep.Invoke(StreamEvent(std::move(records)), InvocationContext{"c", 300s},
+               [&succeeded](std::vector<RecordResult> r) {
+                 for (const auto& result : r) succeeded += result.ok ? 1 : 0;
+               });
   auto started = std::chrono::steady_clock::now();
   io.run();  // this thread alone runs all 10,000 timers
   EXPECT_EQ(succeeded, 10000u);
@@ -59,7 +61,7 @@ TEST(SleepFunctionTest, CancelledInvocationNeverAnswers) {
   boost::asio::io_context io;
   SleepFunction sleep(io.get_executor());
   bool answered = false;
-  sleep.Invoke({RecordWithSeconds("60")}, InvocationContext{"c", 300s},
+  sleep.Invoke(Event({RecordWithSeconds("60")}), InvocationContext{"c", 300s},
                [&answered](std::vector<RecordResult>) { answered = true; });
   sleep.CancelAll();
   io.run();  // returns at once: the timer was cancelled
@@ -70,7 +72,7 @@ TEST(SleepFunctionTest, MissingSecondsIsAFailureNotACrash) {
   boost::asio::io_context io;
   SleepFunction sleep(io.get_executor());
   std::vector<RecordResult> results;
-  sleep.Invoke({boost::json::parse(R"({"dynamodb": {}})"), RecordWithSeconds("abc")}, InvocationContext{"c", 300s},
+  sleep.Invoke(Event({R"({"dynamodb": {}})", RecordWithSeconds("abc")}), InvocationContext{"c", 300s},
                [&results](std::vector<RecordResult> r) { results = std::move(r); });
   ASSERT_EQ(results.size(), 2u);
   EXPECT_FALSE(results[0].ok);

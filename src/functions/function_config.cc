@@ -1,0 +1,97 @@
+#include "functions/function_config.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace jobstream::functions {
+
+std::string_view ToString(Runtime runtime) {
+  switch (runtime) {
+    case Runtime::kBuiltin:
+      return "builtin";
+    case Runtime::kExec:
+      return "exec";
+  }
+  return "builtin";
+}
+
+Status ParseRuntime(std::string_view text, Runtime& out) {
+  if (text == "builtin") {
+    out = Runtime::kBuiltin;
+  } else if (text == "exec") {
+    out = Runtime::kExec;
+  } else if (text == "lambda") {
+    return Status::InvalidArgument("runtime 'lambda' (the Lambda Runtime API) is not yet supported; use exec");
+  } else {
+    return Status::InvalidArgument(fmt::format("runtime must be builtin or exec, not '{}'", text));
+  }
+  return Status::Ok();
+}
+
+FunctionConfig FunctionConfig::Builtin(std::string name) {
+  FunctionConfig config;
+  config.name = std::move(name);
+  config.runtime = Runtime::kBuiltin;
+  return config;
+}
+
+Status FunctionConfig::Validate() const {
+  auto fail = [](std::string message) { return Status::InvalidArgument(std::move(message)); };
+  // Lambda's function names: 1 to 64 letters, digits, '-' and '_'.
+  if (name.empty() || name.size() > 64) return fail("name must have 1 to 64 characters");
+  for (char c : name) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
+      return fail("name may hold only letters, digits, '_' and '-'");
+    }
+  }
+  if (timeout && (timeout->count() < 1 || *timeout > std::chrono::hours(24))) {
+    return fail("timeout_seconds must be between 1 and 86400");
+  }
+  if (memory_mb < 128 || memory_mb > 10240) return fail("memory_mb must be between 128 and 10240");
+  if (runtime == Runtime::kBuiltin) {
+    if (!command.empty()) return fail("command applies to exec functions only");
+    if (!working_dir.empty()) return fail("working_dir applies to exec functions only");
+    if (!environment.empty()) return fail("environment applies to exec functions only");
+    return Status::Ok();
+  }
+  if (command.empty() || command.front().empty()) return fail("command must be a non-empty array of strings");
+  for (const std::string& word : command) {
+    if (word.find('\0') != std::string::npos) return fail("command must not contain NUL characters");
+  }
+  if (concurrency < 1 || concurrency > 10000) return fail("concurrency must be between 1 and 10000");
+  for (const auto& [key, value] : environment) {
+    if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos ||
+        value.find('\0') != std::string::npos) {
+      return fail(fmt::format("environment key '{}' must be non-empty, without '=' or NUL", key));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateFunctions(const std::vector<FunctionConfig>& functions, const std::vector<std::string>& builtin_names) {
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < functions.size(); ++i) {
+    const FunctionConfig& function = functions[i];
+    auto fail = [i, &function](std::string_view what) {
+      return Status::InvalidArgument(fmt::format("functions[{}] ('{}'): {}", i, function.name, what));
+    };
+    if (Status status = function.Validate(); !status.ok()) return fail(status.message());
+    if (!names.insert(function.name).second) return fail("name is defined twice");
+    if (builtin_names.empty()) continue;
+    bool is_builtin = std::find(builtin_names.begin(), builtin_names.end(), function.name) != builtin_names.end();
+    if (function.runtime == Runtime::kBuiltin && !is_builtin) {
+      return fail(fmt::format("runtime builtin: no built-in function has this name (built-in functions: {})",
+                              fmt::join(builtin_names, ", ")));
+    }
+    if (function.runtime != Runtime::kBuiltin && is_builtin) {
+      return fail("name is a built-in function's; choose another");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace jobstream::functions

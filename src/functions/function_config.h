@@ -1,0 +1,58 @@
+// A function as `[[functions]]` configures it: a name consumers refer to, a runtime and what that
+// runtime needs. Built-in functions (sleep, noop) need no entry; one may be given to set their
+// timeout.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace jobstream::functions {
+
+enum class Runtime {
+  kBuiltin,  // compiled in: `name` is the built-in's (sleep, noop)
+  kExec,     // any executable, one process per invocation: the event on stdin, the result on stdout
+};
+std::string_view ToString(Runtime runtime);
+// "builtin" | "exec". "lambda" (the Runtime API) is refused as not yet supported.
+Status ParseRuntime(std::string_view text, Runtime& out);
+
+struct FunctionConfig {
+  std::string name;
+  Runtime runtime = Runtime::kBuiltin;
+  // exec: argv, run without a shell; a first word without '/' is looked up on PATH, one with '/'
+  // is taken relative to working_dir.
+  std::vector<std::string> command;
+  // exec: the process's working directory. A relative one is taken relative to the directory of
+  // the configuration file (the code usually sits beside it); empty means that directory.
+  std::filesystem::path working_dir;
+  // exec: added to the process's small environment (the server's own is not passed on).
+  std::vector<std::pair<std::string, std::string>> environment;
+  // Unset: the consumer's timeout_seconds (default 300), so today's files keep working.
+  std::optional<std::chrono::seconds> timeout;
+  // exec: most processes at once; further invocations wait in a bounded queue.
+  int concurrency = 100;
+  // Recorded and shown to the function (AWS_LAMBDA_FUNCTION_MEMORY_SIZE); not enforced.
+  int memory_mb = 128;
+
+  // The implicit configuration of a built-in used without a [[functions]] entry.
+  static FunctionConfig Builtin(std::string name);
+
+  // Range and shape checks; messages name the key (the caller adds which table).
+  Status Validate() const;
+};
+
+// Checks every entry of [[functions]] and that no name is defined twice; given the built-ins'
+// names, also that a builtin entry names one and no other runtime takes one. Messages name the
+// table ("functions[1] ('resize'): ...").
+Status ValidateFunctions(const std::vector<FunctionConfig>& functions,
+                         const std::vector<std::string>& builtin_names = {});
+
+}  // namespace jobstream::functions
