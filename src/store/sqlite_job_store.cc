@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITH
 // store.max_size_mb bounds the database and its log together; the log's share is this fraction.
 constexpr std::uint64_t kLogShareOfBound = 4;
 constexpr std::uint64_t kAssumedPageBytes = 4096;  // SQLite's default page size, which we keep
+// A log frame is a page plus its 24-byte header; the file starts with a 32-byte header.
+constexpr std::uint64_t kLogFrameBytes = kAssumedPageBytes + 24;
+constexpr std::uint64_t kLogHeaderBytes = 32;
 
 }  // namespace
 
@@ -92,6 +95,9 @@ class SqliteJobStore::Writer {
   Statement used_bytes_;  // a bounded store's pages in use, measured before every batch
   std::int64_t last_sequence_ = 0;
   std::int64_t saved_sequence_ = 0;  // as stored in meta (0: unknown, save at the next trim)
+  // Frames in the log after the last commit (SQLite's WAL hook reports them; the log file is
+  // reused from its start after a checkpoint restarts it, so its size is the largest count seen).
+  int log_frames_ = 0;
 };
 
 // A pooled read connection with its statements; used by one thread at a time.
@@ -170,7 +176,21 @@ Status SqliteJobStore::Initialize() {
   int max_log_frames = 0;  // the checkpointer's default
   if (options_.max_size_bytes > 0) {
     max_log_frames = static_cast<int>(
-        std::clamp<std::uint64_t>(options_.max_size_bytes / kLogShareOfBound / 2 / kAssumedPageBytes, 64, 16384));
+        std::clamp<std::uint64_t>(options_.max_size_bytes / kLogShareOfBound / 2 / kAssumedPageBytes, 16, 16384));
+    // The log's share is a hard bound (see LogHasRoom): the writer counts the log's frames
+    // itself, and a log left larger by an earlier run without the bound is cut back to the share
+    // the first time it restarts.
+    sqlite3_wal_hook(
+        writer_->connection().handle(),
+        [](void* frames, sqlite3* /*db*/, const char* /*schema*/, int log_frames) {
+          *static_cast<int*>(frames) = log_frames;
+          return SQLITE_OK;
+        },
+        &writer_->log_frames_);
+    if (status = writer_->connection().Execute(fmt::format("PRAGMA journal_size_limit = {}", LogBound()));
+        !status.ok()) {
+      return status;
+    }
   }
   checkpointer_ = WalCheckpointer::Start(db_path_, max_log_frames, status, options_.sqlite_vfs);
   if (!checkpointer_) return status;
@@ -383,6 +403,41 @@ std::uint64_t SqliteJobStore::DatabaseBound() const {
   return options_.max_size_bytes - options_.max_size_bytes / kLogShareOfBound;
 }
 
+std::uint64_t SqliteJobStore::LogBound() const { return options_.max_size_bytes / kLogShareOfBound; }
+
+std::uint64_t SqliteJobStore::LogBytes() const {
+  return kLogHeaderBytes + static_cast<std::uint64_t>(writer_->log_frames_) * kLogFrameBytes;
+}
+
+// The checkpointer thread restarts the log long before it reaches its share; but a reader can
+// hold a restart off and the writer does not wait for it. Past kLogRestartFraction of the share
+// the writer restarts the log itself before its next batch (waiting for readers, at most its busy
+// timeout), and a new job is admitted only while the log, plus twice what the batch has inserted
+// so far, stays under kRefuseFraction of its share: the outcomes of accepted jobs are never
+// refused, and fit in the rest.
+constexpr double kLogRestartFraction = 0.5;
+
+void SqliteJobStore::KeepLogWithinBound() {
+  if (options_.max_size_bytes == 0) return;
+  if (static_cast<double>(LogBytes()) < kLogRestartFraction * static_cast<double>(LogBound())) return;
+  int rc =
+      sqlite3_wal_checkpoint_v2(writer_->connection().handle(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+  if (rc == SQLITE_OK) {
+    writer_->log_frames_ = 0;  // the next commit starts the log over
+  } else if (rc != SQLITE_BUSY) {
+    failed_commits_.Log(fmt::format("WAL restart before a batch failed: {}", writer_->connection().LastError()));
+  }
+}
+
+bool SqliteJobStore::LogHasRoom(const InsertOp& op) const {
+  if (options_.max_size_bytes == 0) return true;
+  std::int64_t bytes = 0;
+  for (const EncodedJob& job : op.jobs)
+    bytes += static_cast<std::int64_t>(job.item_json.size() + job.record.json.size());
+  double needed = static_cast<double>(LogBytes()) + 2.0 * static_cast<double>(space_.batch_bytes + bytes);
+  return needed <= kRefuseFraction * static_cast<double>(LogBound());
+}
+
 bool SqliteJobStore::Admits(const InsertOp& op) const {
   if (options_.max_size_bytes == 0) return true;
   std::int64_t bytes = 0;
@@ -422,6 +477,7 @@ void SqliteJobStore::WriterLoop() {
     bool trimming = options_.clock->SteadyNow() >= next_trim;
     bool trim_for_size = false;
     if (options_.max_size_bytes > 0) {
+      KeepLogWithinBound();
       space_.used_bytes = UsedBytes();
       space_.batch_bytes = 0;
       space_.batch_jobs = 0;
@@ -665,7 +721,7 @@ std::shared_ptr<const CommittedRecords> SqliteJobStore::CollectRecords(std::vect
 
 bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched) {
   Writer& w = *writer_;
-  if (!Admits(op)) {
+  if (!Admits(op) || !LogHasRoom(op)) {
     op.outcome = StoreFull();
     NoteFullRefusal();
     return true;

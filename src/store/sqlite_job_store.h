@@ -42,9 +42,9 @@ struct SqliteStoreOptions {
   std::string region = "us-east-1";
   std::size_t max_batch = 1024;    // writes per transaction
   std::size_t max_queue = 100000;  // queued writes beyond this are refused (kUnavailable)
-  // The bound on the database and its write-ahead log together (0: none): the log restarts at an
-  // eighth of it and the database may use three quarters. Writes that would grow the database
-  // further fail with kUnavailable; reads, and writes that fit in pages freed by trims, go on.
+  // The bound on the database and its write-ahead log together (0: none): the log may use a
+  // quarter of it (it restarts at an eighth) and the database three quarters. New jobs that would
+  // not fit are refused with kUnavailable; the outcomes of accepted jobs and reads go on.
   std::uint64_t max_size_bytes = 0;
   // Seams for power-loss tests (store/fault_injection_vfs.h): where time comes from, which SQLite
   // VFS opens the files (empty: SQLite's default), and what syncs the log (null: WalFileSync).
@@ -208,8 +208,14 @@ class SqliteJobStore final : public JobStore {
   SpaceAccount space_;
   std::int64_t UsedBytes();  // pages in use (not on the free list), in bytes
   bool Admits(const InsertOp& op) const;
-  // The database's share of max_size_bytes (the log has the rest).
+  // The database's share of max_size_bytes, and the log's (the rest).
   std::uint64_t DatabaseBound() const;
+  std::uint64_t LogBound() const;
+  std::uint64_t LogBytes() const;  // the log file's size as of the last commit
+  // A bounded store's log: restarted by the writer itself when the checkpointer could not keep
+  // it short, and refusing new jobs (not outcomes) when full. See sqlite_job_store.cc.
+  void KeepLogWithinBound();
+  bool LogHasRoom(const InsertOp& op) const;
   std::vector<std::int64_t> shard_last_sequence_;  // per shard, as of the last commit
 
   mutable std::mutex queue_mutex_;

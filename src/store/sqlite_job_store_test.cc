@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json/parse.hpp>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <map>
 #include <mutex>
@@ -250,6 +252,68 @@ TEST_F(SqliteJobStoreTest, ABoundedStoreTrimsConsumedRecordsEarlyToKeepTakingJob
   }
   EXPECT_GT(accepted, 200u);
   EXPECT_LT(AllRecords(*store).size(), accepted);  // most of the 3 records per job are gone
+}
+
+// store.max_size_mb bounds the disk space of the database and its log together, also when
+// readers keep the log from restarting and writers never pause: sampled throughout, the two
+// files never exceed the bound, and the store keeps serving the outcomes of what it accepted.
+TEST_F(SqliteJobStoreTest, ABoundedStoreKeepsTheDatabaseAndItsLogWithinTheBound) {
+  constexpr std::uint64_t kBound = 2 * 1024 * 1024;
+  auto store = Open(4, kBound);
+  store->SetTrimConsumers({"consumer_1"});
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> largest{0};
+  std::thread sampler([&] {
+    auto size = [](const std::filesystem::path& file) {
+      std::error_code error;
+      auto bytes = std::filesystem::file_size(file, error);
+      return error ? std::uintmax_t{0} : bytes;
+    };
+    while (!stop) {
+      std::uint64_t total = size(dir_.path() / "jobs.db") + size(dir_.path() / "jobs.db-wal");
+      largest = std::max<std::uint64_t>(largest, total);
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  });
+  std::thread reader([&] {  // long reads: the log cannot restart under them
+    while (!stop) {
+      for (int shard = 0; shard < 4; ++shard) (void)store->ReadStream(shard, 0, 100000);
+    }
+  });
+  std::mutex mutex;
+  std::vector<std::string> accepted;
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&] {
+      auto refused_since = std::chrono::steady_clock::now();
+      bool refusing = false;
+      for (int i = 0; i < 20000; ++i) {
+        Job job = NewJob();
+        std::string id = job.id;
+        if (Insert(*store, std::move(job)).ok()) {
+          std::lock_guard lock(mutex);
+          accepted.push_back(id);
+          refusing = false;
+        } else if (!refusing) {
+          refusing = true;
+          refused_since = std::chrono::steady_clock::now();
+        } else if (std::chrono::steady_clock::now() - refused_since > std::chrono::seconds(2)) {
+          return;  // full for good: the jobs themselves fill it
+        }
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  // Everything accepted still gets both outcomes written.
+  for (const std::string& id : accepted) {
+    ASSERT_TRUE(Update(*store, id, "consumer_1", {"Success", "done", nullptr}).ok()) << id;
+    ASSERT_TRUE(Update(*store, id, "consumer_2", {"Success", "done", nullptr}).ok()) << id;
+  }
+  stop = true;
+  reader.join();
+  sampler.join();
+  EXPECT_GT(accepted.size(), 100u);  // (the reserve for outcomes limits it to about 230)
+  EXPECT_LE(largest.load(), kBound) << accepted.size() << " jobs accepted";
 }
 
 // A job no consumer will write to (every filter rejected it) needs no room for status writes.
