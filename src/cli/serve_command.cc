@@ -180,10 +180,20 @@ int RunServe(const ServeFlags& flags) {
   key_options.create = true;  // serve may start a new data directory
   auto keys = auth::KeyFile::Open(config.data_dir, key_options);
   if (!keys.ok()) return fail(keys.error());
-  auto store = store::SqliteJobStore::Open(store::SqliteStoreOptions{
-      config.data_dir, config.shards, config.stream_view_type, config.stream_retention, std::chrono::seconds(60),
-      config.region, config.group_commit_max_batch, 100000, config.max_size_mb * 1024 * 1024});
+  store::SqliteStoreOptions store_options;
+  store_options.data_dir = config.data_dir;
+  store_options.shards = config.shards;
+  store_options.view_type = config.stream_view_type;
+  store_options.retention = config.stream_retention;
+  store_options.region = config.region;
+  store_options.max_batch = config.group_commit_max_batch;
+  store_options.max_size_bytes = config.max_size_mb * 1024 * 1024;
+  store_options.account_id = config.account_id;
+  store_options.table_name = config.table_name;
+  auto store = store::SqliteJobStore::Open(store_options);
   if (!store.ok()) return fail(store.error());
+  spdlog::info("table {} (account {}), stream {}", (*store)->account().TableArn(), (*store)->account().id,
+               (*store)->account().StreamArn());
 
   boost::asio::io_context http_io(config.io_threads);
   boost::asio::io_context worker_io(1);

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/aws_account.h"
+
 namespace jobstream::config {
 
 std::vector<consumers::ConsumerConfig> ServeConfig::DefaultConsumers() {
@@ -57,6 +59,10 @@ Status ServeConfig::Validate() const {
     return fail(fmt::format("stream_retention must be between 1 and {} hours", kMaxStreamRetention.count()));
   }
   if (max_size_mb > std::uint64_t{1} << 32) return fail("max_size_mb must be at most 4294967296");
+  if (!account_id.empty()) {
+    if (Status status = ValidateAccountId(account_id); !status.ok()) return status;
+  }
+  if (Status status = ValidateTableName(table_name); !status.ok()) return status;
   if (group_commit_max_batch < 1 || group_commit_max_batch > 100000) {
     return fail("group_commit_max_batch must be between 1 and 100000");
   }

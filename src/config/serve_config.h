@@ -41,6 +41,9 @@ struct ServeConfig {
   stream::StreamViewType stream_view_type = stream::StreamViewType::kNewImage;
   std::size_t group_commit_max_batch = 1024;
   std::uint64_t max_size_mb = 0;  // the database file's bound (0: none but the disk's)
+  // Chosen when the data directory is created, fixed afterwards (see common/aws_account.h).
+  std::string account_id;  // empty: a random one
+  std::string table_name = "jobs";
 
   // [[consumers]]: by default the reference deployment's two consumers.
   std::vector<consumers::ConsumerConfig> consumers = DefaultConsumers();

@@ -104,6 +104,7 @@ Status ReadConsumer(const toml::table& table, std::size_t index, consumers::Cons
   consumer.timeout_set = table.contains("timeout_seconds");
   reader.ReadDuration("running_grace_ms", consumer.running_grace);
   reader.Read("enabled", consumer.enabled);
+  reader.ReadStrings("function_response_types", consumer.function_response_types);
   return reader.Finish();
 }
 
@@ -198,6 +199,8 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
     r.Read("stream_view_type", view_type);
     r.Read("group_commit_max_batch", config.group_commit_max_batch);
     r.Read("max_size_mb", config.max_size_mb);
+    r.Read("account_id", config.account_id);
+    r.Read("table_name", config.table_name);
   });
   if (!status.ok()) return status;
   if (!stream::ParseStreamViewType(view_type, config.stream_view_type)) {

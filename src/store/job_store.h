@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/aws_account.h"
 #include "common/result.h"
 #include "store/job.h"
 #include "stream/stream_record.h"
@@ -74,6 +75,8 @@ class JobStore {
 
   virtual void SetCommitListener(CommitListener listener) = 0;
   virtual int shard_count() const = 0;
+  // The account and table this store is (fixed when its data directory was created).
+  virtual const AwsAccount& account() const = 0;
   // Ok while new jobs would be accepted; otherwise why not (a failed sync, a full store, closing).
   // For GET /readyz: cheap, no I/O.
   virtual Status Readiness() const = 0;

@@ -211,6 +211,7 @@ Status SqliteJobStore::Initialize() {
     Statement put(writer_->connection().handle(), "INSERT INTO meta (key, value) VALUES ('shards', ?1)");
     if (status = put.Bind(1, std::to_string(shards_)).Run(); !status.ok()) return status;
   }
+  if (status = LoadAccount(); !status.ok()) return status;
   get_meta.Reset();
   get_meta.Bind(1, "last_sequence");
   if (get_meta.Step()) {
@@ -316,7 +317,7 @@ stream::EncodedRecord SqliteJobStore::EncodeChange(stream::EventName event_name,
                                                   .job_id = job.id,
                                                   .created_at = job.updated_at,
                                                   .view_type = options_.view_type,
-                                                  .region = options_.region,
+                                                  .account = &account_,
                                                   .size_bytes = item_size,
                                                   .new_image_json = typed_item,
                                                   .old_image_json = typed_old_item});
@@ -397,6 +398,58 @@ std::int64_t SqliteJobStore::UsedBytes() {
   std::int64_t used = pages.Step() ? pages.ColumnInt(0) : 0;
   pages.Reset();
   return used;
+}
+
+namespace {
+
+// DynamoDB's StreamLabel: the stream's creation time in UTC, to the millisecond.
+std::string StreamLabel(SystemTime when) {
+  using namespace std::chrono;
+  auto since_epoch = duration_cast<milliseconds>(when.time_since_epoch());
+  auto day = floor<days>(sys_time<milliseconds>(since_epoch));
+  year_month_day date{day};
+  hh_mm_ss time{sys_time<milliseconds>(since_epoch) - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
+                     time.minutes().count(), time.seconds().count(), time.subseconds().count());
+}
+
+}  // namespace
+
+// The account id, table name and stream label are fixed when the data directory is created (a
+// directory from before they existed gets them at its first start with this version); the
+// configured ones only choose them then, as with `shards`.
+Status SqliteJobStore::LoadAccount() {
+  account_.region = options_.region;
+  Statement get_meta(writer_->connection().handle(), "SELECT value FROM meta WHERE key = ?1");
+  Statement put_meta(writer_->connection().handle(), "INSERT INTO meta (key, value) VALUES (?1, ?2)");
+  auto load = [&](const char* key, std::string& value, const std::string& chosen) -> Status {
+    get_meta.Reset();
+    get_meta.Bind(1, key);
+    if (get_meta.Step()) {
+      std::string stored(get_meta.ColumnText(0));
+      if (!options_.account_id.empty() && key == std::string_view("account_id") && stored != chosen) {
+        spdlog::warn("data directory was created with account id {}; ignoring the configured {}", stored, chosen);
+      } else if (key == std::string_view("table_name") && stored != chosen) {
+        spdlog::warn("data directory was created with table name {}; ignoring the configured {}", stored, chosen);
+      }
+      value = std::move(stored);
+      return Status::Ok();
+    }
+    if (!get_meta.status().ok()) return get_meta.status();
+    value = chosen;
+    put_meta.Reset();
+    return put_meta.Bind(1, key).Bind(2, value).Run();
+  };
+  std::string account_id = options_.account_id.empty() ? NewAccountId() : options_.account_id;
+  std::string label = StreamLabel(options_.clock->Now());
+  for (auto [key, value, chosen] :
+       {std::tuple<const char*, std::string*, const std::string*>{"account_id", &account_.id, &account_id},
+        {"table_name", &account_.table_name, &options_.table_name},
+        {"stream_label", &account_.stream_label, &label}}) {
+    if (Status status = load(key, *value, *chosen); !status.ok()) return status;
+  }
+  return Status::Ok();
 }
 
 std::uint64_t SqliteJobStore::DatabaseBound() const {

@@ -51,6 +51,10 @@ struct SqliteStoreOptions {
   Clock* clock = Clock::Default();  // not owned; outlives the store
   std::string sqlite_vfs{};
   FileSyncFactory open_log_sync{};
+  // Fixed when the data directory is created, like `shards` (the stored values win later): the
+  // account id (empty: a random one) and the table's name, which every ARN shows.
+  std::string account_id;
+  std::string table_name = "jobs";
 };
 
 class SqliteJobStore final : public JobStore {
@@ -72,6 +76,7 @@ class SqliteJobStore final : public JobStore {
   void SetTrimConsumers(std::vector<std::string> consumers) override;
   void SetCommitListener(CommitListener listener) override;
   int shard_count() const override { return shards_; }
+  const AwsAccount& account() const override { return account_; }
   Status Readiness() const override;
   void Close() override;
 
@@ -191,6 +196,7 @@ class SqliteJobStore final : public JobStore {
   SqliteStoreOptions options_;
   std::filesystem::path db_path_;
   int shards_ = 4;
+  AwsAccount account_;  // from the stored meta (Initialize); constant afterwards
 
   // Owned by the writer thread only (after Initialize).
   std::unique_ptr<Writer> writer_;
@@ -208,6 +214,7 @@ class SqliteJobStore final : public JobStore {
   SpaceAccount space_;
   std::int64_t UsedBytes();  // pages in use (not on the free list), in bytes
   bool Admits(const InsertOp& op) const;
+  Status LoadAccount();  // account_ from meta, stored there first if absent
   // The database's share of max_size_bytes, and the log's (the rest).
   std::uint64_t DatabaseBound() const;
   std::uint64_t LogBound() const;

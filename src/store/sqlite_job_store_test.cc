@@ -419,6 +419,45 @@ TEST_F(SqliteJobStoreTest, ShardCountIsFixedWhenTheDataDirectoryIsCreated) {
   EXPECT_EQ(store->shard_count(), 3);
 }
 
+TEST_F(SqliteJobStoreTest, AccountAndTableAreFixedWhenTheDataDirectoryIsCreatedAndNamedByEveryRecord) {
+  auto open_store = [this](std::string account_id, std::string table_name) {
+    SqliteStoreOptions options;
+    options.data_dir = dir_.path();
+    options.region = "eu-west-1";
+    options.account_id = std::move(account_id);
+    options.table_name = std::move(table_name);
+    return std::move(SqliteJobStore::Open(options)).value();
+  };
+  std::string stream_arn;
+  {
+    auto store = open_store("123456789012", "orders");
+    EXPECT_EQ(store->account().id, "123456789012");
+    EXPECT_EQ(store->account().table_name, "orders");
+    EXPECT_EQ(store->account().stream_label.size(), 23u) << store->account().stream_label;
+    stream_arn = store->account().StreamArn();
+    EXPECT_EQ(stream_arn.rfind("arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/", 0), 0u) << stream_arn;
+    Job job = NewJob();
+    ASSERT_TRUE(Insert(*store, job).ok());
+    auto record = boost::json::parse(AllRecords(*store).at(0).json).as_object();
+    EXPECT_EQ(record.at("eventSourceARN"), stream_arn.c_str());
+    EXPECT_EQ(record.at("awsRegion"), "eu-west-1");
+  }
+  // Later settings do not move the data to another account or table.
+  auto store = open_store("999999999999", "other");
+  EXPECT_EQ(store->account().StreamArn(), stream_arn);
+}
+
+TEST_F(SqliteJobStoreTest, ANewDataDirectoryGetsARandomAccountId) {
+  auto first = Open();
+  testing::TempDir other;
+  SqliteStoreOptions options;
+  options.data_dir = other.path();
+  auto second = std::move(SqliteJobStore::Open(options)).value();
+  EXPECT_TRUE(ValidateAccountId(first->account().id).ok()) << first->account().id;
+  EXPECT_NE(first->account().id, second->account().id);
+  EXPECT_EQ(first->account().table_name, "jobs");
+}
+
 TEST_F(SqliteJobStoreTest, TrimRemovesOnlyOldRecordsThatEveryConsumerPassed) {
   auto store = Open(1);
   store->SetTrimConsumers({"consumer_1", "consumer_2"});

@@ -60,11 +60,9 @@ int ShardOf(std::string_view job_id, int shard_count) {
 
 namespace {
 
-std::string EventSourceArn(std::string_view region) {
-  std::string arn = "arn:aws:dynamodb:";
-  arn.append(region);
-  arn.append(":000000000000:table/jobs/stream/jobstream");
-  return arn;
+const AwsAccount& AccountOf(const RecordInput& input) {
+  static const AwsAccount kDefault;
+  return input.account != nullptr ? *input.account : kDefault;
 }
 
 void AppendImage(std::string& out, std::string_view name, std::string_view typed_json,
@@ -108,9 +106,9 @@ boost::json::object BuildRecord(const RecordInput& input) {
   record["eventName"] = ToString(input.event_name);
   record["eventVersion"] = "1.1";
   record["eventSource"] = "aws:dynamodb";
-  record["awsRegion"] = input.region;
+  record["awsRegion"] = AccountOf(input).region;
   record["dynamodb"] = std::move(dynamodb);
-  record["eventSourceARN"] = EventSourceArn(input.region);
+  record["eventSourceARN"] = AccountOf(input).StreamArn();
   return record;
 }
 
@@ -125,7 +123,7 @@ EncodedRecord EncodeRecord(const RecordInput& input) {
   out.append(R"(","eventName":")");
   out.append(ToString(input.event_name));
   out.append(R"(","eventVersion":"1.1","eventSource":"aws:dynamodb","awsRegion":)");
-  AppendJsonString(out, input.region);
+  AppendJsonString(out, AccountOf(input).region);
   // SequenceNumber comes first so that it precedes any user data (see BuildRecord).
   out.append(R"(,"dynamodb":{"SequenceNumber":")");
   encoded.sequence_offset = out.size();
@@ -146,7 +144,7 @@ EncodedRecord EncodeRecord(const RecordInput& input) {
   out.append(R"(,"StreamViewType":")");
   out.append(ToString(input.view_type));
   out.append(R"("},"eventSourceARN":)");
-  AppendJsonString(out, EventSourceArn(input.region));
+  AppendJsonString(out, AccountOf(input).StreamArn());
   out.push_back('}');
   return encoded;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/aws_account.h"
 #include "common/clock.h"
 
 namespace jobstream::stream {
@@ -40,7 +41,9 @@ struct RecordInput {
   std::int64_t sequence = 0;
   SystemTime created_at;
   StreamViewType view_type = StreamViewType::kNewImage;
-  std::string region = "us-east-1";
+  // The account, region and table whose stream this is (awsRegion, eventSourceARN); null: the
+  // defaults of AwsAccount (tests).
+  const AwsAccount* account = nullptr;
   std::size_t size_bytes = 0;  // DynamoDB's approximate SizeBytes: the caller passes the item's size
   // EncodeRecord only: the images already in typed JSON text (store::Job::ToTypedItemJson), used
   // instead of converting new_item / old_item. Empty: none.

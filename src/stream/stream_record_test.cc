@@ -25,6 +25,7 @@ TEST_P(EncodeRecordTest, TextIsTheSerialisedRecordTreeWithItsSequenceNumberInPla
   json::object new_item =
       json::parse(R"({"id": "a\"b", "parameters": {"seconds": 1.5, "l": [true, null]}})").as_object();
   json::object old_item = json::parse(R"({"id": "a\"b", "status": "Pending"})").as_object();
+  AwsAccount account{.region = "eu-west-1", .id = "123456789012", .table_name = "orders"};
   RecordInput input{.event_name = event_name,
                     .job_id = "a\"b",
                     .new_item = event_name == EventName::kRemove ? nullptr : &new_item,
@@ -32,7 +33,7 @@ TEST_P(EncodeRecordTest, TextIsTheSerialisedRecordTreeWithItsSequenceNumberInPla
                     .sequence = 42,
                     .created_at = SystemTime(std::chrono::seconds(1700000000)),
                     .view_type = view_type,
-                    .region = "eu-west-1",
+                    .account = &account,
                     .size_bytes = 77};
   json::object expected = WithoutEventId(BuildRecord(input));
 
@@ -53,6 +54,9 @@ TEST_P(EncodeRecordTest, TextIsTheSerialisedRecordTreeWithItsSequenceNumberInPla
   StampSequenceNumber(encoded, 42);
   EXPECT_EQ(WithoutEventId(json::parse(encoded.json).as_object()), expected);
   EXPECT_EQ(encoded.json.substr(encoded.sequence_offset, 21), "000000000000000000042");
+  EXPECT_EQ(expected.at("awsRegion"), "eu-west-1");
+  EXPECT_EQ(expected.at("eventSourceARN"),
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/orders/stream/1970-01-01T00:00:00.000");
 }
 
 INSTANTIATE_TEST_SUITE_P(
