@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace jobstream::consumers {
 
 Status ConsumerConfig::Validate() const {
@@ -28,7 +30,20 @@ Status ConsumerConfig::Validate() const {
   }
   if (timeout.count() < 1 || timeout > std::chrono::hours(24))
     return fail("timeout must be between 1 second and 24 hours");
+  for (const std::string& type : function_response_types) {
+    if (type != "ReportBatchItemFailures") {
+      return fail(
+          fmt::format("function_response_types: '{}' is not a response type (the one there is: "
+                      "ReportBatchItemFailures)",
+                      type.substr(0, 64)));
+    }
+  }
   return Status::Ok();
+}
+
+bool ConsumerConfig::ReportsBatchItemFailures() const {
+  return std::find(function_response_types.begin(), function_response_types.end(), "ReportBatchItemFailures") !=
+         function_response_types.end();
 }
 
 }  // namespace jobstream::consumers

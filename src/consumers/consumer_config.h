@@ -34,6 +34,10 @@ struct ConsumerConfig {
   // on the stream and jobs stay Pending for it) until enabled again, at runtime with
   // PUT /consumers/{name}. New jobs still wait for it.
   bool enabled = true;
+  // Lambda's FunctionResponseTypes; the one type there is, "ReportBatchItemFailures", lets the
+  // function report which records of a batch failed (batch_item_failures.h).
+  std::vector<std::string> function_response_types;
+  bool ReportsBatchItemFailures() const;
 
   // Range checks with messages naming the consumer and the setting.
   Status Validate() const;

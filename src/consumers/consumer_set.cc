@@ -55,6 +55,11 @@ Result<std::unique_ptr<ConsumerSet>> ConsumerSet::Create(const std::vector<Consu
       }
       function = shared;
     } else if (registry.IsBuiltin(config.function)) {
+      if (config.ReportsBatchItemFailures()) {
+        return fail(
+            "function_response_types: the built-in functions answer per record; ReportBatchItemFailures "
+            "needs a function of your own ([[functions]])");
+      }
       // Today's configurations: a built-in by name, its timeout the consumer's, one per consumer.
       auto created = registry.Create(functions::FunctionConfig::Builtin(config.function), io.get_executor());
       if (!created.ok()) return fail(created.error().message());
@@ -103,8 +108,11 @@ std::map<std::string, store::ConsumerState> ConsumerSet::InitialStates(const sto
     return states;
   }
   boost::json::object item = job.ToItem();
-  boost::json::value record = stream::BuildRecord(stream::RecordInput{
-      .event_name = stream::EventName::kInsert, .job_id = job.id, .new_item = &item, .created_at = job.created_at});
+  boost::json::value record = stream::BuildRecord(stream::RecordInput{.event_name = stream::EventName::kInsert,
+                                                                      .job_id = job.id,
+                                                                      .new_item = &item,
+                                                                      .created_at = job.created_at,
+                                                                      .account = &store_.account()});
   for (const auto& mapping : mappings_) {
     if (mapping->Accepts(record)) states.emplace(mapping->config().name, store::ConsumerState{});
   }

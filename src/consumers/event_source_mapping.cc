@@ -8,6 +8,8 @@
 #include <array>
 #include <future>
 
+#include "consumers/batch_item_failures.h"
+
 namespace jobstream::consumers {
 namespace {
 
@@ -413,6 +415,7 @@ void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vec
     results.assign(batch->to_invoke.size(), functions::RecordResult::Failure(
                                                 "InvalidResponse", "the function returned a wrong number of results"));
   }
+  if (config_.ReportsBatchItemFailures()) ApplyBatchResponse(*batch, results);
   auto retry = std::make_shared<std::vector<std::size_t>>();
   auto pending = std::make_shared<std::size_t>(1);  // held until every write below is issued
   auto one_done = [this, batch, retry, pending] {
@@ -448,6 +451,28 @@ void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vec
         record.job_id, std::move(state), [one_done](bool) { one_done(); }, record.job);
   }
   one_done();
+}
+
+// With ReportBatchItemFailures, a successful invocation's return value says which records failed:
+// from the lowest one reported on, every record fails this attempt (and is retried or fails, as
+// any failure); the records before it succeeded, with the return value as their results.
+void EventSourceMapping::ApplyBatchResponse(const Batch& batch, std::vector<functions::RecordResult>& results) {
+  if (results.empty() || !std::all_of(results.begin(), results.end(), [](const auto& r) { return r.ok; })) return;
+  std::vector<std::string> sequence_numbers;
+  sequence_numbers.reserve(batch.to_invoke.size());
+  for (std::size_t index : batch.to_invoke) {
+    sequence_numbers.push_back(stream::FormatSequenceNumber(batch.records[index].sequence));
+  }
+  BatchResponse response = ReadBatchResponse(results.front().results, sequence_numbers);
+  for (std::size_t k = response.first_failed; k < results.size(); ++k) {
+    results[k] = response.unreadable.empty()
+                     ? functions::RecordResult::Failure(
+                           "BatchItemFailure",
+                           fmt::format("the function reported record {} or an earlier one of its batch as failed "
+                                       "(batchItemFailures)",
+                                       sequence_numbers[k]))
+                     : functions::RecordResult::Failure("InvalidBatchItemFailuresResponse", response.unreadable);
+  }
 }
 
 void EventSourceMapping::FinishBatch(const std::shared_ptr<Batch>& batch) {

@@ -127,6 +127,7 @@ class EventSourceMapping {
   void ArmFront(DeadlineQueue& queue);
   void OnDeadline(DeadlineQueue& queue);
   void OnResults(const std::shared_ptr<Batch>& batch, std::vector<functions::RecordResult> results);
+  void ApplyBatchResponse(const Batch& batch, std::vector<functions::RecordResult>& results);
   void FinishBatch(const std::shared_ptr<Batch>& batch);
   void MarkDone(Shard& shard, std::int64_t sequence);
   void AdvanceCheckpoint(Shard& shard);

@@ -163,6 +163,62 @@ class ExecFailures(ServerTestCase):
                          state["error"]["errorMessage"])
 
 
+# Reports as failed every record whose job has "fail": true, as a handler using
+# ReportBatchItemFailures does; "garbled" answers something Lambda cannot read as a batch response.
+PARTIAL_SCRIPT = r"""
+import json, sys
+event = json.load(sys.stdin)
+failed = [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in event["Records"]
+          if r["dynamodb"]["NewImage"]["parameters"]["M"].get("fail", {}).get("BOOL")]
+print(json.dumps({"batchItemFailures": failed}))
+"""
+
+
+def batch_consumer(name, command):
+    """A consumer taking its jobs three at a time, reporting partial batch failures."""
+    return function_and_consumer(name, command).replace(
+        f'function = "{name}"\n',
+        f'function = "{name}"\nbatch_size = 3\nbatching_window_ms = 2000\n'
+        'function_response_types = ["ReportBatchItemFailures"]\n')
+
+
+PARTIAL_CONFIG = ('log_level = "info"\n\n[store]\nshards = 1\n\n'
+                  + batch_consumer("partial", [sys.executable, "-c", PARTIAL_SCRIPT])
+                  + batch_consumer("garbled", ["sh", "-c", "echo done"]))
+
+
+class PartialBatchFailure(ServerTestCase):
+    """function_response_types = ["ReportBatchItemFailures"]: as on Lambda, the records from the
+    lowest one reported on fail (and are retried, here 0 times); those before it succeed."""
+    CONFIG = PARTIAL_CONFIG
+
+    def submit_three(self, case, fail_index=None):
+        jobs = [dict(routed(case), fail=(i == fail_index)) for i in range(3)]
+        resp = self.client.request("POST", "/jobs/batch", {"jobs": jobs})
+        self.assertEqual(202, resp.status, resp)
+        return [self.client.wait_terminal(job_id, 30) for job_id in resp.json()["ids"]]
+
+    def test_records_from_the_first_reported_failure_on_fail(self):
+        first, second, third = self.submit_three("partial", fail_index=1)
+        self.assertEqual("Success", first["status"], first)
+        self.assertEqual(1, len(first["consumers"]["partial"]["results"]["batchItemFailures"]), first)
+        for job in (second, third):
+            state = job["consumers"]["partial"]
+            self.assertEqual("Failure", job["status"], job)
+            self.assertEqual("BatchItemFailure", state["error"]["errorType"], job)
+            self.assertIn("batchItemFailures", state["error"]["errorMessage"], job)
+
+    def test_no_reported_failure_is_complete_success(self):
+        jobs = self.submit_three("partial")
+        self.assertEqual(["Success"] * 3, [job["status"] for job in jobs], jobs)
+
+    def test_an_answer_that_is_no_batch_response_fails_the_whole_batch(self):
+        for job in self.submit_three("garbled"):
+            state = job["consumers"]["garbled"]
+            self.assertEqual("Failure", job["status"], job)
+            self.assertEqual("InvalidBatchItemFailuresResponse", state["error"]["errorType"], job)
+
+
 LOAD_JOBS = 200
 LOAD_CONFIG = 'log_level = "warn"\n\n' + function_and_consumer(
     "load", ["sh", "-c", "sleep 3; echo done"], concurrency=LOAD_JOBS + 50)
