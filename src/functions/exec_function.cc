@@ -17,13 +17,19 @@ constexpr std::string_view kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 
 std::string ServerPath() {
   // Read while the server builds its consumers; nothing sets the environment.
+  // flawfinder: ignore (the server's own PATH, only to look commands up; never passed to a shell)
   const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): no thread writes the environment
   return path != nullptr && *path != '\0' ? std::string(path) : std::string(kDefaultPath);
 }
 
+// A regular file with an execute bit: enough to tell a mistyped command at start; posix_spawnp
+// reports what the bits do not (a file this user may not run) when it is invoked.
 bool IsExecutableFile(const std::filesystem::path& path) {
+  using std::filesystem::perms;
   std::error_code ec;
-  return std::filesystem::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+  auto status = std::filesystem::status(path, ec);
+  return !ec && std::filesystem::is_regular_file(status) &&
+         (status.permissions() & (perms::owner_exec | perms::group_exec | perms::others_exec)) != perms::none;
 }
 
 // Where posix_spawnp will find `name`, or an error naming the setting.

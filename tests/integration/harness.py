@@ -371,6 +371,34 @@ class Client:
 
 # --- waiting --------------------------------------------------------------------------------
 
+def read_raw_response(recv, buffered=b""):
+    """One HTTP/1.1 response with a Content-Length, read with recv() (returns b"" at the end of
+    the connection): (status, headers with lower-case names, body, bytes after it), or None when
+    the connection ended before a response began."""
+    data = buffered
+    while b"\r\n\r\n" not in data:
+        chunk = recv()
+        if not chunk:
+            if data:
+                raise AssertionError(f"connection closed mid-response: {data!r}")
+            return None
+        data += chunk
+    head, _, data = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", "0"))
+    while len(data) < length:
+        chunk = recv()
+        if not chunk:
+            raise AssertionError("connection closed mid-body")
+        data += chunk
+    return status, headers, data[:length], data[length:]
+
+
 def wait_for(condition, timeout, interval=0.05, what="condition", last=None):
     """Calls condition() until it returns something truthy (returned) or timeout seconds pass
     (AssertionError, describing last() if given). Sleeps at most interval between calls."""

@@ -10,31 +10,15 @@ import unittest
 import uuid
 
 import sigv4
-from harness import Server, ServerTestCase, TempDirs, create_key, require_binary
+from harness import Server, ServerTestCase, TempDirs, create_key, read_raw_response, require_binary
 
 
 def read_response(sock, buffered=b""):
     """(status, headers dict, body bytes, rest) of one response read from sock."""
-    data = buffered
-    while b"\r\n\r\n" not in data:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise AssertionError(f"connection closed mid-response after {data!r}")
-        data += chunk
-    head, _, data = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ")[1])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
-    while len(data) < length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            raise AssertionError("connection closed mid-body")
-        data += chunk
-    return status, headers, data[:length], data[length:]
+    response = read_raw_response(lambda: sock.recv(65536), buffered)
+    if response is None:
+        raise AssertionError("connection closed before a response")
+    return response
 
 
 class KeepAlive(ServerTestCase):

@@ -18,7 +18,7 @@ import unittest
 import uuid
 
 import sigv4
-from harness import ServerTestCase, wait_for
+from harness import ServerTestCase, read_raw_response, wait_for
 
 READ_TIMEOUT = 1.0
 IDLE_TIMEOUT = 2.0
@@ -78,28 +78,12 @@ class RawConnection:
 
     def read_response(self):
         """The next response, or None if the connection ended before one began."""
-        while b"\r\n\r\n" not in self.buffered:
-            chunk = self._recv()
-            if not chunk:
-                if self.buffered:
-                    raise AssertionError(f"connection closed mid-response: {self.buffered!r}")
-                return None
-            self.buffered += chunk
-        head, _, rest = self.buffered.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split(" ")[1])
-        headers = {}
-        for line in lines[1:]:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("content-length", "0"))
-        while len(rest) < length:
-            chunk = self._recv()
-            if not chunk:
-                raise AssertionError("connection closed mid-body")
-            rest += chunk
-        self.buffered = rest[length:]
-        return RawResponse(status, headers, rest[:length])
+        response = read_raw_response(self._recv, self.buffered)
+        if response is None:
+            self.buffered = b""
+            return None
+        status, headers, body, self.buffered = response
+        return RawResponse(status, headers, body)
 
     def closed_by_server(self, timeout=5.0):
         """True when the server closes within timeout having sent nothing more."""
