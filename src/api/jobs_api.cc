@@ -5,6 +5,7 @@
 
 #include "api/error_response.h"
 #include "api/job_parameters.h"
+#include "api/openapi_document.h"
 #include "common/uuid.h"
 
 namespace jobstream::api {
@@ -14,6 +15,8 @@ namespace beast_http = boost::beast::http;
 
 constexpr std::string_view kJobsPath = "/jobs";
 constexpr std::string_view kConsumersPath = "/consumers";
+// The API's description (docs/openapi.json): signed, like every route but the two probes.
+constexpr std::string_view kOpenApiPath = "/openapi.json";
 constexpr std::string_view kHealthPath = "/healthz";  // alive: the process answers
 constexpr std::string_view kReadyPath = "/readyz";    // ready: new jobs would be accepted
 
@@ -79,6 +82,12 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
     return GetJob(id, respond);
   }
   if (path.starts_with(kConsumersPath)) return respond(consumers_api_.Handle(request, path));
+  if (path == kOpenApiPath) {
+    if (request.method() != beast_http::verb::get) return respond(MethodNotAllowed("GET"));
+    http::Response response;
+    response.body = OpenApiDocument();
+    return respond(std::move(response));
+  }
   respond(MessageResponse(404, "Not Found"));
 }
 

@@ -5,6 +5,7 @@
 //   POST /jobs/batch  → 202 {"ids": [...]}: up to 1,000 jobs stored atomically (like BullMQ addBulk)
 //   GET  /jobs/{id}   → 200 job | 404 {"message": "Job not found"}
 //   /consumers…       → ConsumersApi (list, pause, resume)
+//   GET  /openapi.json → 200 this API's OpenAPI 3.1 description (docs/openapi.json, compiled in)
 #pragma once
 
 #include <functional>

@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <fstream>
 #include <future>
+#include <sstream>
 
+#include "api/openapi_document.h"
 #include "auth/sigv4_signer.h"
 #include "auth/testing_credentials.h"
 #include "store/sqlite_job_store.h"
@@ -218,6 +221,27 @@ TEST_F(JobsApiTest, ConsumerRoutesRejectWhatTheyCannotDo) {
   EXPECT_EQ(Call("PUT", "/consumers/consumer_1", R"({"enabled": false})", true, "wrong").status, 403u);
   // Nothing above changed a consumer.
   EXPECT_EQ(boost::json::parse(Call("GET", "/consumers/consumer_1").body).at("enabled"), boost::json::value(true));
+}
+
+TEST_F(JobsApiTest, OpenApiDocumentIsServedToSignedGetsOnly) {
+  http::Response served = Call("GET", "/openapi.json");
+  ASSERT_EQ(served.status, 200u);
+  EXPECT_EQ(served.content_type, "application/json");
+  EXPECT_EQ(served.body, OpenApiDocument());
+  EXPECT_EQ(Call("GET", "/openapi.json", "", /*sign=*/false).status, 403u);
+  http::Response post = Call("POST", "/openapi.json", "{}");
+  EXPECT_EQ(post.status, 405u);
+  EXPECT_EQ(Header(post, "Allow"), "GET");
+}
+
+// One source of truth: the binary carries docs/openapi.json as it was at build time.
+TEST(OpenApiDocument, IsDocsOpenapiJsonByteForByte) {
+  std::ifstream file(JOBSTREAM_TESTDATA_DIR "/../../docs/openapi.json", std::ios::binary);
+  ASSERT_TRUE(file) << "docs/openapi.json not found";
+  std::ostringstream text;
+  text << file.rdbuf();
+  EXPECT_EQ(OpenApiDocument(), text.str());
+  EXPECT_EQ(boost::json::parse(OpenApiDocument()).at("openapi").as_string().subview(0, 4), "3.1.");
 }
 
 }  // namespace
