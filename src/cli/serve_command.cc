@@ -21,6 +21,7 @@
 #include "config/serve_config.h"
 #include "consumers/consumer_set.h"
 #include "http/server.h"
+#include "iam/account_id.h"
 #include "store/sqlite_job_store.h"
 
 namespace jobstream::cli {
@@ -176,8 +177,13 @@ int RunServe(const ServeFlags& flags) {
   };
 
   const bool new_data_dir = IsNewDataDirectory(config.data_dir);
+  // The one place the account id comes from (DATA_DIR/account until the store's meta table
+  // keeps it); everything else receives it.
+  auto account_id = iam::LoadOrCreateAccountId(config.data_dir);
+  if (!account_id.ok()) return fail(account_id.error());
   auth::KeyFileOptions key_options;
   key_options.create = true;  // serve may start a new data directory
+  key_options.account_id = *account_id;
   auto keys = auth::KeyFile::Open(config.data_dir, key_options);
   if (!keys.ok()) return fail(keys.error());
   auto store = store::SqliteJobStore::Open(store::SqliteStoreOptions{
