@@ -60,6 +60,18 @@ Result<std::string> RandomString(std::string_view alphabet, std::size_t length) 
   return out;
 }
 
+}  // namespace
+
+Result<std::string> NewAccessKeyId(std::string_view prefix) {
+  auto suffix = RandomString(kBase32, 16);
+  if (!suffix.ok()) return suffix.error();
+  return std::string(prefix) + *suffix;
+}
+
+Result<std::string> NewSecretAccessKey() { return RandomString(kBase64, 40); }
+
+namespace {
+
 // IAM's unique ids ("AIDA…" users, "AROA…" roles): 17 base-32 characters of a SHA-256 of the
 // name, so an identity synthesised on every load keeps the same id.
 std::string DerivedId(std::string_view prefix, std::string_view name) {
@@ -214,12 +226,12 @@ Result<Credential> KeyFile::Create(std::string user_name) {
   Credential credential;
   credential.user_name = std::move(user_name);
   do {
-    auto suffix = RandomString(kBase32, 16);
-    if (!suffix.ok()) return suffix.error();
-    credential.access_key_id = "AKIA" + *suffix;
+    auto id = NewAccessKeyId("AKIA");
+    if (!id.ok()) return id.error();
+    credential.access_key_id = std::move(*id);
   } while (std::any_of(contents_.keys.begin(), contents_.keys.end(),
                        [&](const Credential& existing) { return existing.access_key_id == credential.access_key_id; }));
-  auto secret = RandomString(kBase64, 40);
+  auto secret = NewSecretAccessKey();
   if (!secret.ok()) return secret.error();
   credential.secret_access_key = std::move(*secret);
   credential.active = true;

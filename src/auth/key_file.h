@@ -21,6 +21,11 @@
 
 namespace jobstream::auth {
 
+// A new key id: prefix ("AKIA" long-term, "ASIA" temporary) and 16 random base-32 characters.
+Result<std::string> NewAccessKeyId(std::string_view prefix);
+// A new secret: 40 characters of base64, 240 random bits.
+Result<std::string> NewSecretAccessKey();
+
 struct KeyFileOptions {
   // At most this often Find and List look at the file for changes another process made (a
   // `jobstream keys create` while the server runs), so a lookup costs no stat(2) in between.

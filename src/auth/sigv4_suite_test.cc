@@ -143,7 +143,9 @@ class SigV4SuiteTest : public ::testing::TestWithParam<std::string> {
     store_.Add({"suite-user", context_.credentials.access_key_id, context_.credentials.secret_access_key, true,
                 "2015-08-30T12:36:00Z"});
     if (!context_.credentials.session_token.empty()) {
-      tokens_.Add(context_.credentials.access_key_id, context_.credentials.session_token);
+      tokens_.Add(context_.credentials.session_token,
+                  {"suite-user", context_.credentials.access_key_id, context_.credentials.secret_access_key, true,
+                   "2015-08-30T12:36:00Z"});
     }
   }
 
@@ -164,7 +166,7 @@ class SigV4SuiteTest : public ::testing::TestWithParam<std::string> {
   }
 
   SigV4Verifier Verifier() const {
-    return SigV4Verifier({context_.region, context_.service, context_.normalize, std::chrono::seconds{300}}, store_,
+    return SigV4Verifier({context_.region, context_.service, {}, context_.normalize, std::chrono::seconds{300}}, store_,
                          &tokens_);
   }
 

@@ -18,6 +18,7 @@
 
 #include "api/jobs_api.h"
 #include "auth/key_file.h"
+#include "auth/session_token.h"
 #include "config/serve_config.h"
 #include "consumers/consumer_set.h"
 #include "http/server.h"
@@ -197,11 +198,17 @@ int RunServe(const ServeFlags& flags) {
   auto consumer_set = consumers::ConsumerSet::Create(config.consumers, config.functions, functions, **store, worker_io);
   if (!consumer_set.ok()) return fail(consumer_set.error());
 
-  auth::SigV4Verifier verifier(auth::VerifierOptions{config.region, config.service, true, config.max_clock_skew},
-                               **keys);
+  auto session_tokens = auth::SessionTokens::Load(config.data_dir);
+  if (!session_tokens.ok()) return fail(session_tokens.error());
+  auth::SigV4Verifier verifier(
+      auth::VerifierOptions{config.region, config.service, {"sts"}, true, config.max_clock_skew}, **keys,
+      session_tokens->get());
+  auth::Authorizer authorizer(**keys, *account_id);
+  sts::StsApi sts_api(authorizer, **session_tokens);
+  api::IdentityServices identity{authorizer, sts_api, config.region};
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
-      consumer_set->get());
+      consumer_set->get(), &identity);
   http::ServerLimits limits;
   limits.max_body_bytes = config.max_body_bytes;
   limits.max_header_bytes = config.max_header_bytes;
