@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "auth/credential_store.h"
+#include "auth/session_token.h"
 #include "auth/signing_key_cache.h"
 #include "auth/sigv4_crypto.h"
 #include "auth/sigv4_signer.h"
@@ -85,6 +86,36 @@ void BM_VerifyGetJob(benchmark::State& state) {
   VerifyLoop(state, Sign("GET", "/jobs/0b8e8c7e-8f1c-4c1e-9a57-2f0f3f7d2a10", "", std::chrono::system_clock::now()));
 }
 BENCHMARK(BM_VerifyGetJob);
+
+// Temporary credentials of an assumed role: the token is opened (AES-256-GCM and a small JSON
+// parse) on every request before the signature is checked.
+void BM_VerifyPostJobsWithSessionToken(benchmark::State& state) {
+  auth::SessionTokens tokens({7});
+  auth::TemporaryCredential temporary{
+      {"bench", "ASIAEXAMPLE000000000", std::string(kSecret), true, "2026-01-01T00:00:00Z"},
+      {"JobsAPIInvokeRole", "bench", "", std::chrono::system_clock::now() + std::chrono::hours(1)}};
+  auto token = tokens.Seal(temporary);
+  if (!token.ok()) std::abort();
+  auto now = std::chrono::system_clock::now();
+  SignedRequest request{
+      "POST", "/jobs", R"({"seconds": 1})", {{"Host", "127.0.0.1:8080"}, {"Content-Type", "application/json"}}};
+  auth::RequestToSign to_sign{request.method, request.target, request.headers, request.body};
+  auto signature = auth::SignRequest(to_sign, {"ASIAEXAMPLE000000000", std::string(kSecret), *token}, {}, now);
+  if (!signature.ok()) std::abort();
+  for (auto& header : signature->headers_to_add) request.headers.push_back(std::move(header));
+  OneKeyStore store;
+  auth::SigV4Verifier verifier({}, store, &tokens);
+  auth::SignedRequestView view = request.View();
+  for (auto _ : state) {
+    auto principal = verifier.Verify(view, now);
+    if (!principal.ok()) {
+      state.SkipWithError("the request did not verify");
+      break;
+    }
+    benchmark::DoNotOptimize(principal);
+  }
+}
+BENCHMARK(BM_VerifyPostJobsWithSessionToken);
 
 void BM_SigningKeyCacheHit(benchmark::State& state) {
   auth::SigningKeyCache cache;

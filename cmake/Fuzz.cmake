@@ -21,6 +21,7 @@ set(JOBSTREAM_FUZZ_CORE_SOURCES
   src/http/connection_registry.cc src/http/date_header.cc src/http/error_body.cc src/http/host_header.cc
   src/http/message_framing.cc src/http/request_id.cc src/http/response_serializer.cc src/http/session.cc
   src/http/valid_utf8.cc
+  src/iam/policy.cc src/iam/wildcard.cc
   src/store/job.cc
   src/stream/dynamo_json.cc src/stream/filter_pattern.cc src/stream/stream_record.cc)
 list(TRANSFORM JOBSTREAM_FUZZ_CORE_SOURCES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/)

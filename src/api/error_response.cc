@@ -1,5 +1,8 @@
 #include "api/error_response.h"
 
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
 namespace jobstream::api {
 namespace {
 
@@ -44,6 +47,15 @@ http::Response ErrorResponse(const Status& status) {
 http::Response AuthErrorResponse(const auth::AuthFailure& failure) {
   http::Response response = MessageResponse(403, failure.message);
   response.headers.emplace_back("x-amzn-ErrorType", failure.error_type);
+  return response;
+}
+
+http::Response AccessDeniedResponse(std::string_view message) {
+  http::Response response;
+  response.status = 403;
+  // API Gateway's IAM denials capitalise the member, unlike its other errors.
+  response.body = boost::json::serialize(boost::json::object{{"Message", message}});
+  response.headers.emplace_back("x-amzn-ErrorType", "AccessDeniedException");
   return response;
 }
 

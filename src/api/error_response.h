@@ -12,5 +12,7 @@ http::Response ErrorResponse(const Status& status);
 // 403 with API Gateway's x-amzn-ErrorType header.
 http::Response AuthErrorResponse(const auth::AuthFailure& failure);
 http::Response MessageResponse(unsigned http_status, std::string_view message);
+// 403 as API Gateway denies an IAM principal: {"Message": …}, x-amzn-ErrorType AccessDeniedException.
+http::Response AccessDeniedResponse(std::string_view message);
 
 }  // namespace jobstream::api

@@ -6,6 +6,7 @@
 #include "api/error_response.h"
 #include "api/job_parameters.h"
 #include "api/openapi_document.h"
+#include "api/route_table.h"
 #include "common/uuid.h"
 
 namespace jobstream::api {
@@ -26,11 +27,34 @@ http::Response MethodNotAllowed(std::string_view allow) {
   return response;
 }
 
+// True when the request's credential scope names STS, so its refusal is answered in STS's shape.
+bool ScopedToSts(const auth::SignedRequestView& view) {
+  constexpr std::string_view kStsScope = "/sts/aws4_request";
+  for (const auto& [name, value] : view.headers) {
+    if (boost::beast::iequals(name, "authorization")) return value.find(kStsScope) != std::string_view::npos;
+  }
+  return view.target.find("%2Fsts%2Faws4_request") != std::string_view::npos;
+}
+
+// API Gateway's error types as STS names them.
+http::Response StsAuthErrorResponse(const auth::AuthFailure& failure, std::string_view request_id) {
+  std::string_view code = "InvalidClientTokenId";
+  if (failure.error_type == auth::kMissingAuthenticationToken) code = "MissingAuthenticationToken";
+  if (failure.error_type == auth::kIncompleteSignature) code = "IncompleteSignature";
+  if (failure.error_type == auth::kInvalidSignature) code = "SignatureDoesNotMatch";
+  if (failure.error_type == auth::kExpiredToken) code = "ExpiredToken";
+  return sts::StsErrorResponse(403, code, failure.message, request_id);
+}
+
 }  // namespace
 
 JobsApi::JobsApi(const auth::SigV4Verifier& verifier, store::JobStore& store, InitialConsumerStates initial_states,
-                 consumers::ConsumerControl* consumers)
-    : verifier_(verifier), store_(store), initial_states_(std::move(initial_states)), consumers_api_(consumers) {}
+                 consumers::ConsumerControl* consumers, const IdentityServices* identity)
+    : verifier_(verifier),
+      store_(store),
+      initial_states_(std::move(initial_states)),
+      consumers_api_(consumers),
+      identity_(identity) {}
 
 void JobsApi::Handle(http::Request& request, http::Respond respond) {
   // The only routes before authentication (SECURITY.md): probes for a supervisor or load balancer
@@ -54,10 +78,26 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
     respond(AuthErrorResponse({"MissingAuthenticationTokenException", "Missing Authentication Token"}));
     return;
   }
-  auto principal = verifier_.Verify(view, std::chrono::system_clock::now());
+  const auto now = std::chrono::system_clock::now();
+  auto principal = verifier_.Verify(view, now);
   if (!principal.ok()) {
+    if (identity_ != nullptr && ScopedToSts(view)) {
+      return respond(StsAuthErrorResponse(principal.error(), request["x-amzn-RequestId"]));
+    }
     respond(AuthErrorResponse(principal.error()));
     return;
+  }
+  if (principal->service == "sts" && identity_ != nullptr)
+    return respond(identity_->sts.Handle(*principal, request, now));
+
+  // Authorization, before any handler: the route's action on its resource (route_table.h).
+  if (identity_ != nullptr) {
+    auto needed = AuthorizationFor(request.method_string(), principal->signed_path, identity_->region,
+                                   identity_->authorizer.account_id());
+    if (needed && !identity_->authorizer.Allows(*principal, needed->action, needed->resource)) {
+      return respond(AccessDeniedResponse(
+          auth::NotAuthorizedMessage(identity_->authorizer.ArnOf(*principal), needed->action, needed->resource)));
+    }
   }
 
   // Routed on exactly the path the signature covers. SigV4 for every service but S3 signs the

@@ -12,20 +12,30 @@
 #include <map>
 
 #include "api/consumers_api.h"
+#include "auth/authorizer.h"
 #include "auth/sigv4_verifier.h"
 #include "common/rate_limited_log.h"
 #include "http/request_handler.h"
 #include "store/job_store.h"
+#include "sts/sts_api.h"
 
 namespace jobstream::api {
 
 // Which consumers a new job waits for (ConsumerSet::InitialStates).
 using InitialConsumerStates = std::function<std::map<std::string, store::ConsumerState>(const store::Job&)>;
 
+// Authorization and the other services on the port. Without it (tests of the jobs API alone)
+// every verified principal may call every route and only execute-api is served.
+struct IdentityServices {
+  const auth::Authorizer& authorizer;
+  const sts::StsApi& sts;
+  std::string region;
+};
+
 class JobsApi final : public http::RequestHandler {
  public:
   JobsApi(const auth::SigV4Verifier& verifier, store::JobStore& store, InitialConsumerStates initial_states,
-          consumers::ConsumerControl* consumers = nullptr);
+          consumers::ConsumerControl* consumers = nullptr, const IdentityServices* identity = nullptr);
 
   void Handle(http::Request& request, http::Respond respond) override;
 
@@ -40,6 +50,7 @@ class JobsApi final : public http::RequestHandler {
   store::JobStore& store_;
   InitialConsumerStates initial_states_;
   ConsumersApi consumers_api_;
+  const IdentityServices* identity_;
   // Store failures repeat for every request while they last (a full disk): one line per interval.
   mutable RateLimitedLog store_errors_{spdlog::level::err};
 };

@@ -15,13 +15,17 @@
 #include <cerrno>
 #include <system_error>
 
+#include "auth/sigv4_crypto.h"
 #include "auth/sigv4_time.h"
+#include "common/private_file.h"
 
 namespace jobstream::auth {
 namespace {
 
 // A key file is a few hundred bytes per key; anything this large is not ours.
 constexpr off_t kMaxFileSize = 16 << 20;
+// The default role has existed as long as identities have (this release).
+constexpr const char* kDefaultRoleCreateDate = "2026-12-07T00:00:00Z";
 constexpr std::string_view kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -29,103 +33,17 @@ Status Errno(const std::string& what, const std::filesystem::path& path) {
   return Status::IOError(what + " " + path.string() + ": " + std::generic_category().message(errno));
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now, reporting the error a deferred close would swallow.
-  int Close() {
-    int fd = fd_;
-    fd_ = -1;
-    return ::close(fd);
-  }
-
- private:
-  int fd_;
-};
-
 // Serializes read-modify-write cycles across processes (`keys create` racing the server's
 // `keys delete`); readers need no lock because writers only ever rename whole files into place.
-Result<std::unique_ptr<Fd>> LockDirectory(const std::filesystem::path& data_dir) {
+Result<std::unique_ptr<UniqueFd>> LockDirectory(const std::filesystem::path& data_dir) {
   std::filesystem::path lock_path = data_dir / "credentials.json.lock";
   // flawfinder: ignore (O_NOFOLLOW, mode 0600, in the service's own data directory)
-  auto fd = std::make_unique<Fd>(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  auto fd = std::make_unique<UniqueFd>(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd->get() < 0) return Errno("cannot open", lock_path);
   while (::flock(fd->get(), LOCK_EX) != 0) {
     if (errno != EINTR) return Errno("cannot lock", lock_path);
   }
   return fd;  // closing it releases the lock
-}
-
-Status WriteAll(int fd, std::string_view data, const std::filesystem::path& path) {
-  while (!data.empty()) {
-    ssize_t written = ::write(fd, data.data(), data.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      return Errno("cannot write", path);
-    }
-    data.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return Status::Ok();
-}
-
-Status WriteAtomically(const std::filesystem::path& path, std::string_view contents) {
-  std::filesystem::path temp = path;
-  temp += ".tmp";
-  {
-    // flawfinder: ignore (O_NOFOLLOW, mode forced to 0600 below, renamed into place only when complete)
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (fd.get() < 0) return Errno("cannot create", temp);
-    // The umask can only remove bits, but a leftover temp file keeps its old mode: set it.
-    if (::fchmod(fd.get(), 0600) != 0) return Errno("cannot chmod", temp);
-    // `sudo jobstream keys create` on a service's data directory must leave the file readable
-    // by the service's user: root hands it to whoever owns the directory.
-    struct stat dir_stat {};
-    if (::geteuid() == 0 && ::stat(path.parent_path().c_str(), &dir_stat) == 0 && dir_stat.st_uid != 0 &&
-        ::fchown(fd.get(), dir_stat.st_uid, dir_stat.st_gid) != 0) {
-      return Errno("cannot chown", temp);
-    }
-    if (Status status = WriteAll(fd.get(), contents, temp); !status.ok()) return status;
-    if (::fsync(fd.get()) != 0) return Errno("cannot fsync", temp);
-    if (fd.Close() != 0) return Errno("cannot close", temp);
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) return Errno("cannot rename to", path);
-  // The rename is durable only once the directory entry is.
-  std::filesystem::path dir = path.parent_path();
-  // flawfinder: ignore (read-only, O_DIRECTORY: opened only to fsync the directory entry)
-  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.get() < 0) return Errno("cannot open", dir);
-  if (::fsync(dir_fd.get()) != 0) return Errno("cannot fsync", dir);
-  return Status::Ok();
-}
-
-Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
-  // flawfinder: ignore (read-only; the size is capped below and the contents are parsed strictly)
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    if (errno == ENOENT) return Status::NotFound(path.string() + " does not exist");
-    return Errno("cannot open", path);
-  }
-  std::string contents;
-  std::array<char, 8192> buffer;
-  while (true) {
-    ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return Errno("cannot read", path);
-    }
-    if (got == 0) break;
-    contents.append(buffer.data(), static_cast<std::size_t>(got));
-    if (contents.size() > static_cast<std::size_t>(kMaxFileSize)) {
-      return Status::IOError(path.string() + " is too large to be a key file");
-    }
-  }
-  return contents;
 }
 
 // length characters drawn uniformly from alphabet, whose size must divide 256.
@@ -142,21 +60,33 @@ Result<std::string> RandomString(std::string_view alphabet, std::size_t length) 
   return out;
 }
 
-// IAM's rule for user names.
-bool ValidUserName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           std::string_view("+=,.@_-").find(c) != std::string_view::npos;
-  });
+}  // namespace
+
+Result<std::string> NewAccessKeyId(std::string_view prefix) {
+  auto suffix = RandomString(kBase32, 16);
+  if (!suffix.ok()) return suffix.error();
+  return std::string(prefix) + *suffix;
+}
+
+Result<std::string> NewSecretAccessKey() { return RandomString(kBase64, 40); }
+
+namespace {
+
+// IAM's unique ids ("AIDA…" users, "AROA…" roles): 17 base-32 characters of a SHA-256 of the
+// name, so an identity synthesised on every load keeps the same id.
+std::string DerivedId(std::string_view prefix, std::string_view name) {
+  Sha256Digest digest = Sha256(name);
+  std::string id(prefix);
+  for (std::size_t i = 0; i < 17; ++i) id.push_back(kBase32[digest[i] % kBase32.size()]);
+  return id;
 }
 
 }  // namespace
 
 KeyFile::KeyFile(std::filesystem::path data_dir, KeyFileOptions options)
-    : data_dir_(std::move(data_dir)), path_(data_dir_ / kFileName), options_(options) {}
+    : data_dir_(std::move(data_dir)), path_(data_dir_ / kFileName), options_(std::move(options)) {}
 
-Result<std::unique_ptr<KeyFile>> KeyFile::Open(const std::filesystem::path& data_dir, KeyFileOptions options) {
+Result<std::unique_ptr<KeyFile>> KeyFile::Open(const std::filesystem::path& data_dir, const KeyFileOptions& options) {
   std::error_code error;
   if (options.create) {
     std::filesystem::create_directories(data_dir, error);
@@ -201,7 +131,7 @@ Status KeyFile::LoadLocked() const {
   // refresh reads it again, rather than a new file hiding behind an old stamp.
   auto stamp = StatFile();
   if (!stamp.ok()) return stamp.error();
-  std::vector<Credential> keys;
+  KeyFileContents contents;
   if (stamp->exists) {
     if (!S_ISREG(stamp->mode)) return Status::IOError(path_.string() + " is not a regular file");
     // As ssh does with a private key: secrets others can read (or replace) are not secrets.
@@ -211,24 +141,24 @@ Status KeyFile::LoadLocked() const {
                       path_.string(), stamp->mode & 07777, path_.string()));
     }
     if (stamp->size > kMaxFileSize) return Status::IOError(path_.string() + " is too large to be a key file");
-    auto contents = ReadWholeFile(path_);
-    if (!contents.ok()) {
+    auto text = ReadSmallFile(path_, static_cast<std::size_t>(kMaxFileSize));
+    if (!text.ok()) {
       // Gone between stat and open (deleted by hand): no keys, like a missing file.
-      if (contents.error().code() != StatusCode::kNotFound) return contents.error();
+      if (text.error().code() != StatusCode::kNotFound) return text.error();
       stamp->exists = false;
     } else {
-      auto parsed = ParseKeyFile(*contents);
-      OPENSSL_cleanse(contents->data(), contents->size());
+      auto parsed = ParseKeyFileContents(*text);
+      OPENSSL_cleanse(text->data(), text->size());
       if (!parsed.ok()) {
         // "credentials.json is corrupt: ..." with the whole path, so a log line says which file.
         std::string message = parsed.error().message();
         if (message.starts_with(kFileName)) message.replace(0, kFileName.size(), path_.string());
         return Status::IOError(std::move(message));
       }
-      keys = std::move(*parsed);
+      contents = std::move(*parsed);
     }
   }
-  keys_ = std::move(keys);
+  contents_ = std::move(contents);
   stamp_ = *stamp;
   return Status::Ok();
 }
@@ -244,13 +174,14 @@ void KeyFile::RefreshLocked() const {
     // Deny by default: a file that cannot be trusted keeps no key alive, not even those it held
     // before (a hand edit meant to revoke one must not leave it valid). Forget the stamp, so the
     // file is read again next interval and a transient error clears by itself.
-    keys_.clear();
+    contents_ = KeyFileContents{};
     stamp_ = FileStamp{};
   } else if (!stamp_.exists) {
     loaded = Status::NotFound(path_.string() + " does not exist");
   }
   if (loaded.ok()) {
-    if (!problem_.ok()) spdlog::info("{} is valid again: {} access keys in force", path_.string(), keys_.size());
+    if (!problem_.ok())
+      spdlog::info("{} is valid again: {} access keys in force", path_.string(), contents_.keys.size());
     problem_ = Status::Ok();
     return;
   }
@@ -265,9 +196,11 @@ void KeyFile::RefreshLocked() const {
   problem_ = std::move(loaded);
 }
 
-Status KeyFile::StoreLocked(std::vector<Credential> keys) {
-  if (Status status = WriteAtomically(path_, SerializeKeyFile(keys)); !status.ok()) return status;
-  keys_ = std::move(keys);
+Status KeyFile::StoreLocked(KeyFileContents contents) {
+  if (Status status = WritePrivateFileAtomically(path_, SerializeKeyFileContents(contents)); !status.ok()) {
+    return status;
+  }
+  contents_ = std::move(contents);
   auto stamp = StatFile();
   stamp_ = stamp.ok() ? *stamp : FileStamp{};
   last_check_ = std::chrono::steady_clock::now();
@@ -276,7 +209,7 @@ Status KeyFile::StoreLocked(std::vector<Credential> keys) {
 }
 
 Result<Credential> KeyFile::Create(std::string user_name) {
-  if (!ValidUserName(user_name)) {
+  if (!iam::ValidIdentityName(user_name)) {
     return Status::InvalidArgument("user name must be 1-64 characters of A-Z a-z 0-9 and + = , . @ _ -");
   }
   MutexLock lock(mutex_);
@@ -284,31 +217,41 @@ Result<Credential> KeyFile::Create(std::string user_name) {
   if (!directory_lock.ok()) return directory_lock.error();
   // Start from the file, not memory: another process may have changed it.
   if (Status status = LoadLocked(); !status.ok()) return status;
+  auto owned = std::count_if(contents_.keys.begin(), contents_.keys.end(),
+                             [&](const Credential& key) { return key.user_name == user_name; });
+  if (owned >= kMaxKeysPerUser) {
+    return Status::InvalidArgument("Cannot exceed quota for AccessKeysPerUser: " + std::to_string(kMaxKeysPerUser));
+  }
 
   Credential credential;
   credential.user_name = std::move(user_name);
   do {
-    auto suffix = RandomString(kBase32, 16);
-    if (!suffix.ok()) return suffix.error();
-    credential.access_key_id = "AKIA" + *suffix;
-  } while (std::any_of(keys_.begin(), keys_.end(),
+    auto id = NewAccessKeyId("AKIA");
+    if (!id.ok()) return id.error();
+    credential.access_key_id = std::move(*id);
+  } while (std::any_of(contents_.keys.begin(), contents_.keys.end(),
                        [&](const Credential& existing) { return existing.access_key_id == credential.access_key_id; }));
-  auto secret = RandomString(kBase64, 40);
+  auto secret = NewSecretAccessKey();
   if (!secret.ok()) return secret.error();
   credential.secret_access_key = std::move(*secret);
   credential.active = true;
   credential.create_date = FormatIso8601(std::chrono::system_clock::now());
 
-  std::vector<Credential> keys = keys_;
-  keys.push_back(credential);
-  if (Status status = StoreLocked(std::move(keys)); !status.ok()) return status;
+  KeyFileContents contents = contents_;
+  contents.keys.push_back(credential);
+  if (contents.users && !FindUserLocked(credential.user_name)) {
+    // A key for a user IAM does not know yet makes the user, with no rights of its own.
+    contents.users->push_back(
+        iam::User{credential.user_name, DerivedId("AIDA", credential.user_name), credential.create_date, {}});
+  }
+  if (Status status = StoreLocked(std::move(contents)); !status.ok()) return status;
   return credential;
 }
 
 std::vector<Credential> KeyFile::List() const {
   MutexLock lock(mutex_);
   RefreshLocked();
-  return keys_;
+  return contents_.keys;
 }
 
 Status KeyFile::Delete(std::string_view access_key_id) {
@@ -316,21 +259,57 @@ Status KeyFile::Delete(std::string_view access_key_id) {
   auto directory_lock = LockDirectory(data_dir_);
   if (!directory_lock.ok()) return directory_lock.error();
   if (Status status = LoadLocked(); !status.ok()) return status;
-  std::vector<Credential> keys = keys_;
-  auto erased = std::erase_if(keys, [&](const Credential& key) { return key.access_key_id == access_key_id; });
+  KeyFileContents contents = contents_;
+  auto erased = std::erase_if(contents.keys, [&](const Credential& key) { return key.access_key_id == access_key_id; });
   if (erased == 0) {
     return Status::NotFound("The Access Key with id " + std::string(access_key_id) + " cannot be found.");
   }
-  return StoreLocked(std::move(keys));
+  return StoreLocked(std::move(contents));
 }
 
 std::optional<Credential> KeyFile::Find(std::string_view access_key_id) const {
   MutexLock lock(mutex_);
   RefreshLocked();
-  for (const Credential& key : keys_) {
+  for (const Credential& key : contents_.keys) {
     if (key.access_key_id == access_key_id) return key;
   }
   return std::nullopt;
+}
+
+std::optional<iam::User> KeyFile::FindUserLocked(std::string_view name) const {
+  if (contents_.users) {
+    for (const iam::User& user : *contents_.users) {
+      if (user.name == name) return user;
+    }
+    return std::nullopt;
+  }
+  // No Users yet (files from before identities): every user a key names has full rights.
+  auto key = std::find_if(contents_.keys.begin(), contents_.keys.end(),
+                          [&](const Credential& credential) { return credential.user_name == name; });
+  if (key == contents_.keys.end()) return std::nullopt;
+  return iam::User{key->user_name,
+                   DerivedId("AIDA", key->user_name),
+                   key->create_date,
+                   {*iam::MakeInlinePolicy(std::string(iam::kAdminPolicyName), iam::AdministratorPolicyDocument())}};
+}
+
+std::optional<iam::User> KeyFile::FindUser(std::string_view name) const {
+  MutexLock lock(mutex_);
+  RefreshLocked();
+  return FindUserLocked(name);
+}
+
+std::optional<iam::Role> KeyFile::FindRole(std::string_view name) const {
+  MutexLock lock(mutex_);
+  RefreshLocked();
+  if (contents_.roles) {
+    for (const iam::Role& role : *contents_.roles) {
+      if (role.name == name) return role;
+    }
+    return std::nullopt;
+  }
+  if (name != iam::kInvokeRoleName || options_.account_id.empty()) return std::nullopt;
+  return iam::DefaultInvokeRole(options_.account_id, kDefaultRoleCreateDate);
 }
 
 }  // namespace jobstream::auth

@@ -21,6 +21,11 @@
 
 namespace jobstream::auth {
 
+// A new key id: prefix ("AKIA" long-term, "ASIA" temporary) and 16 random base-32 characters.
+Result<std::string> NewAccessKeyId(std::string_view prefix);
+// A new secret: 40 characters of base64, 240 random bits.
+Result<std::string> NewSecretAccessKey();
+
 struct KeyFileOptions {
   // At most this often Find and List look at the file for changes another process made (a
   // `jobstream keys create` while the server runs), so a lookup costs no stat(2) in between.
@@ -29,6 +34,9 @@ struct KeyFileOptions {
   // as "no keys yet". false (every command that only reads or deletes): both must exist, and
   // nothing is created.
   bool create = false;
+  // The account's 12-digit id, for the default role's trust policy; empty where no role is
+  // looked up (the key commands).
+  std::string account_id = {};
 };
 
 // Thread-safe. Changes are written atomically (temp file, fsync, rename, fsync of the directory)
@@ -39,16 +47,21 @@ struct KeyFileOptions {
 // accessible by group or others, which ssh refuses for a private key too) is an error at Open;
 // when a running server's file turns into one, no key is accepted until it is valid again, and
 // the change is logged once (not once per lookup or reload tick), as is the recovery.
+//
+// It holds the account's identities too (key_file_format.h): users, roles and their policies.
 class KeyFile : public CredentialStore {
  public:
   static constexpr std::string_view kFileName = "credentials.json";
+  // IAM's quota of access keys per user.
+  static constexpr long kMaxKeysPerUser = 2;
 
   // Opens the key file of data_dir (see KeyFileOptions::create). Errors name the file and, where
   // there is one, the fix.
-  static Result<std::unique_ptr<KeyFile>> Open(const std::filesystem::path& data_dir, KeyFileOptions options = {});
+  static Result<std::unique_ptr<KeyFile>> Open(const std::filesystem::path& data_dir,
+                                               const KeyFileOptions& options = {});
 
   // Creates an active key for user_name (1-64 of A-Z a-z 0-9 + = , . @ _ -) and persists it
-  // before returning it.
+  // before returning it; refused once the user has kMaxKeysPerUser keys.
   Result<Credential> Create(std::string user_name);
 
   // Every key, in creation order.
@@ -58,6 +71,13 @@ class KeyFile : public CredentialStore {
   Status Delete(std::string_view access_key_id);
 
   std::optional<Credential> Find(std::string_view access_key_id) const override;
+
+  // The user, or nullopt. Until IAM has created a user explicitly, every user a key names exists
+  // with full rights (AdministratorAccess), as every key had before identities.
+  std::optional<iam::User> FindUser(std::string_view name) const;
+  // The role, or nullopt. Until a role is stored, JobsAPIInvokeRole exists (when account_id was
+  // given).
+  std::optional<iam::Role> FindRole(std::string_view name) const;
 
   const std::filesystem::path& path() const { return path_; }
 
@@ -77,14 +97,15 @@ class KeyFile : public CredentialStore {
 
   KeyFile(std::filesystem::path data_dir, KeyFileOptions options);
 
-  // Reads the file into keys_ and stamp_; a missing file is no keys. On error keys_ is left as it
-  // was.
+  // Reads the file into contents_ and stamp_; a missing file is no keys. On error contents_ is
+  // left as it was.
   Status LoadLocked() const REQUIRES(mutex_);
   // Reloads when the interval has passed and the file changed. A file that cannot be read leaves
   // no key in force; the first failure, each different one and the recovery are logged once.
   void RefreshLocked() const REQUIRES(mutex_);
   // Writes keys atomically and adopts them. Requires the cross-process lock too.
-  Status StoreLocked(std::vector<Credential> keys) REQUIRES(mutex_);
+  Status StoreLocked(KeyFileContents contents) REQUIRES(mutex_);
+  std::optional<iam::User> FindUserLocked(std::string_view name) const REQUIRES(mutex_);
   Result<FileStamp> StatFile() const;
 
   // Constant after construction.
@@ -93,7 +114,7 @@ class KeyFile : public CredentialStore {
   const KeyFileOptions options_;
 
   mutable Mutex mutex_;
-  mutable std::vector<Credential> keys_ GUARDED_BY(mutex_);
+  mutable KeyFileContents contents_ GUARDED_BY(mutex_);
   mutable FileStamp stamp_ GUARDED_BY(mutex_);
   mutable std::chrono::steady_clock::time_point last_check_ GUARDED_BY(mutex_) = {};
   // Why the file on disk is not in force (missing or broken), as last logged; ok when it is.

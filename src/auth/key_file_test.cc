@@ -420,5 +420,100 @@ TEST(KeyFileFormatTest, EmptyKeyListIsWrittenAsAnEmptyArray) {
   EXPECT_TRUE(parsed->empty());
 }
 
+constexpr std::string_view kAccount = "123456789012";
+
+TEST_F(KeyFileTest, KeyFileFromBeforeIdentitiesGivesEveryKeysUserFullRights) {
+  WriteFile(SerializeKeyFile({{"ops", "AKIA1", "SECRETVALUE", true, "2026-11-27T02:46:16Z"}}));
+  auto file = OpenOrDie({.account_id = std::string(kAccount)});
+  auto user = file->FindUser("ops");
+  ASSERT_TRUE(user.has_value());
+  EXPECT_TRUE(user->id.starts_with("AIDA")) << user->id;
+  EXPECT_EQ(user->id, file->FindUser("ops")->id) << "a synthesised user keeps its id";
+  ASSERT_EQ(user->policies.size(), 1u);
+  EXPECT_EQ(user->policies[0].name, "AdministratorAccess");
+  EXPECT_TRUE(iam::IsAllowed({user->policies[0].policy.get()}, nullptr, {"jobstream:PutConsumer", "x", "", ""}));
+  EXPECT_FALSE(file->FindUser("nobody").has_value());
+  EXPECT_EQ(ReadFile(), SerializeKeyFile({{"ops", "AKIA1", "SECRETVALUE", true, "2026-11-27T02:46:16Z"}}))
+      << "looking identities up writes nothing";
+}
+
+TEST_F(KeyFileTest, TheDefaultRoleMayOnlyInvokeTheJobsRoutesAndIsAssumableByTheAccount) {
+  auto file = OpenOrDie({.account_id = std::string(kAccount)});
+  auto role = file->FindRole("JobsAPIInvokeRole");
+  ASSERT_TRUE(role.has_value());
+  EXPECT_EQ(role->max_session_duration, 3600);
+  std::vector<const iam::Policy*> policies;
+  for (const auto& policy : role->policies) policies.push_back(policy.policy.get());
+  auto invoke = [&](std::string_view method_path) {
+    std::string resource = "arn:aws:execute-api:us-east-1:123456789012:jobstream/prod/" + std::string(method_path);
+    return iam::IsAllowed(policies, nullptr, {"execute-api:Invoke", resource, "", ""});
+  };
+  EXPECT_TRUE(invoke("POST/jobs"));
+  EXPECT_TRUE(invoke("GET/jobs/0190d1c2-0000-7000-8000-000000000000"));
+  EXPECT_FALSE(invoke("POST/jobs/batch"));
+  EXPECT_FALSE(invoke("PUT/consumers/consumer_1"));
+  EXPECT_FALSE(invoke("GET/consumers"));
+  iam::AccessRequest assume{"sts:AssumeRole", "", "arn:aws:iam::123456789012:user/alice", kAccount};
+  EXPECT_EQ(role->trust_policy->Evaluate(assume), iam::Decision::kAllow);
+  assume.principal_arn = "arn:aws:iam::999999999999:user/alice";
+  assume.account_id = "999999999999";
+  EXPECT_EQ(role->trust_policy->Evaluate(assume), iam::Decision::kImplicitDeny);
+  EXPECT_FALSE(OpenOrDie()->FindRole("JobsAPIInvokeRole").has_value()) << "no account, no role";
+  EXPECT_FALSE(file->FindRole("OtherRole").has_value());
+}
+
+TEST_F(KeyFileTest, UsersAndRolesRoundTripThroughTheFile) {
+  KeyFileContents contents;
+  contents.keys.push_back({"alice", "AKIA1", "SECRETVALUE", true, "2026-11-27T02:46:16Z"});
+  contents.users.emplace();
+  contents.users->push_back({"alice",
+                             "AIDAEXAMPLE",
+                             "2026-11-27T02:46:16Z",
+                             {*iam::MakeInlinePolicy("read", R"({"Statement": {"Effect": "Allow", "Action": )"
+                                                             R"("execute-api:Invoke", "Resource": "*"}})")}});
+  contents.roles.emplace();
+  contents.roles->push_back(iam::DefaultInvokeRole(kAccount, "2026-11-27T02:46:16Z"));
+  contents.roles->back().max_session_duration = 7200;
+  WriteFile(SerializeKeyFileContents(contents));
+  auto file = OpenOrDie();
+  auto alice = file->FindUser("alice");
+  ASSERT_TRUE(alice.has_value());
+  ASSERT_EQ(alice->policies.size(), 1u);
+  EXPECT_EQ(alice->policies[0].name, "read");
+  EXPECT_FALSE(iam::IsAllowed({alice->policies[0].policy.get()}, nullptr, {"jobstream:PutConsumer", "x", "", ""}));
+  EXPECT_EQ(file->FindRole("JobsAPIInvokeRole")->max_session_duration, 7200);
+  // A key for a user the Users list does not hold adds the user, without rights.
+  Credential bob = file->Create("bob").value();
+  auto reread = ParseKeyFileContents(ReadFile());
+  ASSERT_TRUE(reread.ok()) << reread.error().message();
+  ASSERT_EQ(reread->users->size(), 2u);
+  EXPECT_EQ(reread->users->back().name, "bob");
+  EXPECT_TRUE(reread->users->back().policies.empty());
+  EXPECT_EQ(reread->roles->size(), 1u);
+  EXPECT_EQ(SerializeKeyFileContents(*reread), ReadFile());
+}
+
+TEST_F(KeyFileTest, AMalformedPolicyMakesTheFileCorrupt) {
+  std::string text = R"({"AccessKeys": [], "Users": [{"UserName": "a", "UserId": "AIDA1", "CreateDate": "x",
+      "Policies": [{"PolicyName": "p", "PolicyDocument": "{\"Statement\": []}"}]}]})";
+  WriteFile(text);
+  auto file = KeyFile::Open(dir_);
+  ASSERT_FALSE(file.ok());
+  EXPECT_TRUE(Contains(file.error().message(), "user a's policy p is malformed: Syntax errors in policy."))
+      << file.error().message();
+}
+
+TEST_F(KeyFileTest, AUserHoldsAtMostTwoKeys) {
+  auto file = OpenOrDie();
+  ASSERT_TRUE(file->Create("alice").ok());
+  Credential second = file->Create("alice").value();
+  auto third = file->Create("alice");
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().message(), "Cannot exceed quota for AccessKeysPerUser: 2");
+  EXPECT_TRUE(file->Create("bob").ok());
+  ASSERT_TRUE(file->Delete(second.access_key_id).ok());
+  EXPECT_TRUE(file->Create("alice").ok());
+}
+
 }  // namespace
 }  // namespace jobstream::auth

@@ -143,7 +143,9 @@ class SigV4SuiteTest : public ::testing::TestWithParam<std::string> {
     store_.Add({"suite-user", context_.credentials.access_key_id, context_.credentials.secret_access_key, true,
                 "2015-08-30T12:36:00Z"});
     if (!context_.credentials.session_token.empty()) {
-      tokens_.Add(context_.credentials.access_key_id, context_.credentials.session_token);
+      tokens_.Add(context_.credentials.session_token,
+                  {"suite-user", context_.credentials.access_key_id, context_.credentials.secret_access_key, true,
+                   "2015-08-30T12:36:00Z"});
     }
   }
 
@@ -164,7 +166,7 @@ class SigV4SuiteTest : public ::testing::TestWithParam<std::string> {
   }
 
   SigV4Verifier Verifier() const {
-    return SigV4Verifier({context_.region, context_.service, context_.normalize, std::chrono::seconds{300}}, store_,
+    return SigV4Verifier({context_.region, context_.service, {}, context_.normalize, std::chrono::seconds{300}}, store_,
                          &tokens_);
   }
 
@@ -214,15 +216,26 @@ TEST_P(SigV4SuiteTest, SignerReproducesQueryFormCanonicalRequestStringToSignAndS
   EXPECT_EQ(presigned->trace.string_to_sign, Expected("query-string-to-sign.txt"));
   EXPECT_EQ(presigned->trace.signature, TrimRight(Expected("query-signature.txt")));
 
-  // What the signer hands out is accepted too (the suite orders its parameters differently).
+  // What the signer hands out is accepted too (the suite orders its parameters differently),
+  // except a token left out of the signature (post-sts-header-after): jobstream requires it signed.
   request.target = presigned->target;
   auto verified = Verifier().Verify(request.View(), context_.now);
+  if (context_.omit_session_token) {
+    ASSERT_FALSE(verified.ok());
+    EXPECT_EQ(verified.error().error_type, "InvalidSignatureException");
+    return;
+  }
   EXPECT_TRUE(verified.ok()) << verified.error().message;
 }
 
 TEST_P(SigV4SuiteTest, VerifierAcceptsHeaderSignedRequest) {
   ParsedRequest request = ParseRequestFile(Expected("header-signed-request.txt"));
   auto verified = Verifier().Verify(request.View(), context_.now);
+  if (context_.omit_session_token) {  // the token is sent but not signed: refused
+    ASSERT_FALSE(verified.ok());
+    EXPECT_EQ(verified.error().message, "'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization.");
+    return;
+  }
   ASSERT_TRUE(verified.ok()) << verified.error().error_type << ": " << verified.error().message;
   EXPECT_EQ(verified->access_key_id, context_.credentials.access_key_id);
   EXPECT_EQ(verified->user_name, "suite-user");
@@ -231,6 +244,11 @@ TEST_P(SigV4SuiteTest, VerifierAcceptsHeaderSignedRequest) {
 TEST_P(SigV4SuiteTest, VerifierAcceptsPresignedRequest) {
   ParsedRequest request = ParseRequestFile(Expected("query-signed-request.txt"));
   auto verified = Verifier().Verify(request.View(), context_.now);
+  if (context_.omit_session_token) {  // the token is appended after presigning: not covered
+    ASSERT_FALSE(verified.ok());
+    EXPECT_EQ(verified.error().error_type, "InvalidSignatureException");
+    return;
+  }
   ASSERT_TRUE(verified.ok()) << verified.error().error_type << ": " << verified.error().message;
   EXPECT_EQ(verified->access_key_id, context_.credentials.access_key_id);
 }

@@ -58,7 +58,8 @@ std::string ScopeMismatches(const CredentialScopeParts& scope, const SignatureCl
   if (scope.region != options.region) {
     message.append("Credential should be scoped to a valid region, not '").append(scope.region).append("'. ");
   }
-  if (scope.service != options.service) {
+  if (scope.service != options.service && std::find(options.other_services.begin(), options.other_services.end(),
+                                                    scope.service) == options.other_services.end()) {
     message.append("Credential should be scoped to correct service: '").append(options.service).append("'. ");
   }
   if (scope.terminator != kScopeTerminator) {
@@ -156,13 +157,27 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
     return MakeUnexpected(InvalidSignature(std::move(mismatches)));
   }
 
-  // 3. The key, then the signature.
-  std::optional<Credential> credential = credentials_.Find(scope->access_key_id);
+  // 3. The key (a long-term one, or the temporary one its session token seals), then the
+  // signature.
+  std::optional<Credential> credential;
+  std::optional<SessionContext> session;
+  if (claim.session_token) {
+    std::optional<TemporaryCredential> temporary =
+        session_tokens_ != nullptr ? session_tokens_->Open(*claim.session_token) : std::nullopt;
+    // A token sealed for another key id is as good as none: it cannot lend its secret to a key.
+    if (!temporary || temporary->credential.access_key_id != scope->access_key_id) {
+      return MakeUnexpected(Unrecognized());
+    }
+    credential = std::move(temporary->credential);
+    session = std::move(temporary->session);
+  } else {
+    credential = credentials_.Find(scope->access_key_id);
+  }
   if (!credential || !credential->active) return MakeUnexpected(Unrecognized());
 
   Sha256Hex payload_hash = HexDigest(Sha256(request.body));
   Sha256Digest signing_key =
-      signing_keys_.Get(credential->secret_access_key, scope->date_stamp, options_.region, options_.service);
+      signing_keys_.Get(credential->secret_access_key, scope->date_stamp, options_.region, scope->service);
   // Room for the whole canonical request up front (the headers it takes and more), so it is built
   // in one allocation.
   std::size_t capacity =
@@ -182,21 +197,15 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
                             .headers = request.headers,
                             .signed_names = *signed_names,
                             .payload_hash = std::string_view(payload_hash.data(), payload_hash.size())});
-    AppendStringToSign(computed.string_to_sign, claim.amz_date, scope->date_stamp, options_.region, options_.service,
+    AppendStringToSign(computed.string_to_sign, claim.amz_date, scope->date_stamp, options_.region, scope->service,
                        computed.canonical_request);
     computed.signature = HexDigest(HmacSha256(signing_key, computed.string_to_sign));
     return computed;
   };
+  // The presigned form signs every query parameter, X-Amz-Security-Token included, so the token is
+  // covered there by construction (a token appended after presigning fails here).
   Computed computed = compute(claim.query);
-  bool matches = SameSignature(computed.signature, claim.signature);
-  if (!matches && claim.presigned && claim.session_token) {
-    // Some clients (AWS IoT's) append X-Amz-Security-Token after presigning, leaving it out of
-    // the signature. The token is still checked below, so accepting that form grants nothing.
-    std::vector<QueryParameter> without_token = claim.query;
-    std::erase_if(without_token, [](const QueryParameter& p) { return p.key == "X-Amz-Security-Token"; });
-    matches = SameSignature(compute(without_token).signature, claim.signature);
-  }
-  if (!matches) {
+  if (!SameSignature(computed.signature, claim.signature)) {
     return MakeUnexpected(InvalidSignature(std::string(kSignatureMismatch) +
                                            "\n\nThe Canonical String for this request should have "
                                            "been\n'" +
@@ -204,12 +213,18 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
                                            computed.string_to_sign + "'\n"));
   }
 
-  // 4. A session token belongs to temporary credentials; long-term keys have none.
-  if (claim.session_token &&
-      (session_tokens_ == nullptr || !session_tokens_->Accepts(*credential, *claim.session_token))) {
-    return MakeUnexpected(Unrecognized());
+  // 4. The header form must sign the token too, or a captured request could carry another one.
+  if (claim.session_token && !claim.presigned &&
+      !std::binary_search(signed_names->begin(), signed_names->end(), std::string_view("x-amz-security-token"))) {
+    return MakeUnexpected(
+        InvalidSignature("'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization."));
   }
-  return Principal{std::move(credential->access_key_id), std::move(credential->user_name), std::move(signed_path)};
+  if (session && std::chrono::floor<seconds>(now) >= session->expiration) {
+    return MakeUnexpected(
+        AuthFailure{std::string(kExpiredToken), "The security token included in the request is expired"});
+  }
+  return Principal{std::move(credential->access_key_id), std::move(credential->user_name), std::move(signed_path),
+                   std::string(scope->service), std::move(session)};
 }
 
 }  // namespace jobstream::auth

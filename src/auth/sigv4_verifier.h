@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,17 +30,33 @@ struct AuthFailure {
   std::string message;
 };
 
+// What temporary credentials (STS) carry beyond their key: sealed into the session token.
+struct SessionContext {
+  std::string role_name;       // the assumed role; empty for GetSessionToken's (the user itself)
+  std::string session_name;    // RoleSessionName
+  std::string session_policy;  // the session policy's JSON text; empty when there is none
+  std::chrono::system_clock::time_point expiration;
+};
+
 struct Principal {
   std::string access_key_id;
+  // The user whose long-term key signed, or who obtained the temporary credentials.
   std::string user_name;
   // The path the signature covers (SignedPath): route on this, never on the raw target, or a
   // request signed for one path could reach another ("/jobs/x/.." is signed as "/jobs").
   std::string signed_path;
+  // The credential scope's service ("execute-api", "sts"): the API the request is for.
+  std::string service;
+  // Set for temporary credentials only.
+  std::optional<SessionContext> session;
 };
 
 struct VerifierOptions {
   std::string region = "us-east-1";
   std::string service = "execute-api";
+  // Further services a credential may be scoped to on the same port ("sts"); the request goes to
+  // that service's API (Principal::service).
+  std::vector<std::string> other_services;
   bool normalize_path = true;
   std::chrono::seconds max_clock_skew{300};
 };
@@ -49,14 +66,21 @@ inline constexpr std::string_view kMissingAuthenticationToken = "MissingAuthenti
 inline constexpr std::string_view kIncompleteSignature = "IncompleteSignatureException";
 inline constexpr std::string_view kInvalidSignature = "InvalidSignatureException";
 inline constexpr std::string_view kUnrecognizedClient = "UnrecognizedClientException";
+inline constexpr std::string_view kExpiredToken = "ExpiredTokenException";
 
-// Hook for temporary credentials (X-Amz-Security-Token). Long-term keys carry no session token,
-// so without a validator every presented token is refused. Implementations must be thread-safe.
+// Temporary credentials as a session token describes them.
+struct TemporaryCredential {
+  Credential credential;  // the temporary key id ("ASIA…") and its secret
+  SessionContext session;
+};
+
+// Opens session tokens (X-Amz-Security-Token). Long-term keys carry no session token, so
+// without one every presented token is refused. Implementations must be thread-safe.
 class SessionTokenValidator {
  public:
   virtual ~SessionTokenValidator() = default;
-  // True when session_token was issued together with credential, so the pair may sign requests.
-  virtual bool Accepts(const Credential& credential, std::string_view session_token) const = 0;
+  // What session_token grants, or nullopt when this server did not issue it unaltered.
+  virtual std::optional<TemporaryCredential> Open(std::string_view session_token) const = 0;
 };
 
 class SigV4Verifier {  // thread-safe

@@ -377,14 +377,68 @@ TEST_F(SigV4VerifierTest, SessionTokenIsRefusedForLongTermKeys) {
                 "The security token included in the request is invalid.");
 }
 
-TEST_F(SigV4VerifierTest, SessionTokenIsAcceptedWhenTheValidatorKnowsIt) {
+constexpr const char* kTemporaryKeyId = "ASIATEMPORARYKEY0001";
+constexpr const char* kTemporarySecret = "temporary-secret";
+
+TEST_F(SigV4VerifierTest, SessionTokenIsAcceptedWhenTheValidatorOpensIt) {
   testing::FixedSessionTokens tokens;
-  tokens.Add(kKeyId, "token-123");
-  OwnedRequest request = SignedAt({}, SuiteTime(), {kKeyId, kSecret, "token-123"});
-  EXPECT_TRUE(Verify(request, SuiteTime(), &tokens).ok());
-  OwnedRequest other = SignedAt({}, SuiteTime(), {kKeyId, kSecret, "token-456"});
+  tokens.Add("token-123", {"alice", kTemporaryKeyId, kTemporarySecret, true, ""});
+  OwnedRequest request = SignedAt({}, SuiteTime(), {kTemporaryKeyId, kTemporarySecret, "token-123"});
+  auto verified = Verify(request, SuiteTime(), &tokens);
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_EQ(verified->access_key_id, kTemporaryKeyId);
+  EXPECT_EQ(verified->user_name, "alice");
+  ASSERT_TRUE(verified->session.has_value());
+  EXPECT_EQ(verified->session->role_name, "Role");
+  EXPECT_EQ(verified->service, "execute-api");
+  OwnedRequest other = SignedAt({}, SuiteTime(), {kTemporaryKeyId, kTemporarySecret, "token-456"});
   ExpectFailure(Verify(other, SuiteTime(), &tokens), "UnrecognizedClientException",
                 "The security token included in the request is invalid.");
+}
+
+TEST_F(SigV4VerifierTest, TemporaryKeyWithoutItsTokenOrWithAnotherKeysTokenIsUnrecognized) {
+  testing::FixedSessionTokens tokens;
+  tokens.Add("token-123", {"alice", kTemporaryKeyId, kTemporarySecret, true, ""});
+  OwnedRequest bare = SignedAt({}, SuiteTime(), {kTemporaryKeyId, kTemporarySecret, ""});
+  ExpectFailure(Verify(bare, SuiteTime(), &tokens), "UnrecognizedClientException",
+                "The security token included in the request is invalid.");
+  // The long-term key signs, with a token sealed for the temporary key: its secret is not lent.
+  OwnedRequest borrowed = SignedAt({}, SuiteTime(), {kKeyId, kSecret, "token-123"});
+  ExpectFailure(Verify(borrowed, SuiteTime(), &tokens), "UnrecognizedClientException",
+                "The security token included in the request is invalid.");
+}
+
+TEST_F(SigV4VerifierTest, ExpiredSessionTokenIsRefusedAsExpired) {
+  testing::FixedSessionTokens tokens;
+  tokens.Add("token-123", {"alice", kTemporaryKeyId, kTemporarySecret, true, ""}, SuiteTime() + 1s);
+  OwnedRequest request = SignedAt({}, SuiteTime(), {kTemporaryKeyId, kTemporarySecret, "token-123"});
+  EXPECT_TRUE(Verify(request, SuiteTime(), &tokens).ok());
+  ExpectFailure(Verify(request, SuiteTime() + 1s, &tokens), "ExpiredTokenException",
+                "The security token included in the request is expired");
+}
+
+TEST_F(SigV4VerifierTest, SessionTokenHeaderMustBeSigned) {
+  testing::FixedSessionTokens tokens;
+  tokens.Add("token-123", {"alice", kTemporaryKeyId, kTemporarySecret, true, ""});
+  SignerOptions unsigned_token;
+  unsigned_token.sign_session_token = false;
+  OwnedRequest request = SignedAt({}, SuiteTime(), {kTemporaryKeyId, kTemporarySecret, "token-123"}, unsigned_token);
+  ExpectFailure(Verify(request, SuiteTime(), &tokens), "InvalidSignatureException",
+                "'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization.");
+}
+
+TEST_F(SigV4VerifierTest, OtherServicesOnThePortAreNamedInThePrincipal) {
+  OwnedRequest request;
+  SignerOptions sts;
+  sts.service = "sts";
+  OwnedRequest signed_sts = SignedAt(request, SuiteTime(), testing::DefaultCredentials(), sts);
+  ExpectFailure(Verify(signed_sts, SuiteTime()), "InvalidSignatureException",
+                "Credential should be scoped to correct service: 'execute-api'. ");
+  VerifierOptions options;
+  options.other_services = {"sts"};
+  auto verified = SigV4Verifier(options, store_).Verify(signed_sts.View(), SuiteTime());
+  ASSERT_TRUE(verified.ok()) << verified.error().message;
+  EXPECT_EQ(verified->service, "sts");
 }
 
 TEST_F(SigV4VerifierTest, OversizedRequestIsRefusedBeforeParsing) {

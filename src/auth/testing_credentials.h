@@ -3,6 +3,7 @@
 // For tests only.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -30,19 +31,21 @@ class MemoryCredentialStore : public CredentialStore {
   std::map<std::string, Credential> credentials_;  // written before use, then read-only
 };
 
-// Accepts exactly the (access key id, token) pairs it was given.
+// Opens exactly the tokens it was given, each to its temporary credential.
 class FixedSessionTokens : public SessionTokenValidator {
  public:
-  void Add(std::string access_key_id, std::string token) {
-    tokens_.emplace(std::move(access_key_id), std::move(token));
+  void Add(std::string token, Credential credential,
+           std::chrono::system_clock::time_point expiration = std::chrono::system_clock::time_point::max()) {
+    tokens_.emplace(std::move(token), TemporaryCredential{std::move(credential), {"Role", "session", "", expiration}});
   }
-  bool Accepts(const Credential& credential, std::string_view session_token) const override {
-    auto found = tokens_.find(credential.access_key_id);
-    return found != tokens_.end() && found->second == session_token;
+  std::optional<TemporaryCredential> Open(std::string_view session_token) const override {
+    auto found = tokens_.find(std::string(session_token));
+    if (found == tokens_.end()) return std::nullopt;
+    return found->second;
   }
 
  private:
-  std::map<std::string, std::string> tokens_;  // written before use, then read-only
+  std::map<std::string, TemporaryCredential> tokens_;  // written before use, then read-only
 };
 
 }  // namespace jobstream::auth::testing

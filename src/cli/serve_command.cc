@@ -18,9 +18,11 @@
 
 #include "api/jobs_api.h"
 #include "auth/key_file.h"
+#include "auth/session_token.h"
 #include "config/serve_config.h"
 #include "consumers/consumer_set.h"
 #include "http/server.h"
+#include "iam/account_id.h"
 #include "store/sqlite_job_store.h"
 
 namespace jobstream::cli {
@@ -176,8 +178,13 @@ int RunServe(const ServeFlags& flags) {
   };
 
   const bool new_data_dir = IsNewDataDirectory(config.data_dir);
+  // The one place the account id comes from (DATA_DIR/account, chosen by store.account_id when
+  // the directory is new); everything else receives it.
+  auto account_id = iam::LoadOrCreateAccountId(config.data_dir, config.account_id);
+  if (!account_id.ok()) return fail(account_id.error());
   auth::KeyFileOptions key_options;
   key_options.create = true;  // serve may start a new data directory
+  key_options.account_id = *account_id;
   auto keys = auth::KeyFile::Open(config.data_dir, key_options);
   if (!keys.ok()) return fail(keys.error());
   store::SqliteStoreOptions store_options;
@@ -188,7 +195,7 @@ int RunServe(const ServeFlags& flags) {
   store_options.region = config.region;
   store_options.max_batch = config.group_commit_max_batch;
   store_options.max_size_bytes = config.max_size_mb * 1024 * 1024;
-  store_options.account_id = config.account_id;
+  store_options.account_id = *account_id;
   store_options.table_name = config.table_name;
   auto store = store::SqliteJobStore::Open(store_options);
   if (!store.ok()) return fail(store.error());
@@ -201,11 +208,17 @@ int RunServe(const ServeFlags& flags) {
   auto consumer_set = consumers::ConsumerSet::Create(config.consumers, config.functions, functions, **store, worker_io);
   if (!consumer_set.ok()) return fail(consumer_set.error());
 
-  auth::SigV4Verifier verifier(auth::VerifierOptions{config.region, config.service, true, config.max_clock_skew},
-                               **keys);
+  auto session_tokens = auth::SessionTokens::Load(config.data_dir);
+  if (!session_tokens.ok()) return fail(session_tokens.error());
+  auth::SigV4Verifier verifier(
+      auth::VerifierOptions{config.region, config.service, {"sts"}, true, config.max_clock_skew}, **keys,
+      session_tokens->get());
+  auth::Authorizer authorizer(**keys, *account_id);
+  sts::StsApi sts_api(authorizer, **session_tokens);
+  api::IdentityServices identity{authorizer, sts_api, config.region};
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
-      consumer_set->get());
+      consumer_set->get(), &identity);
   http::ServerLimits limits;
   limits.max_body_bytes = config.max_body_bytes;
   limits.max_header_bytes = config.max_header_bytes;

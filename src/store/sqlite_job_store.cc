@@ -423,14 +423,12 @@ Status SqliteJobStore::LoadAccount() {
   account_.region = options_.region;
   Statement get_meta(writer_->connection().handle(), "SELECT value FROM meta WHERE key = ?1");
   Statement put_meta(writer_->connection().handle(), "INSERT INTO meta (key, value) VALUES (?1, ?2)");
-  auto load = [&](const char* key, std::string& value, const std::string& chosen) -> Status {
+  auto load = [&](std::string_view key, std::string& value, const std::string& chosen) -> Status {
     get_meta.Reset();
     get_meta.Bind(1, key);
     if (get_meta.Step()) {
       std::string stored(get_meta.ColumnText(0));
-      if (!options_.account_id.empty() && key == std::string_view("account_id") && stored != chosen) {
-        spdlog::warn("data directory was created with account id {}; ignoring the configured {}", stored, chosen);
-      } else if (key == std::string_view("table_name") && stored != chosen) {
+      if (key == "table_name" && stored != chosen) {
         spdlog::warn("data directory was created with table name {}; ignoring the configured {}", stored, chosen);
       }
       value = std::move(stored);
@@ -441,15 +439,10 @@ Status SqliteJobStore::LoadAccount() {
     put_meta.Reset();
     return put_meta.Bind(1, key).Bind(2, value).Run();
   };
-  std::string account_id = options_.account_id.empty() ? NewAccountId() : options_.account_id;
+  account_.id = options_.account_id.empty() ? NewAccountId() : options_.account_id;
   std::string label = StreamLabel(options_.clock->Now());
-  for (auto [key, value, chosen] :
-       {std::tuple<const char*, std::string*, const std::string*>{"account_id", &account_.id, &account_id},
-        {"table_name", &account_.table_name, &options_.table_name},
-        {"stream_label", &account_.stream_label, &label}}) {
-    if (Status status = load(key, *value, *chosen); !status.ok()) return status;
-  }
-  return Status::Ok();
+  if (Status status = load("table_name", account_.table_name, options_.table_name); !status.ok()) return status;
+  return load("stream_label", account_.stream_label, label);
 }
 
 std::uint64_t SqliteJobStore::DatabaseBound() const {

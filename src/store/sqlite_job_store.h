@@ -51,8 +51,8 @@ struct SqliteStoreOptions {
   Clock* clock = Clock::Default();  // not owned; outlives the store
   std::string sqlite_vfs{};
   FileSyncFactory open_log_sync{};
-  // Fixed when the data directory is created, like `shards` (the stored values win later): the
-  // account id (empty: a random one) and the table's name, which every ARN shows.
+  // The data directory's account id (iam/account_id.h; empty: a random one, for tests) and the
+  // table's name, fixed when the data directory is created like `shards`; every ARN shows them.
   std::string account_id;
   std::string table_name = "jobs";
 };

@@ -294,7 +294,8 @@ class Client:
         return f"{self.host}:{self.port}"
 
     def request(self, method, target, body=None, headers=(), sign=True, now=None,
-                access_key=None, secret=None, content_type="application/json"):
+                access_key=None, secret=None, content_type="application/json",
+                service=sigv4.DEFAULT_SERVICE):
         """Sends one request; body may be bytes, str, a dict/list (sent as JSON) or None.
 
         headers are extra (name, value) pairs, signed along with Host and X-Amz-Date.
@@ -310,7 +311,7 @@ class Client:
             all_headers += sigv4.sign_headers(
                 method, target, self.host_header, body or b"",
                 access_key or self.access_key, secret or self.secret,
-                headers=all_headers, now=now)
+                headers=all_headers, now=now, service=service)
         return self.send(method, target, body, all_headers)
 
     def send(self, method, target, body=None, headers=()):

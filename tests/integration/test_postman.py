@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import unittest
+import urllib.parse
 import uuid
+import xml.etree.ElementTree as ET
 
 import harness
 from harness import HERE, REPO_ROOT, SHARED, ServerTestCase, JOB_ID
@@ -38,15 +40,17 @@ def body_of(execution):
 
 class NewmanTestCase(ServerTestCase):
 
-    def run_newman(self, collection, seconds=1):
-        """Runs the collection against this class's server with its key; returns newman's JSON
-        report."""
+    def run_newman(self, collection, seconds=1, credentials=None):
+        """Runs the collection against this class's server (with credentials, else the class's
+        key); returns newman's JSON report."""
+        credentials = credentials or self.key
         work = harness.TempDirs.make(self.addCleanup, prefix="jobstream-newman-")
         environment = os.path.join(work, "environment.json")
         report = os.path.join(work, "report.json")
-        values = {"accessKey": self.key["AccessKeyId"], "secretKey": self.key["SecretAccessKey"],
-                  "sessionToken": "", "region": "us-east-1", "baseUrl": self.server.base_url,
-                  "seconds": str(seconds)}
+        values = {"accessKey": credentials["AccessKeyId"],
+                  "secretKey": credentials["SecretAccessKey"],
+                  "sessionToken": credentials.get("SessionToken", ""), "region": "us-east-1",
+                  "baseUrl": self.server.base_url, "seconds": str(seconds)}
         with open(environment, "w") as f:
             json.dump({"id": str(uuid.uuid4()), "name": "jobstream-integration",
                        "values": [{"key": k, "value": v, "type": "default", "enabled": True}
@@ -64,6 +68,31 @@ class NewmanTestCase(ServerTestCase):
 
 @unittest.skipUnless(all(shutil.which(tool) for tool in ("node", "npx", "npm")), NEWMAN_MISSING)
 class SeedPostmanCollection(NewmanTestCase):
+
+    def assume_invoke_role(self):
+        """Temporary credentials of JobsAPIInvokeRole, from STS on the server's port."""
+        with open(os.path.join(self.data_dir, "account")) as f:
+            account = f.read().strip()
+        body = urllib.parse.urlencode({
+            "Action": "AssumeRole", "Version": "2011-06-15", "RoleSessionName": "newman",
+            "RoleArn": f"arn:aws:iam::{account}:role/JobsAPIInvokeRole"}).encode()
+        resp = self.client.request("POST", "/", body=body,
+                                   content_type="application/x-www-form-urlencoded",
+                                   service="sts")
+        self.assertEqual(200, resp.status, resp)
+        ns = "{https://sts.amazonaws.com/doc/2011-06-15/}"
+        credentials = ET.fromstring(resp.body).find(f"{ns}AssumeRoleResult/{ns}Credentials")
+        return {name: credentials.find(ns + name).text
+                for name in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
+
+    def test_seed_collection_runs_unchanged_with_assumed_role_credentials(self):
+        report = self.run_newman(COLLECTION, credentials=self.assume_invoke_role())
+        run = report["run"]
+        self.assertEqual([], run["failures"])
+        executions = {e["item"]["name"]: e for e in run["executions"]}
+        self.assertEqual(202, executions["/jobs"]["response"]["code"],
+                         body_of(executions["/jobs"]))
+        self.assertEqual(404, executions["/jobs/:jobId"]["response"]["code"])
 
     def test_seed_collection_posts_a_job_and_gets_an_authenticated_json_answer(self):
         report = self.run_newman(COLLECTION)

@@ -1,0 +1,32 @@
+// Which IAM action and resource each route of the HTTP API needs: the one table the authorizer
+// consults before any handler runs.
+//
+//   POST /jobs, POST /jobs/batch, GET /jobs/{id}   execute-api:Invoke on
+//       arn:aws:execute-api:<region>:<account>:jobstream/prod/<METHOD><path>   (API Gateway's)
+//   GET /consumers                                 jobstream:ListConsumers on …:consumer/*
+//   GET /consumers/{name}                          jobstream:GetConsumer on …:consumer/<name>
+//   PUT /consumers/{name}                          jobstream:PutConsumer on …:consumer/<name>
+//       (arn:aws:jobstream:<region>:<account>:consumer/<name>)
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace jobstream::api {
+
+// The API id and stage in execute-api ARNs, as API Gateway names a deployment.
+inline constexpr std::string_view kApiId = "jobstream";
+inline constexpr std::string_view kStage = "prod";
+
+struct RouteAuthorization {
+  std::string action;
+  std::string resource;
+};
+
+// What method on path (the signed path) needs, or nullopt where no route serves it (the handler
+// then answers 404 or 405, as to any authenticated request).
+std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std::string_view path,
+                                                   std::string_view region, std::string_view account_id);
+
+}  // namespace jobstream::api
