@@ -29,7 +29,20 @@ def describe(event, context: LambdaContext):
         "environment": {key: os.environ.get(key) for key in ENVIRONMENT},
         "has_secret": bool(os.environ.get("AWS_SECRET_ACCESS_KEY")),
         "pid": os.getpid(),
+        "boto3": boto3_endpoint(),
     }
+
+
+def boto3_endpoint():
+    """Where a boto3 client made without endpoint_url points, if boto3 is installed."""
+    try:
+        import boto3
+        import botocore.session
+    except ImportError:
+        return None
+    client = boto3.client("dynamodb")
+    return {"endpoint_url": client.meta.endpoint_url,
+            "wrapped": getattr(botocore.session.Session.create_client, "_jobstream_endpoint", False)}
 
 
 class BadInput(Exception):
@@ -51,3 +64,21 @@ def slow(event, context):
 def noop(event, context):
     """Does nothing: what the runtime itself costs per invocation."""
     return None
+
+
+def read_own_job(event, context):
+    """Reads its own job from jobstream with the function's key (SigV4, as any SDK signs)."""
+    import json
+    import urllib.request
+
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    job_id = event["Records"][0]["dynamodb"]["Keys"]["id"]["S"]
+    url = f"{os.environ['AWS_ENDPOINT_URL']}/jobs/{job_id}"
+    request = AWSRequest(method="GET", url=url)
+    credentials = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+    SigV4Auth(credentials, "execute-api", os.environ["AWS_REGION"]).add_auth(request)
+    with urllib.request.urlopen(urllib.request.Request(url, headers=dict(request.headers))) as response:
+        return {"status": response.status, "job": json.loads(response.read())}
