@@ -429,7 +429,7 @@ void LambdaFunction::OnTimeout(std::size_t index, std::uint64_t generation, std:
     records = worker.current->records;
     worker.current.reset();
     worker.last_request_id = request_id;
-    worker.phase = Phase::kReady;  // until its exit is seen; then it starts again
+    worker.phase = Phase::kDown;  // killed: a /next already on its way is refused; its exit restarts it
     process = worker.process;
   }
   if (process) process->Kill();

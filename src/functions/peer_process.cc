@@ -45,7 +45,9 @@ std::string SocketInode(const std::string& local, const std::string& remote) {
     if (next_field() != remote) continue;
     for (int i = 0; i < 6; ++i) next_field();  // st, queues, timer, retransmits, uid, timeout
     std::string_view inode = next_field();
-    if (inode.empty() || inode == "0") return {};
+    // A closed connection in TIME_WAIT keeps its row without an inode, and on loopback the kernel
+    // reuses such a pair of ports for a new connection (tcp_tw_reuse): look on for the live one.
+    if (inode.empty() || inode == "0") continue;
     return std::string(inode);
   }
   return {};
