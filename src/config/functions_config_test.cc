@@ -65,8 +65,13 @@ timeout_seconds = 120
 }
 
 TEST(FunctionsConfigTest, ErrorsNameTheTableAndTheKey) {
-  EXPECT_EQ(ErrorOf("[[functions]]\nname = \"f\"\nruntime = \"lambda\"\n"),
-            "setting 'functions[0].runtime': runtime 'lambda' (the Lambda Runtime API) is not yet supported; use exec");
+  EXPECT_EQ(ErrorOf("[[functions]]\nname = \"f\"\nruntime = \"python\"\n"),
+            "setting 'functions[0].runtime': runtime must be builtin, exec or lambda, not 'python'");
+  EXPECT_EQ(ErrorOf("[[functions]]\nname = \"f\"\nruntime = \"lambda\"\nworkers = 0\n"),
+            "setting 'functions[0].workers' must be at least 1");
+  EXPECT_EQ(ErrorOf("[[functions]]\nname = \"f\"\nruntime = \"lambda\"\nhandler = \"a.b\"\ncode_dir = \"x\"\n"
+                    "working_dir = \"y\"\n"),
+            "setting 'functions[0].code_dir' is an alias of working_dir: set one");
   EXPECT_EQ(ErrorOf("[[functions]]\nname = \"f\"\nruntime = \"exec\"\ncommand = \"python3 handler.py\"\n"),
             "setting 'functions[0].command' must be an array of strings");
   EXPECT_EQ(ErrorOf("[[functions]]\nname = \"f\"\nruntime = \"exec\"\ncommand = [\"x\"]\nenvironment = { A = 1 }\n"),

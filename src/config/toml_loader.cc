@@ -117,7 +117,20 @@ Status ReadFunction(const toml::table& table, std::size_t index, functions::Func
   reader.ReadStrings("command", function.command);
   std::string working_dir = function.working_dir.string();
   reader.Read("working_dir", working_dir);
+  if (table.contains("code_dir") && table.contains("working_dir")) {
+    return Status::InvalidArgument(fmt::format("setting '{}code_dir' is an alias of working_dir: set one", path));
+  }
+  reader.Read("code_dir", working_dir);
   function.working_dir = working_dir;
+  reader.Read("handler", function.handler);
+  std::vector<std::string> layers;
+  reader.ReadStrings("layers", layers);
+  function.layers.assign(layers.begin(), layers.end());
+  reader.Read("workers", function.workers);
+  if (table.contains("workers") && function.workers == 0) {
+    return Status::InvalidArgument(fmt::format("setting '{}workers' must be at least 1", path));
+  }
+  function.concurrency_set = table.contains("concurrency");
   reader.MarkKnown("environment");
   if (table.contains("timeout_seconds")) {
     std::chrono::seconds timeout{0};
@@ -259,8 +272,11 @@ Result<ServeConfig> LoadTomlFile(const std::filesystem::path& path, ServeConfig 
   std::error_code ec;
   std::filesystem::path config_dir = std::filesystem::absolute(path, ec).parent_path();
   for (functions::FunctionConfig& function : loaded->functions) {
-    if (function.runtime == functions::Runtime::kExec && function.working_dir.is_relative()) {
+    if (function.runtime == functions::Runtime::kBuiltin) continue;
+    if (function.working_dir.is_relative())
       function.working_dir = (config_dir / function.working_dir).lexically_normal();
+    for (auto& layer : function.layers) {
+      if (layer.is_relative()) layer = (config_dir / layer).lexically_normal();
     }
   }
   return loaded;

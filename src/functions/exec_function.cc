@@ -9,28 +9,10 @@
 #include <string_view>
 
 #include "common/uuid.h"
+#include "functions/process_environment.h"
 
 namespace jobstream::functions {
 namespace {
-
-constexpr std::string_view kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
-
-std::string ServerPath() {
-  // Read while the server builds its consumers; nothing sets the environment.
-  // flawfinder: ignore (the server's own PATH, only to look commands up; never passed to a shell)
-  const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe): no thread writes the environment
-  return path != nullptr && *path != '\0' ? std::string(path) : std::string(kDefaultPath);
-}
-
-// A regular file with an execute bit: enough to tell a mistyped command at start; posix_spawnp
-// reports what the bits do not (a file this user may not run) when it is invoked.
-bool IsExecutableFile(const std::filesystem::path& path) {
-  using std::filesystem::perms;
-  std::error_code ec;
-  auto status = std::filesystem::status(path, ec);
-  return !ec && std::filesystem::is_regular_file(status) &&
-         (status.permissions() & (perms::owner_exec | perms::group_exec | perms::others_exec)) != perms::none;
-}
 
 // Where posix_spawnp will find `name`, or an error naming the setting.
 Status CheckCommand(const FunctionConfig& config, const std::string& path_variable) {
@@ -68,25 +50,14 @@ Result<std::unique_ptr<Function>> ExecFunction::Create(const FunctionConfig& con
   if (Status status = CheckCommand(config, path); !status.ok()) return status;
   // A small environment of its own, as Lambda gives: the server's (keys, configuration) is not
   // passed on. The function's own settings come last and win.
-  std::vector<std::pair<std::string, std::string>> entries = {
+  EnvironmentEntries entries = {
       {"PATH", path},
       {"LANG", "C.UTF-8"},
       {"AWS_LAMBDA_FUNCTION_NAME", config.name},
       {"AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"},
       {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(config.memory_mb)},
   };
-  for (const auto& setting : config.environment) {
-    auto same = std::find_if(entries.begin(), entries.end(),
-                             [&setting](const auto& entry) { return entry.first == setting.first; });
-    if (same != entries.end()) {
-      same->second = setting.second;
-    } else {
-      entries.push_back(setting);
-    }
-  }
-  std::vector<std::string> environment;
-  environment.reserve(entries.size());
-  for (const auto& [key, value] : entries) environment.push_back(fmt::format("{}={}", key, value));
+  std::vector<std::string> environment = EnvironmentStrings(MergeEnvironment(std::move(entries), config.environment));
   return std::unique_ptr<Function>(new ExecFunction(config, std::move(executor), std::move(environment)));
 }
 

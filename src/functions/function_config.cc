@@ -15,6 +15,8 @@ std::string_view ToString(Runtime runtime) {
       return "builtin";
     case Runtime::kExec:
       return "exec";
+    case Runtime::kLambda:
+      return "lambda";
   }
   return "builtin";
 }
@@ -25,9 +27,9 @@ Status ParseRuntime(std::string_view text, Runtime& out) {
   } else if (text == "exec") {
     out = Runtime::kExec;
   } else if (text == "lambda") {
-    return Status::InvalidArgument("runtime 'lambda' (the Lambda Runtime API) is not yet supported; use exec");
+    out = Runtime::kLambda;
   } else {
-    return Status::InvalidArgument(fmt::format("runtime must be builtin or exec, not '{}'", text));
+    return Status::InvalidArgument(fmt::format("runtime must be builtin, exec or lambda, not '{}'", text));
   }
   return Status::Ok();
 }
@@ -58,7 +60,28 @@ Status FunctionConfig::Validate() const {
     if (!environment.empty()) return fail("environment applies to exec functions only");
     return Status::Ok();
   }
-  if (command.empty() || command.front().empty()) return fail("command must be a non-empty array of strings");
+  if (runtime == Runtime::kExec) {
+    if (!handler.empty()) return fail("handler applies to lambda functions only");
+    if (!layers.empty()) return fail("layers applies to lambda functions only");
+    if (workers != 0) return fail("workers applies to lambda functions only");
+    if (command.empty()) return fail("command must be a non-empty array of strings");
+  }
+  if (runtime == Runtime::kLambda) {
+    if (command.empty() && handler.empty()) {
+      return fail("handler (e.g. \"main.handler\") or command must be set for a lambda function");
+    }
+    if (handler.size() > 128 || handler.find('\0') != std::string::npos) {
+      return fail("handler must have at most 128 characters, without NUL");
+    }
+    if (workers < 0 || workers > 1000) return fail("workers must be between 1 and 1000");
+    if (WorkerCount() > 1000) return fail("workers (from concurrency) must be at most 1000; set workers");
+    for (const auto& layer : layers) {
+      if (layer.empty() || layer.string().find_first_of(std::string_view(":\0", 2)) != std::string::npos) {
+        return fail("layers must be non-empty directory paths without ':' or NUL");
+      }
+    }
+  }
+  if (!command.empty() && command.front().empty()) return fail("command must be a non-empty array of strings");
   for (const std::string& word : command) {
     if (word.find('\0') != std::string::npos) return fail("command must not contain NUL characters");
   }

@@ -19,31 +19,46 @@ namespace jobstream::functions {
 enum class Runtime {
   kBuiltin,  // compiled in: `name` is the built-in's (sleep, noop)
   kExec,     // any executable, one process per invocation: the event on stdin, the result on stdout
+  kLambda,   // long-lived workers polling the Lambda Runtime API (lambda_function.h)
 };
 std::string_view ToString(Runtime runtime);
-// "builtin" | "exec". "lambda" (the Runtime API) is refused as not yet supported.
+// "builtin" | "exec" | "lambda".
 Status ParseRuntime(std::string_view text, Runtime& out);
 
 struct FunctionConfig {
   std::string name;
   Runtime runtime = Runtime::kBuiltin;
-  // exec: argv, run without a shell; a first word without '/' is looked up on PATH, one with '/'
-  // is taken relative to working_dir.
+  // exec, lambda: argv, run without a shell; a first word without '/' is looked up on PATH, one
+  // with '/' is taken relative to working_dir. lambda: empty means the shipped Python runtime
+  // (then `handler` is required).
   std::vector<std::string> command;
-  // exec: the process's working directory. A relative one is taken relative to the directory of
-  // the configuration file (the code usually sits beside it); empty means that directory.
+  // exec, lambda: the process's working directory (lambda: `code_dir`, LAMBDA_TASK_ROOT). A
+  // relative one is taken relative to the directory of the configuration file (the code usually
+  // sits beside it); empty means that directory.
   std::filesystem::path working_dir;
-  // exec: added to the process's small environment (the server's own is not passed on).
+  // lambda: "module.function" (_HANDLER), as Lambda's runtimes read it.
+  std::string handler;
+  // lambda: directories put on the language's path (PYTHONPATH, NODE_PATH), like Lambda layers;
+  // relative ones as working_dir.
+  std::vector<std::filesystem::path> layers;
+  // lambda: warm worker processes; 0 means concurrency if that was set, else 1.
+  int workers = 0;
+  // exec, lambda: added to the process's small environment (the server's own is not passed on).
   std::vector<std::pair<std::string, std::string>> environment;
   // Unset: the consumer's timeout_seconds (default 300), so today's files keep working.
   std::optional<std::chrono::seconds> timeout;
-  // exec: most processes at once; further invocations wait in a bounded queue.
+  // exec: most processes at once; further invocations wait in a bounded queue. lambda: the
+  // default number of workers when it was set (concurrency_set).
   int concurrency = 100;
+  bool concurrency_set = false;
   // Recorded and shown to the function (AWS_LAMBDA_FUNCTION_MEMORY_SIZE); not enforced.
   int memory_mb = 128;
 
   // The implicit configuration of a built-in used without a [[functions]] entry.
   static FunctionConfig Builtin(std::string name);
+
+  // lambda: how many workers run (workers, else concurrency if set, else 1).
+  int WorkerCount() const { return workers > 0 ? workers : (concurrency_set ? concurrency : 1); }
 
   // Range and shape checks; messages name the key (the caller adds which table).
   Status Validate() const;

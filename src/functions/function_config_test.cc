@@ -20,11 +20,10 @@ std::string ErrorOf(const std::vector<FunctionConfig>& functions) {
   return status.ok() ? "" : status.message();
 }
 
-TEST(FunctionConfigTest, LambdaRuntimeIsRefusedAsNotYetSupported) {
+TEST(FunctionConfigTest, RuntimesAreParsedByName) {
   Runtime runtime = Runtime::kBuiltin;
-  Status status = ParseRuntime("lambda", runtime);
-  ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.message().find("not yet supported"), std::string::npos) << status.message();
+  ASSERT_TRUE(ParseRuntime("lambda", runtime).ok());
+  EXPECT_EQ(runtime, Runtime::kLambda);
   EXPECT_FALSE(ParseRuntime("python", runtime).ok());
   EXPECT_TRUE(ParseRuntime("exec", runtime).ok());
   EXPECT_EQ(runtime, Runtime::kExec);

@@ -4,12 +4,13 @@
 #include <fmt/ranges.h>
 
 #include "functions/exec_function.h"
+#include "functions/lambda_function.h"
 #include "functions/noop_function.h"
 #include "functions/sleep_function.h"
 
 namespace jobstream::functions {
 
-FunctionRegistry FunctionRegistry::WithBuiltins() {
+FunctionRegistry FunctionRegistry::WithBuiltins(const std::shared_ptr<LambdaHost>& lambda_host) {
   FunctionRegistry registry;
   registry.Register("sleep",
                     [](const FunctionConfig& /*config*/,
@@ -24,6 +25,12 @@ FunctionRegistry FunctionRegistry::WithBuiltins() {
   registry.RegisterRuntime(Runtime::kExec, [](const FunctionConfig& config, boost::asio::any_io_executor executor) {
     return ExecFunction::Create(config, std::move(executor));
   });
+  if (lambda_host) {
+    registry.RegisterRuntime(Runtime::kLambda, [lambda_host](const FunctionConfig& config,
+                                                             const boost::asio::any_io_executor& /*executor*/) {
+      return LambdaFunction::Create(config, lambda_host);
+    });
+  }
   return registry;
 }
 

@@ -9,13 +9,15 @@
 
 #include "common/result.h"
 #include "functions/function.h"
+#include "functions/lambda_host.h"
 
 namespace jobstream::functions {
 
 class FunctionRegistry {
  public:
-  // A registry holding every built-in function and the exec runtime.
-  static FunctionRegistry WithBuiltins();
+  // A registry holding every built-in function and the exec runtime; with a host, the lambda
+  // runtime too.
+  static FunctionRegistry WithBuiltins(const std::shared_ptr<LambdaHost>& lambda_host = nullptr);
 
   // A built-in function: consumers may name it without a [[functions]] entry.
   void Register(std::string name, FunctionFactory factory);

@@ -117,6 +117,11 @@ tcp::endpoint Server::local_endpoint() const {
   return ec ? tcp::endpoint() : endpoint;
 }
 
+void Server::SetAcceptFilter(AcceptFilter filter, std::string refusal) {
+  accept_filter_ = std::move(filter);
+  refusal_ = std::move(refusal);
+}
+
 void Server::Start() {
   net::post(strand_, [this] { Accept(); });
 }
@@ -143,6 +148,11 @@ void Server::OnAccept(boost::system::error_code ec, tcp::socket socket) {
       Accept();
     });
     return;
+  }
+  if (accept_filter_ && !accept_filter_(socket)) {
+    // cppcheck-suppress accessMoved ; the filter only reads the socket, it is moved once, here
+    std::make_shared<Session>(std::move(socket), limits_, handler_, nullptr)->Reject(403, refusal_);
+    return Accept();
   }
   if (registry_->size() >= limits_.max_connections) {
     // Accepted anyway so the client gets a reason instead of a hanging connect.

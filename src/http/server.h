@@ -37,6 +37,10 @@ class Server {
   Status Listen(const std::string& host, std::uint16_t port);
   // The bound address (with the real port after Listen(host, 0)).
   boost::asio::ip::tcp::endpoint local_endpoint() const;
+  // Decides, for each accepted connection, whether it may be served; a refused one gets 403
+  // {"message": `refusal`} and is closed. Call before Start. Runs on the accepting strand.
+  using AcceptFilter = std::function<bool(const boost::asio::ip::tcp::socket&)>;
+  void SetAcceptFilter(AcceptFilter filter, std::string refusal);
   // Begins accepting connections.
   void Start();
   // Stops accepting; idle and half-read connections close at once; requests already handed to
@@ -61,6 +65,8 @@ class Server {
   const ServerLimits limits_;
   RequestHandler& handler_;
   const std::shared_ptr<ConnectionRegistry> registry_;
+  AcceptFilter accept_filter_;  // set before Start
+  std::string refusal_;
   // Serializes the acceptor and the shutdown state below.
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
 

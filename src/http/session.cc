@@ -90,10 +90,10 @@ void Session::Start() {
   });
 }
 
-void Session::Reject() {
-  net::post(socket_.get_executor(), [self = shared_from_this()] {
+void Session::Reject(unsigned status, std::string message) {
+  net::post(socket_.get_executor(), [self = shared_from_this(), status, message = std::move(message)] {
     if (self->phase_ == Phase::kClosed || !self->ConfigureSocket()) return self->Close();
-    self->WriteFinalError(503, "Too many connections");
+    self->WriteFinalError(status, message);
   });
 }
 

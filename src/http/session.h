@@ -38,8 +38,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Begins serving requests.
   void Start();
-  // Answers 503 and closes, without reading a request.
-  void Reject();
+  // Answers `status` with {"message": `message`} (503 "Too many connections" unless told) and
+  // closes, without reading a request.
+  void Reject(unsigned status = 503, std::string message = "Too many connections");
   // Graceful shutdown: an idle or half-read connection closes now; a request already handed to
   // the handler still gets its response (with Connection: close), then the connection closes.
   void Shutdown();

@@ -66,6 +66,8 @@ def function_and_consumer(name, command, **settings):
 class ExampleServer(ServerTestCase):
     """A server started with the example's own configuration file, as the README runs it."""
 
+    EXAMPLE = EXAMPLE_CONFIG
+
     @classmethod
     def setUpClass(cls):
         require_binary()
@@ -73,7 +75,7 @@ class ExampleServer(ServerTestCase):
         cls.data_dir = os.path.join(root, "data")
         os.mkdir(cls.data_dir)
         cls.key = create_key(cls.data_dir)
-        cls.server = Server(cls.data_dir, extra_args=["--config", EXAMPLE_CONFIG])
+        cls.server = Server(cls.data_dir, extra_args=["--config", cls.EXAMPLE])
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
         cls.client = cls.server.client(cls.key)

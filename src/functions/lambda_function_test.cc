@@ -1,0 +1,123 @@
+#include "functions/lambda_function.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <future>
+
+namespace jobstream::functions {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A worker speaking the Runtime API by hand, to see the answers a real runtime never provokes:
+// each invocation's result reports what the server answered to its probes.
+constexpr const char* kProbingWorker = R"(
+import http.client, json, os, time
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+connection = http.client.HTTPConnection(host, int(port))
+def call(method, path, body=None):
+    connection.request(method, "/2018-06-01/runtime" + path, body=body)
+    response = connection.getresponse()
+    return response.status, response.getheader("Lambda-Runtime-Aws-Request-Id"), response.read()
+seen = {}
+while True:
+    status, request_id, body = call("GET", "/invocation/next")
+    event = json.loads(body)
+    if event["Records"][0].get("sleep"):
+        time.sleep(30)
+    seen["unknown_id"] = call("POST", "/invocation/not-a-request/response", "1")[0]
+    seen["init_error_late"] = call("POST", "/init/error", "{}")[0]
+    seen["pid"] = os.getpid()
+    seen["arn"] = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    call("POST", "/invocation/%s/response" % request_id, json.dumps(seen))
+    seen["answered_twice"] = call("POST", "/invocation/%s/response" % request_id, "2")[0]
+)";
+
+class LambdaFunctionTest : public ::testing::Test {
+ protected:
+  void Make() {
+    FunctionConfig config;
+    config.name = "probe";
+    config.runtime = Runtime::kLambda;
+    config.command = {"python3", "-c", kProbingWorker};
+    config.workers = 1;
+    auto host = std::make_shared<LambdaHost>("eu-west-1", "123456789012", FindRuntimesDir());
+    auto created = LambdaFunction::Create(config, host);
+    ASSERT_TRUE(created.ok()) << created.error().message();
+    function_ = std::move(created).value();
+    host->SetEndpointUrl("http://127.0.0.1:1");
+  }
+
+  std::vector<RecordResult> Invoke(const std::string& record, std::chrono::milliseconds timeout = 30s) {
+    std::promise<std::vector<RecordResult>> promise;
+    auto answered = promise.get_future();
+    InvocationContext context;
+    context.timeout = timeout;
+    function_->Invoke(StreamEvent({record}), context,
+                      [&promise](std::vector<RecordResult> results) { promise.set_value(std::move(results)); });
+    EXPECT_EQ(std::future_status::ready, answered.wait_for(60s));
+    return answered.get();
+  }
+
+  std::unique_ptr<Function> function_;
+};
+
+TEST_F(LambdaFunctionTest, AnswersOutOfTurnGetLambdasStatusCodes) {
+  Make();
+  auto first = Invoke(R"({"eventName":"INSERT"})");
+  ASSERT_EQ(1u, first.size());
+  ASSERT_TRUE(first[0].ok) << first[0].error_type << ": " << first[0].error_message;
+  const auto& seen = first[0].results.as_object();
+  EXPECT_EQ(400, seen.at("unknown_id").as_int64());       // InvalidRequestID
+  EXPECT_EQ(403, seen.at("init_error_late").as_int64());  // InvalidStateTransition
+  EXPECT_EQ("probe", seen.at("arn").as_string());
+  auto second = Invoke(R"({"eventName":"INSERT"})");
+  ASSERT_TRUE(second[0].ok);
+  EXPECT_EQ(403, second[0].results.as_object().at("answered_twice").as_int64());
+  EXPECT_EQ(seen.at("pid"), second[0].results.as_object().at("pid"));  // the same warm worker
+}
+
+TEST_F(LambdaFunctionTest, TimeoutFailsTheInvocationAndReplacesTheWorker) {
+  Make();
+  auto warm = Invoke(R"({"eventName":"INSERT"})");
+  ASSERT_TRUE(warm[0].ok);
+  auto timed_out = Invoke(R"({"sleep":true})", 500ms);
+  ASSERT_FALSE(timed_out[0].ok);
+  EXPECT_EQ("Sandbox.Timedout", timed_out[0].error_type);
+  EXPECT_TRUE(timed_out[0].error_message.ends_with("Error: Task timed out after 0.50 seconds"))
+      << timed_out[0].error_message;
+  auto after = Invoke(R"({"eventName":"INSERT"})");
+  ASSERT_TRUE(after[0].ok) << after[0].error_message;
+  EXPECT_NE(warm[0].results.as_object().at("pid"), after[0].results.as_object().at("pid"));
+}
+
+TEST_F(LambdaFunctionTest, CancelAllLeavesNoWorker) {
+  Make();
+  auto warm = Invoke(R"({"eventName":"INSERT"})");
+  ASSERT_TRUE(warm[0].ok);
+  auto pid = static_cast<pid_t>(warm[0].results.as_object().at("pid").as_int64());
+  function_->CancelAll();
+  EXPECT_NE(0, ::kill(pid, 0));  // killed and reaped: no such process
+}
+
+TEST(LambdaConfig, NeedsAHandlerOrACommand) {
+  FunctionConfig config;
+  config.name = "f";
+  config.runtime = Runtime::kLambda;
+  EXPECT_FALSE(config.Validate().ok());
+  config.handler = "main.handler";
+  EXPECT_TRUE(config.Validate().ok());
+  EXPECT_EQ(1, config.WorkerCount());
+  config.concurrency = 7;
+  config.concurrency_set = true;
+  EXPECT_EQ(7, config.WorkerCount());
+  config.workers = 3;
+  EXPECT_EQ(3, config.WorkerCount());
+  config.layers = {"a:b"};
+  EXPECT_FALSE(config.Validate().ok());
+}
+
+}  // namespace
+}  // namespace jobstream::functions

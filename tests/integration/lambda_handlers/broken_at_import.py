@@ -1,0 +1,3 @@
+"""A module whose import fails: the runtime reports an init error."""
+
+raise RuntimeError("cannot start: the configuration is missing")
