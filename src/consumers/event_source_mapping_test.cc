@@ -191,6 +191,23 @@ class EventSourceMappingTest : public ::testing::Test {
     return job.id;
   }
 
+  // The job's stream records once `count` of them are readable: the stream is read only up to
+  // the last durable sequence number, which can trail what GetJob already sees.
+  std::vector<stream::StreamRecord> WaitForRecords(const std::string& id, std::size_t count) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    for (;;) {
+      auto records = store_->ReadStream(stream::ShardOf(id, store_->shard_count()), 0, 100);
+      std::vector<stream::StreamRecord> of_job;
+      if (records.ok()) {
+        for (auto& record : *records) {
+          if (record.job_id == id) of_job.push_back(std::move(record));
+        }
+      }
+      if (of_job.size() >= count || std::chrono::steady_clock::now() > deadline) return of_job;
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+
   store::Job WaitForStatus(const std::string& id, std::string_view wanted, std::chrono::seconds limit = 10s) {
     auto deadline = std::chrono::steady_clock::now() + limit;
     for (;;) {
@@ -274,10 +291,9 @@ TEST_F(EventSourceMappingTest, EveryConsumerWritesRunningThenSuccessOntoTheJob) 
   // function has already answered is superseded by the outcome (seen under TSan's slowdown).
   EXPECT_GE(job.version, 4);
   EXPECT_LE(job.version, 5);
-  auto records = store_->ReadStream(stream::ShardOf(job.id, store_->shard_count()), 0, 100);
-  ASSERT_TRUE(records.ok());
+  auto records = WaitForRecords(job.id, static_cast<std::size_t>(job.version));  // one per write
   std::size_t running = 0;
-  for (const auto& record : *records) running += record.json.find("\"Running\"") != std::string::npos ? 1 : 0;
+  for (const auto& record : records) running += record.json.find("\"Running\"") != std::string::npos ? 1 : 0;
   EXPECT_GE(running, 1u) << "no consumer wrote Running although its grace period is 0";
   ASSERT_EQ(job.consumers.size(), 2u);
   EXPECT_EQ(job.consumers["consumer_1"].status, "Success");
@@ -295,9 +311,9 @@ TEST_F(EventSourceMappingTest, JobsFinishingWithinTheGracePeriodSkipRunning) {
   StartConsumers({first, second});
   store::Job job = WaitForStatus(Submit(), "Success");
   EXPECT_EQ(job.version, 3);  // insert + one outcome per consumer
-  auto records = store_->ReadStream(stream::ShardOf(job.id, store_->shard_count()), 0, 100);
+  auto records = WaitForRecords(job.id, 3);
   std::size_t modifies = 0;
-  for (const auto& record : *records) modifies += record.event_name == "MODIFY" ? 1 : 0;
+  for (const auto& record : records) modifies += record.event_name == "MODIFY" ? 1 : 0;
   EXPECT_EQ(modifies, 2u);
 }
 

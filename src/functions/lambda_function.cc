@@ -17,6 +17,12 @@
 namespace jobstream::functions {
 namespace {
 
+// What the worker wrote up to now, including what is still in its pipes (see DrainOutput).
+std::string DrainedTail(WorkerProcess& process) {
+  process.DrainOutput();
+  return process.TakeOutputTail();
+}
+
 std::string JoinPaths(const std::vector<std::filesystem::path>& paths) {
   std::string joined;
   for (const auto& path : paths) {
@@ -303,7 +309,7 @@ void LambdaFunction::OnExit(std::size_t index, std::uint64_t generation, ExitSta
   {
     std::lock_guard lock(mutex_);
     if (worker.generation != generation || cancelled_) return;
-    std::string tail = worker.process ? ValidUtf8(worker.process->TakeOutputTail()) : std::string();
+    std::string tail = worker.process ? ValidUtf8(DrainedTail(*worker.process)) : std::string();
     if (worker.current) {
       const std::string& id = worker.current->request_id;
       result = RecordResult::Failure(
@@ -396,7 +402,7 @@ http::Response LambdaFunction::DeliverLocked(std::size_t index, Pending pending)
   next.payload = std::move(pending.payload);
   worker.phase = Phase::kBusy;
   worker.current_id = pending.request_id;
-  if (worker.process) worker.process->TakeOutputTail();  // the tail is this invocation's from here
+  if (worker.process) DrainedTail(*worker.process);  // the tail is this invocation's from here
   std::uint64_t generation = worker.generation;
   std::string request_id = pending.request_id;
   std::chrono::milliseconds timeout = pending.timeout;
@@ -421,7 +427,7 @@ void LambdaFunction::OnTimeout(std::size_t index, std::uint64_t generation, std:
     std::lock_guard lock(mutex_);
     if (worker.generation != generation || !worker.current || worker.current->request_id != request_id) return;
     double seconds = std::chrono::duration<double>(worker.current->timeout).count();
-    std::string tail = worker.process ? ValidUtf8(worker.process->TakeOutputTail()) : std::string();
+    std::string tail = worker.process ? ValidUtf8(DrainedTail(*worker.process)) : std::string();
     result = RecordResult::Failure(
         "Sandbox.Timedout",
         fmt::format("RequestId: {} Error: Task timed out after {:.2f} seconds", request_id, seconds), tail);
@@ -524,7 +530,7 @@ void LambdaFunction::Complete(std::size_t index, std::string_view request_id, st
   {
     std::lock_guard lock(mutex_);
     if (FinishLocked(worker, request_id, done, records)) {
-      result = outcome(worker.process ? ValidUtf8(worker.process->TakeOutputTail()) : std::string());
+      result = outcome(worker.process ? ValidUtf8(DrainedTail(*worker.process)) : std::string());
     } else if (request_id == worker.last_request_id) {
       answer = InvalidStateTransition(
           fmt::format("State transition from Ready to {} failed for runtime: invocation {} is already answered",

@@ -23,6 +23,7 @@ Status WorkerProcess::Start(const SpawnRequest& request, Exited on_exit) {
     boost::system::error_code ec;
     descriptor.assign(fd, ec);
     if (ec && fd >= 0) ::close(fd);
+    if (!ec) descriptor.non_blocking(true, ec);  // read until empty (Consume), never wait in read
   };
   adopt(stdout_, child_->TakeStdout());
   adopt(stderr_, child_->TakeStderr());
@@ -33,19 +34,34 @@ Status WorkerProcess::Start(const SpawnRequest& request, Exited on_exit) {
   return Status::Ok();
 }
 
+// The pipes are read by this code only, on the io thread: a readiness wait, then non-blocking
+// reads until the pipe is empty. (async_read_some would let the reactor take bytes whose handler
+// runs later, so DrainOutput could not know it had everything.)
 void WorkerProcess::Read(boost::asio::posix::stream_descriptor& pipe, std::array<char, 4096>& buffer,
                          std::string& line) {
   if (!pipe.is_open()) return;
-  pipe.async_read_some(boost::asio::buffer(buffer), [self = shared_from_this(), &pipe, &buffer, &line](
-                                                        const boost::system::error_code& ec, std::size_t read) {
+  pipe.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                  [self = shared_from_this(), &pipe, &buffer, &line](const boost::system::error_code& ec) {
+                    if (ec) return;  // closed: WaitForGroup or KillAndReap
+                    if (self->Consume(pipe, buffer, line)) self->Read(pipe, buffer, line);
+                  });
+}
+
+bool WorkerProcess::Consume(boost::asio::posix::stream_descriptor& pipe, std::array<char, 4096>& buffer,
+                            std::string& line) {
+  for (;;) {
+    if (!pipe.is_open()) return false;
+    boost::system::error_code ec;
+    std::size_t read = pipe.read_some(boost::asio::buffer(buffer), ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) return true;
     std::string_view data(buffer.data(), read);
     {
-      std::lock_guard lock(self->mutex_);
-      if (self->stopped_) return;
-      self->tail_.append(data);
-      if (self->tail_.size() > 2 * kStderrTailBytes) self->tail_.erase(0, self->tail_.size() - kStderrTailBytes);
+      std::lock_guard lock(mutex_);
+      if (stopped_) return false;
+      tail_.append(data);
+      if (tail_.size() > 2 * kStderrTailBytes) tail_.erase(0, tail_.size() - kStderrTailBytes);
     }
-    std::string label = self->label_();
+    std::string label = label_();
     while (!data.empty()) {
       auto newline = data.find('\n');
       if (newline == std::string_view::npos) {
@@ -53,19 +69,23 @@ void WorkerProcess::Read(boost::asio::posix::stream_descriptor& pipe, std::array
         break;
       }
       line.append(data.substr(0, newline));
-      self->log_->Line(label, ValidUtf8(line));
+      log_->Line(label, ValidUtf8(line));
       line.clear();
       data.remove_prefix(newline + 1);
     }
-    if (ec) {
-      if (!line.empty()) self->log_->Line(label, ValidUtf8(line));
+    if (ec) {  // the end of the pipe (or an error): what is left of a line is logged
+      if (!line.empty()) log_->Line(label, ValidUtf8(line));
       line.clear();
       boost::system::error_code ignored;
       pipe.close(ignored);
-      return;
+      return false;
     }
-    self->Read(pipe, buffer, line);
-  });
+  }
+}
+
+void WorkerProcess::DrainOutput() {
+  Consume(stdout_, stdout_buffer_, stdout_line_);
+  Consume(stderr_, stderr_buffer_, stderr_line_);
 }
 
 void WorkerProcess::WaitForExit() {
@@ -106,7 +126,9 @@ void WorkerProcess::WaitForGroup(ExitStatus status) {
     on_exit = std::move(on_exit_);
     on_exit_ = nullptr;
   }
-  // Whatever still holds the pipes left the group; its output is no longer this worker's.
+  // What the process wrote before it ended is the failure's tail; whatever still holds the pipes
+  // left the group, and its output is no longer this worker's.
+  DrainOutput();
   boost::system::error_code ignored;
   stdout_.close(ignored);
   stderr_.close(ignored);

@@ -38,9 +38,14 @@ class WorkerProcess : public std::enable_shared_from_this<WorkerProcess> {
   void KillAndReap();
   // The end of what it wrote (stdout and stderr) since the last call.
   std::string TakeOutputTail();
+  // On the io thread: reads whatever the pipes hold now, so that everything the process wrote
+  // before a request it sent (e.g. its error's log line before POST …/error) is in the tail.
+  void DrainOutput();
 
  private:
   void Read(boost::asio::posix::stream_descriptor& pipe, std::array<char, 4096>& buffer, std::string& line);
+  // Reads until the pipe is empty; false once it has ended (closed).
+  bool Consume(boost::asio::posix::stream_descriptor& pipe, std::array<char, 4096>& buffer, std::string& line);
   void WaitForExit();
   void WaitForGroup(ExitStatus status);
 
