@@ -17,12 +17,6 @@
 namespace jobstream::functions {
 namespace {
 
-// What the worker wrote up to now, including what is still in its pipes (see DrainOutput).
-std::string DrainedTail(WorkerProcess& process) {
-  process.DrainOutput();
-  return process.TakeOutputTail();
-}
-
 std::string JoinPaths(const std::vector<std::filesystem::path>& paths) {
   std::string joined;
   for (const auto& path : paths) {
@@ -309,7 +303,8 @@ void LambdaFunction::OnExit(std::size_t index, std::uint64_t generation, ExitSta
   {
     std::lock_guard lock(mutex_);
     if (worker.generation != generation || cancelled_) return;
-    std::string tail = worker.process ? ValidUtf8(DrainedTail(*worker.process)) : std::string();
+    // WaitForGroup drained the pipes before reporting the exit.
+    std::string tail = worker.process ? ValidUtf8(worker.process->TakeOutputTail()) : std::string();
     if (worker.current) {
       const std::string& id = worker.current->request_id;
       result = RecordResult::Failure(
@@ -402,7 +397,7 @@ http::Response LambdaFunction::DeliverLocked(std::size_t index, Pending pending)
   next.payload = std::move(pending.payload);
   worker.phase = Phase::kBusy;
   worker.current_id = pending.request_id;
-  if (worker.process) DrainedTail(*worker.process);  // the tail is this invocation's from here
+  if (worker.process) worker.process->TakeOutputTail();  // the tail is this invocation's from here
   std::uint64_t generation = worker.generation;
   std::string request_id = pending.request_id;
   std::chrono::milliseconds timeout = pending.timeout;
@@ -423,11 +418,12 @@ void LambdaFunction::OnTimeout(std::size_t index, std::uint64_t generation, std:
   std::size_t records = 0;
   RecordResult result;
   std::shared_ptr<WorkerProcess> process;
+  DrainOutput(worker);
   {
     std::lock_guard lock(mutex_);
     if (worker.generation != generation || !worker.current || worker.current->request_id != request_id) return;
     double seconds = std::chrono::duration<double>(worker.current->timeout).count();
-    std::string tail = worker.process ? ValidUtf8(DrainedTail(*worker.process)) : std::string();
+    std::string tail = worker.process ? ValidUtf8(worker.process->TakeOutputTail()) : std::string();
     result = RecordResult::Failure(
         "Sandbox.Timedout",
         fmt::format("RequestId: {} Error: Task timed out after {:.2f} seconds", request_id, seconds), tail);
@@ -519,6 +515,17 @@ void LambdaFunction::Error(std::size_t index, std::string_view request_id, const
       RuntimeAccepted(), respond);
 }
 
+// On the io thread, without mutex_: reading the pipes logs lines labelled with the worker's
+// request id, which takes mutex_.
+void LambdaFunction::DrainOutput(Worker& worker) {
+  std::shared_ptr<WorkerProcess> process;
+  {
+    std::lock_guard lock(mutex_);
+    process = worker.process;
+  }
+  if (process) process->DrainOutput();
+}
+
 void LambdaFunction::Complete(std::size_t index, std::string_view request_id, std::string_view transition,
                               const std::function<RecordResult(std::string)>& outcome, http::Response accepted,
                               const http::Respond& respond) {
@@ -527,10 +534,11 @@ void LambdaFunction::Complete(std::size_t index, std::string_view request_id, st
   std::size_t records = 0;
   RecordResult result;
   http::Response answer = std::move(accepted);
+  DrainOutput(worker);  // what the worker logged before this request is the failure's tail
   {
     std::lock_guard lock(mutex_);
     if (FinishLocked(worker, request_id, done, records)) {
-      result = outcome(worker.process ? ValidUtf8(DrainedTail(*worker.process)) : std::string());
+      result = outcome(worker.process ? ValidUtf8(worker.process->TakeOutputTail()) : std::string());
     } else if (request_id == worker.last_request_id) {
       answer = InvalidStateTransition(
           fmt::format("State transition from Ready to {} failed for runtime: invocation {} is already answered",

@@ -79,6 +79,7 @@ class LambdaFunction final : public Function {
   // Hands `pending` to polling worker `index`; returns the answer for its /next.
   http::Response DeliverLocked(std::size_t index, Pending pending);
   void OnTimeout(std::size_t index, std::uint64_t generation, std::string request_id);
+  void DrainOutput(Worker& worker);
 
   void Next(std::size_t index, http::Respond respond);
   void Response(std::size_t index, std::string_view request_id, const std::string& body, bool too_large,
