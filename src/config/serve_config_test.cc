@@ -129,6 +129,13 @@ TEST(ServeConfigTest, HugeValuesAreRefusedNotWrappedOrOverflowed) {
        "consumer 'a': max_record_age must be between 1 and 604800 seconds"},
       {"[http]\nio_threads = -1\n", "setting 'http.io_threads' must be a non-negative integer"},
       {"data_dir = \"\"\n", "data_dir must not be empty"},
+      // Floats beyond int64 (found by the toml_config fuzz target: toml++ casts them unchecked).
+      {"[http]\nio_threads = 1e24\n", "setting 'http.io_threads' must be a non-negative integer"},
+      {"[http]\nio_threads = -1e24\n", "setting 'http.io_threads' must be a non-negative integer"},
+      {"[http]\nio_threads = 9.223372036854775808e18\n", "setting 'http.io_threads' must be a non-negative integer"},
+      {"[http]\nio_threads = inf\n", "setting 'http.io_threads' must be a non-negative integer"},
+      {"[http]\nio_threads = nan\n", "setting 'http.io_threads' must be a non-negative integer"},
+      {"[http]\nio_threads = 2.5\n", "setting 'http.io_threads' must be a non-negative integer"},
   };
   for (const auto& [toml, message] : cases) {
     auto config = LoadTomlText(toml, ServeConfig{});
@@ -141,6 +148,10 @@ TEST(ServeConfigTest, HugeValuesAreRefusedNotWrappedOrOverflowed) {
       "max_connections = 1000000\n[store]\nstream_retention_hours = 87600\n",
       ServeConfig{});
   EXPECT_TRUE(edges.ok()) << edges.error().message();
+  // An integral float is the integer it spells.
+  auto integral_float = LoadTomlText("[http]\nio_threads = 3.0\n", ServeConfig{});
+  ASSERT_TRUE(integral_float.ok()) << integral_float.error().message();
+  EXPECT_EQ(integral_float->io_threads, 3);
 }
 
 TEST(ServeConfigTest, ConfigFileMustBeAReadableRegularFile) {

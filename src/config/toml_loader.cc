@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -15,6 +16,22 @@
 
 namespace jobstream::config {
 namespace {
+
+// An integer setting's value: a TOML integer, or a float with an integral value (`2.0`).
+// toml++'s own float-to-integer conversion casts before it checks the range (undefined
+// behaviour for 1e24, found by the toml_config fuzz target), so floats are checked here.
+std::optional<std::int64_t> IntegerOf(const toml::node& node) {
+  if (const auto* integer = node.as_integer()) return integer->get();
+  if (const auto* floating = node.as_floating_point()) {
+    const double value = floating->get();
+    // 2^63 is exactly representable; anything at or beyond it (or NaN) is out of range.
+    constexpr double kLimit = 9223372036854775808.0;
+    if (!(value > -kLimit && value < kLimit)) return std::nullopt;
+    const auto integral = static_cast<std::int64_t>(value);
+    if (static_cast<double>(integral) == value) return integral;
+  }
+  return std::nullopt;
+}
 
 // Reads typed keys out of one TOML table and reports unknown or mistyped keys by path.
 class TableReader {
@@ -31,7 +48,7 @@ class TableReader {
     } else if constexpr (std::is_same_v<T, bool>) {
       if (auto value = node->value<bool>()) return void(out = *value);
     } else {
-      if (auto value = node->value<std::int64_t>(); value && *value >= 0) {
+      if (auto value = IntegerOf(*node); value && *value >= 0) {
         // Never truncated into a narrower type (2^32 + 1 must not become 1).
         if (std::in_range<T>(*value)) return void(out = static_cast<T>(*value));
         return Fail(key, fmt::format("at most {}", std::numeric_limits<T>::max()));
