@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
@@ -276,8 +277,10 @@ void LambdaFunction::Spawn(std::size_t index) {
     OnExit(index, generation, ExitStatus{false, 127, false});
     return;
   }
-  // A worker that never asks for work is stuck in its init: it gets the function's timeout.
-  auto init_limit = config_.timeout.value_or(std::chrono::seconds(300));
+  // A worker that never asks for work is stuck in its init. Lambda gives init 10 s, then tries
+  // it again within the invocation's timeout: the longer of the two.
+  const auto init_limit =
+      std::max<std::chrono::seconds>(config_.timeout.value_or(std::chrono::seconds(300)), std::chrono::seconds(10));
   worker.timer->expires_after(init_limit);
   worker.timer->async_wait([this, index, generation, init_limit](const boost::system::error_code& ec) {
     if (ec) return;

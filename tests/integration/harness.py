@@ -465,11 +465,13 @@ class TempDirs:
 class ServerTestCase(unittest.TestCase):
     """One server per test class, on a fresh data dir with one access key created by the CLI.
 
-    Subclasses may set CONFIG (TOML text). Available to tests: cls.server, cls.key, cls.client
-    (a keep-alive Client), cls.data_dir.
+    Subclasses may set CONFIG (TOML text) and SERVER_ARGS (extra command-line arguments, e.g. a
+    --config file of their own). Available to tests: cls.server, cls.key, cls.client (a
+    keep-alive Client), cls.data_dir.
     """
 
     CONFIG = None
+    SERVER_ARGS = ()
 
     @classmethod
     def setUpClass(cls):
@@ -478,7 +480,7 @@ class ServerTestCase(unittest.TestCase):
         cls.data_dir = os.path.join(root, "data")
         os.mkdir(cls.data_dir)
         cls.key = create_key(cls.data_dir)
-        cls.server = Server(cls.data_dir, config_text=cls.CONFIG)
+        cls.server = Server(cls.data_dir, config_text=cls.CONFIG, extra_args=cls.SERVER_ARGS)
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
         cls.client = cls.server.client(cls.key)

@@ -11,7 +11,7 @@ import threading
 import time
 import unittest
 
-from harness import REPO_ROOT, Server, ServerTestCase, TempDirs, create_key, require_binary, wait_for
+from harness import REPO_ROOT, ServerTestCase, wait_for
 
 EXAMPLE_CONFIG = os.path.join(REPO_ROOT, "examples", "exec-python", "jobstream.toml")
 
@@ -66,20 +66,7 @@ def function_and_consumer(name, command, **settings):
 class ExampleServer(ServerTestCase):
     """A server started with the example's own configuration file, as the README runs it."""
 
-    EXAMPLE = EXAMPLE_CONFIG
-
-    @classmethod
-    def setUpClass(cls):
-        require_binary()
-        root = TempDirs.make(cls.addClassCleanup)
-        cls.data_dir = os.path.join(root, "data")
-        os.mkdir(cls.data_dir)
-        cls.key = create_key(cls.data_dir)
-        cls.server = Server(cls.data_dir, extra_args=["--config", cls.EXAMPLE])
-        cls.addClassCleanup(cls.server.close)
-        cls.server.start()
-        cls.client = cls.server.client(cls.key)
-        cls.addClassCleanup(cls.client.close)
+    SERVER_ARGS = ("--config", EXAMPLE_CONFIG)
 
 
 class ExamplePython(ExampleServer):
@@ -275,7 +262,7 @@ SHUTDOWN_CONFIG = 'log_level = "info"\n\n' + function_and_consumer(
 class ShutdownKillsChildren(ServerTestCase):
     CONFIG = SHUTDOWN_CONFIG
 
-    def test_sigterm_kills_and_reaps_every_child(self):
+    def test_sigterm_kills_and_reaps_every_child_and_a_restart_runs_their_jobs_again(self):
         resp = self.client.request("POST", "/jobs/batch", {"jobs": [routed("forever")] * 20})
         self.assertEqual(202, resp.status, resp)
         server_pid = self.server.proc.pid
@@ -288,6 +275,17 @@ class ShutdownKillsChildren(ServerTestCase):
         self.assertEqual(0, self.server.stop())
         left = {pid: entry for pid, entry in processes().items() if entry[2] in groups}
         self.assertEqual({}, left, "processes (or zombies) of the functions outlived the server")
+
+        # Nothing the SIGTERM cut short was checkpointed: the next server runs it again (with a
+        # command that ends at once, so the test need not wait 600 s).
+        with open(self.server.config_path, "w") as f:
+            f.write(SHUTDOWN_CONFIG.replace('"sleep 600 & sleep 600; wait"', '"echo redelivered"'))
+        self.server.start()
+        client = self.new_client()
+        for job_id in resp.json()["ids"]:
+            job = client.wait_terminal(job_id, 60)
+            self.assertEqual("Success", job["status"], job)
+            self.assertEqual("redelivered", job["consumers"]["forever"]["results"], job)
 
 
 if __name__ == "__main__":

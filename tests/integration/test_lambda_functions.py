@@ -64,7 +64,7 @@ def exactly(count, found):
 
 
 class ExampleLambdaPython(ExampleServer):
-    EXAMPLE = PYTHON_EXAMPLE
+    SERVER_ARGS = ("--config", PYTHON_EXAMPLE)
 
     def test_the_sample_job_succeeds_on_both_consumers(self):
         job = self.client.wait_terminal(self.client.submit({"seconds": 1}), 60)
@@ -98,7 +98,7 @@ class ExampleLambdaPython(ExampleServer):
 class ExampleLambdaNode(ExampleLambdaPython):
     """The same sample job as a Node.js handler, on runtimes/node."""
 
-    EXAMPLE = NODE_EXAMPLE
+    SERVER_ARGS = ("--config", NODE_EXAMPLE)
 
     def test_the_workers_are_warm_and_get_lambdas_environment(self):
         workers = wait_for(lambda: exactly(4, running_workers(self.server.proc.pid)), 60, what="4 workers",
@@ -109,7 +109,7 @@ class ExampleLambdaNode(ExampleLambdaPython):
 
 
 class ExampleLambdaShell(ExampleServer):
-    EXAMPLE = SHELL_EXAMPLE
+    SERVER_ARGS = ("--config", SHELL_EXAMPLE)
 
     def test_the_tutorials_bootstrap_answers_on_both_consumers(self):
         job = self.client.wait_terminal(self.client.submit({"seconds": 1}), 60)
@@ -298,7 +298,7 @@ SHUTDOWN_CONFIG = 'log_level = "info"\n\n' + lambda_function_and_consumer(
 class ShutdownStopsWorkers(ServerTestCase):
     CONFIG = SHUTDOWN_CONFIG
 
-    def test_sigterm_kills_and_reaps_every_worker(self):
+    def test_sigterm_kills_and_reaps_every_worker_and_a_restart_runs_their_jobs_again(self):
         resp = self.client.request("POST", "/jobs/batch", {"jobs": [routed("forever", 600)] * 3})
         self.assertEqual(202, resp.status, resp)
         server_pid = self.server.proc.pid
@@ -309,6 +309,18 @@ class ShutdownStopsWorkers(ServerTestCase):
         self.assertEqual(0, self.server.stop())
         left = {pid: entry for pid, entry in processes().items() if entry[2] in groups or pid in workers}
         self.assertEqual({}, left, "workers (or zombies) outlived the server")
+        self.restart_redelivers_what_had_not_finished(resp.json()["ids"])
+
+    def restart_redelivers_what_had_not_finished(self, job_ids):
+        """The invocations SIGTERM cut short were never checkpointed: the next server runs them
+        again (here with a handler that returns at once, so the test need not wait 600 s)."""
+        with open(self.server.config_path, "w") as f:
+            f.write(SHUTDOWN_CONFIG.replace('"handlers.slow"', '"handlers.noop"'))
+        self.server.start()
+        client = self.new_client()
+        for job_id in job_ids:
+            job = client.wait_terminal(job_id, 60)
+            self.assertEqual("Success", job["status"], job)
 
 
 if __name__ == "__main__":
