@@ -23,7 +23,7 @@ const std::vector<json::value>& Records() {
           "eventID": "00000000000000000001", "eventName": "INSERT", "eventSource": "aws:dynamodb",
           "dynamodb": {
             "Keys": {"id": {"S": "job-1"}},
-            "NewImage": {"id": {"S": "job-1"}, "parameters": {"M": {"seconds": {"N": "1.5e3"}}},
+            "NewImage": {"id": {"S": "job-1"}, "seconds": {"N": "1.5e3"},
                          "status": {"S": "Pending"}, "urgent": {"BOOL": true}, "none": {"NULL": true},
                          "tags": {"L": [{"S": "batch"}, {"S": "nightly"}, {"N": "-7"}]}},
             "SequenceNumber": "00000000000000000001", "StreamViewType": "NEW_IMAGE"}})");

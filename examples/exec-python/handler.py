@@ -21,7 +21,7 @@ class TimeoutExceeded(Exception):
 
 def seconds_of(record):
     """The job's `seconds` parameter, from the record's typed (DynamoDB JSON) image."""
-    return int(record["dynamodb"]["NewImage"]["parameters"]["M"]["seconds"]["N"])
+    return int(record["dynamodb"]["NewImage"]["seconds"]["N"])
 
 
 def handle(event):

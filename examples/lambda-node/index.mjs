@@ -11,7 +11,7 @@ class TimeoutExceeded extends Error {
   }
 }
 
-const secondsOf = (record) => Number(record.dynamodb.NewImage.parameters.M.seconds.N);
+const secondsOf = (record) => Number(record.dynamodb.NewImage.seconds.N);
 
 export const handler = async (event, context) => {
   let answer = null;

@@ -160,13 +160,20 @@ class ExactHandler {
     double exact = 0;
     auto [end, from_ec] = std::from_chars(number_.data(), number_.data() + number_.size(), exact);
     if (from_ec != std::errc() || end != number_.data() + number_.size() || !NumberIsExact(number_)) {
-      std::string shown =
-          number_.size() > kMaxEchoedNumberChars ? number_.substr(0, kMaxEchoedNumberChars) + "…" : number_;
       refused = fmt::format(
           "Parameter '{}' is a number jobstream cannot store exactly (more than 17 significant digits, or "
           "beyond a double's range): {}",
-          PathText(path_), shown);
+          PathText(path_), ShownNumber());
       ec = boost::json::error::exception;  // stops the parser; the message above is what the client sees
+      return false;
+    }
+    // Items are DynamoDB items: a number outside DynamoDB's range could never be written back
+    // through its API or read by a DynamoDB client.
+    if (const double magnitude = std::fabs(exact); magnitude != 0 && (magnitude >= 1e126 || magnitude < 1e-130)) {
+      refused = fmt::format(
+          "Parameter '{}' is a number outside DynamoDB's range (magnitudes from 1E-130 to below 1E+126): {}",
+          PathText(path_), ShownNumber());
+      ec = boost::json::error::exception;
       return false;
     }
     number_.clear();
@@ -187,6 +194,11 @@ class ExactHandler {
   bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
 
  private:
+  // The number being refused, cut short if long (the text can be 256 KiB).
+  std::string ShownNumber() const {
+    return number_.size() > kMaxEchoedNumberChars ? number_.substr(0, kMaxEchoedNumberChars) + "…" : number_;
+  }
+
   struct Frame {
     bool is_array;
     std::size_t next_index;

@@ -1,6 +1,7 @@
 #include "api/job_parameters.h"
 
 #include "api/exact_json_parser.h"
+#include "store/job.h"
 
 #include <fmt/format.h>
 
@@ -13,6 +14,15 @@ Result<boost::json::value> ParseBody(std::string_view body) { return ParseExactJ
 Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
   if (!parsed.is_object()) return Status::InvalidArgument("Request body must be a JSON object of job parameters");
   boost::json::object& parameters = parsed.as_object();
+  // The job's parameters are the item's own attributes, beside those jobstream keeps on it.
+  for (const auto& [name, value] : parameters) {
+    if (store::IsReservedAttribute(name)) {
+      return Status::InvalidArgument(
+          fmt::format("Parameter '{}' is reserved: jobstream keeps id, job_status, version, created_at and updated_at "
+                      "on every job",
+                      std::string_view(name)));
+    }
+  }
   const boost::json::value* seconds = parameters.if_contains("seconds");
   if (seconds == nullptr) return Status::InvalidArgument("'seconds' is required");
   bool valid = (seconds->is_int64() && seconds->as_int64() >= 1 && seconds->as_int64() <= kMaxSeconds) ||

@@ -8,6 +8,7 @@
 #include "api/openapi_document.h"
 #include "api/route_table.h"
 #include "common/uuid.h"
+#include "stream/dynamo_json.h"
 
 namespace jobstream::api {
 namespace {
@@ -157,7 +158,7 @@ store::Job JobsApi::NewJob(boost::json::object parameters) const {
   store::Job job;
   job.created_at = job.updated_at = std::chrono::system_clock::now();
   job.id = NewTimeOrderedUuid(job.created_at);
-  job.parameters = std::move(parameters);
+  job.attributes = stream::ToAttributeMap(parameters);
   job.consumers = initial_states_(job);
   return job;
 }
@@ -187,7 +188,7 @@ void JobsApi::CreateJobs(http::Request& request, http::Respond respond) {
 
 void JobsApi::GetJob(std::string_view id, const http::Respond& respond) {
   if (!IsUuid(id)) return respond(MessageResponse(404, "Job not found"));
-  auto job = store_.GetJobJson(id);
+  auto job = store_.GetJob(id);
   if (!job.ok()) {
     if (job.error().code() != StatusCode::kNotFound) {
       store_errors_.Log(fmt::format("cannot read job {}: {}", id, job.error().message()));
@@ -195,7 +196,7 @@ void JobsApi::GetJob(std::string_view id, const http::Respond& respond) {
     return respond(ErrorResponse(job.error()));
   }
   http::Response response;
-  response.body = std::move(job).value();
+  response.body = job->ToViewJson();
   respond(std::move(response));
 }
 

@@ -107,10 +107,10 @@ std::map<std::string, store::ConsumerState> ConsumerSet::InitialStates(const sto
     }
     return states;
   }
-  boost::json::object item = job.ToItem();
+  boost::json::object item = job.ToTypedItem();
   boost::json::value record = stream::BuildRecord(stream::RecordInput{.event_name = stream::EventName::kInsert,
                                                                       .job_id = job.id,
-                                                                      .new_item = &item,
+                                                                      .new_image = &item,
                                                                       .created_at = job.created_at,
                                                                       .account = &store_.account()});
   for (const auto& mapping : mappings_) {

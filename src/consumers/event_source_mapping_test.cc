@@ -15,6 +15,7 @@
 #include "functions/sleep_function.h"
 #include "store/sqlite_connection.h"
 #include "store/sqlite_job_store.h"
+#include "stream/dynamo_json.h"
 #include "testing/temp_dir.h"
 
 namespace jobstream::consumers {
@@ -103,15 +104,13 @@ class SilentFunction final : public functions::Function {
   void Invoke(functions::StreamEvent, const functions::InvocationContext&, functions::InvocationDone) override {}
 };
 
-// The aggregate status in a stream record's new image ("" when it has none).
+// The aggregate status of the job in a stream record's new image ("" when it has none).
 std::string NewImageStatus(const boost::json::value& record) {
-  const auto* object = record.if_object();
-  const auto* dynamodb = object != nullptr ? object->if_contains("dynamodb") : nullptr;
-  const auto* image =
-      dynamodb != nullptr && dynamodb->is_object() ? dynamodb->as_object().if_contains("NewImage") : nullptr;
-  const auto* status = image != nullptr && image->is_object() ? image->as_object().if_contains("status") : nullptr;
-  const auto* text = status != nullptr && status->is_object() ? status->as_object().if_contains("S") : nullptr;
-  return text != nullptr && text->is_string() ? std::string(text->as_string()) : std::string();
+  boost::system::error_code ec;
+  const auto* image = record.find_pointer("/dynamodb/NewImage", ec);
+  if (image == nullptr) return "";
+  auto job = store::Job::FromItemJson(boost::json::serialize(*image));
+  return job.ok() ? job->AggregateStatus() : "";
 }
 
 // Succeeds at once; remembers the jobs whose final MODIFY record (status Success) it was given.
@@ -182,7 +181,7 @@ class EventSourceMappingTest : public ::testing::Test {
   std::string Submit(int seconds = 1) {
     store::Job job;
     job.id = NewUuid();
-    job.parameters = boost::json::object{{"seconds", seconds}};
+    job.attributes = stream::ToAttributeMap(boost::json::object{{"seconds", seconds}});
     job.created_at = job.updated_at = std::chrono::system_clock::now();
     job.consumers = consumers_->InitialStates(job);
     std::promise<Status> done;
@@ -215,7 +214,7 @@ class EventSourceMappingTest : public ::testing::Test {
       if (job.ok() && job->AggregateStatus() == wanted) return *job;
       if (std::chrono::steady_clock::now() > deadline) {
         ADD_FAILURE() << "job " << id << " never reached " << wanted << ": "
-                      << (job.ok() ? job->ToItemJson() : job.error().message());
+                      << (job.ok() ? job->ToTypedItemJson() : job.error().message());
         return job.ok() ? *job : store::Job{};
       }
       std::this_thread::sleep_for(5ms);
@@ -289,9 +288,9 @@ TEST_F(EventSourceMappingTest, EveryConsumerWritesRunningThenSuccessOntoTheJob) 
   store::Job job = WaitForStatus(id, "Success");
   // Insert, then Running and Success per consumer; a Running write still queued when the
   // function has already answered is superseded by the outcome (seen under TSan's slowdown).
-  EXPECT_GE(job.version, 4);
-  EXPECT_LE(job.version, 5);
-  auto records = WaitForRecords(job.id, static_cast<std::size_t>(job.version));  // one per write
+  EXPECT_GE(job.version, 3);
+  EXPECT_LE(job.version, 4);
+  auto records = WaitForRecords(job.id, static_cast<std::size_t>(job.version) + 1);  // the insert, one per write
   std::size_t running = 0;
   for (const auto& record : records) running += record.json.find("\"Running\"") != std::string::npos ? 1 : 0;
   EXPECT_GE(running, 1u) << "no consumer wrote Running although its grace period is 0";
@@ -310,7 +309,7 @@ TEST_F(EventSourceMappingTest, JobsFinishingWithinTheGracePeriodSkipRunning) {
   second.name = "consumer_2";
   StartConsumers({first, second});
   store::Job job = WaitForStatus(Submit(), "Success");
-  EXPECT_EQ(job.version, 3);  // insert + one outcome per consumer
+  EXPECT_EQ(job.version, 2);  // 0 at insert, + one outcome per consumer
   auto records = WaitForRecords(job.id, 3);
   std::size_t modifies = 0;
   for (const auto& record : records) modifies += record.event_name == "MODIFY" ? 1 : 0;
@@ -343,7 +342,7 @@ TEST_F(EventSourceMappingTest, FailedRecordIsRetriedUpToMaxRetries) {
   StartConsumers({retrying});
   store::Job job = WaitForStatus(Submit(), "Success");
   EXPECT_EQ(invocations.load(), 3);
-  EXPECT_EQ(job.version, 2);  // fast retries: no Running, only the final outcome
+  EXPECT_EQ(job.version, 1);  // fast retries: no Running, only the final outcome
 }
 
 TEST_F(EventSourceMappingTest, WithoutRetriesTheFirstFailureIsFinal) {
@@ -417,8 +416,7 @@ TEST_F(EventSourceMappingTest, ConsumerDisabledAtRuntimeStartsNothingNew) {
 TEST_F(EventSourceMappingTest, FilterDecidesWhichConsumersAJobWaitsFor) {
   OpenStore();
   ConsumerConfig picky = Consumer("picky", "noop");
-  picky.filters = {
-      R"({"dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": [{"numeric": [">", 10]}]}}}}}})"};
+  picky.filters = {R"({"dynamodb": {"NewImage": {"seconds": {"N": [{"numeric": [">", 10]}]}}}})"};
   StartConsumers({Consumer("consumer_1", "noop"), picky});
   store::Job small = WaitForStatus(Submit(1), "Success");
   EXPECT_EQ(small.consumers.size(), 1u);
@@ -431,12 +429,12 @@ TEST_F(EventSourceMappingTest, ManyJobsAcrossShardsAllFinish) {
   StartConsumers({Consumer("consumer_1", "noop"), Consumer("consumer_2", "noop")});
   std::vector<std::string> ids;
   for (int i = 0; i < 300; ++i) ids.push_back(Submit());
-  for (const auto& id : ids) EXPECT_EQ(WaitForStatus(id, "Success").version, 3);
+  for (const auto& id : ids) EXPECT_EQ(WaitForStatus(id, "Success").version, 2);
 }
 
 // Commits arrive far faster than one invocation at a time drains them: the consumer's buffer fills,
 // it falls back to reading the store, and takes records from memory again once caught up. Each
-// job is still run exactly once (one outcome write: version 2).
+// job is still run exactly once (one outcome write: version 1).
 TEST_F(EventSourceMappingTest, ABacklogBeyondTheBufferIsReadBackAndEveryJobRunsOnce) {
   OpenStore(2);
   ConsumerConfig config = Consumer("consumer_1", "noop");
@@ -449,7 +447,7 @@ TEST_F(EventSourceMappingTest, ABacklogBeyondTheBufferIsReadBackAndEveryJobRunsO
     for (int i = 0; i < 100; ++i) {
       store::Job job;
       job.id = NewUuid();
-      job.parameters = boost::json::object{{"seconds", 1}};
+      job.attributes = stream::ToAttributeMap(boost::json::object{{"seconds", 1}});
       job.created_at = job.updated_at = std::chrono::system_clock::now();
       job.consumers = consumers_->InitialStates(job);
       ids.push_back(job.id);
@@ -459,7 +457,7 @@ TEST_F(EventSourceMappingTest, ABacklogBeyondTheBufferIsReadBackAndEveryJobRunsO
     store_->InsertJobs(std::move(jobs), [&done](Status s) { done.set_value(s); });
     ASSERT_TRUE(done.get_future().get().ok());
   }
-  for (const auto& id : ids) EXPECT_EQ(WaitForStatus(id, "Success", 60s).version, 2) << id;
+  for (const auto& id : ids) EXPECT_EQ(WaitForStatus(id, "Success", 60s).version, 1) << id;
   auto records = store_->ReadStream(0, 0, 100000);
   auto more = store_->ReadStream(1, 0, 100000);
   ASSERT_TRUE(records.ok() && more.ok());
@@ -477,7 +475,7 @@ TEST_F(EventSourceMappingTest, InterruptedJobIsRedeliveredAfterRestartAndFinishe
   OpenStore();
   StartConsumers({Consumer("consumer_1", "noop")});
   store::Job job = WaitForStatus(id, "Success");
-  EXPECT_EQ(job.version, 3);  // insert, Running (after the grace period), Success on redelivery
+  EXPECT_EQ(job.version, 2);  // Running (after the grace period), Success on redelivery
 }
 
 TEST_F(EventSourceMappingTest, FinishedJobIsNotRunAgainAfterRestart) {
@@ -499,7 +497,7 @@ TEST_F(EventSourceMappingTest, FinishedJobIsNotRunAgainAfterRestart) {
   StartConsumers({Consumer("consumer_1", "counting")});  // redelivers from the start
   std::string second = Submit();
   WaitForStatus(second, "Success");
-  EXPECT_EQ(store_->GetJob(id)->version, 2);  // insert + Success, untouched by the redelivery
+  EXPECT_EQ(store_->GetJob(id)->version, 1);  // Success, untouched by the redelivery
   EXPECT_EQ(invocations.load(), 1);           // only the new job ran
 }
 
@@ -549,7 +547,8 @@ TEST_F(EventSourceMappingTest, AnUnreadableJobIsPassedOverAndTheCheckpointMovesO
     Status status;
     auto raw = store::Connection::Open(dir_.path() / "jobs.db", status);
     ASSERT_TRUE(raw) << status.message();
-    ASSERT_TRUE(raw->Execute("UPDATE jobs SET item = replace(item, '\"seconds\":1', '\"seconds\":1,\"x\":Infinity') "
+    ASSERT_TRUE(raw->Execute("UPDATE jobs SET item = replace(item, '\"seconds\":{\"N\":\"1\"}', "
+                             "'\"seconds\":{\"N\":\"1\"},\"x\":Infinity') "
                              "WHERE id = '" +
                              poison + "'")
                     .ok());
@@ -570,7 +569,7 @@ TEST_F(EventSourceMappingTest, AnUnreadableJobIsPassedOverAndTheCheckpointMovesO
 TEST_F(EventSourceMappingTest, AJobNoFilterAcceptsIsFilteredAtOnce) {
   OpenStore();
   ConsumerConfig picky = Consumer("consumer_1", "noop");
-  picky.filters = {R"({"dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": ["99"]}}}}}})"};
+  picky.filters = {R"({"dynamodb": {"NewImage": {"seconds": {"N": ["99"]}}}})"};
   StartConsumers({picky});
   std::string id = Submit(1);
   auto job = store_->GetJob(id);

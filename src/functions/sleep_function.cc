@@ -39,7 +39,7 @@ struct SleepFunction::Invocation {
 
 std::int64_t SecondsParameter(const boost::json::value& record) {
   boost::system::error_code ec;
-  const boost::json::value* value = record.find_pointer("/dynamodb/NewImage/parameters/M/seconds/N", ec);
+  const boost::json::value* value = record.find_pointer("/dynamodb/NewImage/seconds/N", ec);
   if (value == nullptr || !value->is_string()) return 0;
   std::string_view text = value->as_string();
   std::int64_t seconds = 0;

@@ -1,4 +1,4 @@
-// "sleep": the sample job. Waits `seconds` (from the record's NewImage.parameters) without
+// "sleep": the sample job. Waits `seconds` (from the record's NewImage) without
 // holding a thread, and answers "I slept for N seconds".
 //
 // Every sleeping record is one entry in a min-heap of wake-up times served by a single timer,

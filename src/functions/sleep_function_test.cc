@@ -11,8 +11,8 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string RecordWithSeconds(std::string_view seconds_text) {
-  return std::string(R"({"eventName": "INSERT", "dynamodb": {"NewImage": {"parameters": {"M": {"seconds": {"N": ")") +
-         std::string(seconds_text) + R"("}}}}}})";
+  return std::string(R"({"eventName": "INSERT", "dynamodb": {"NewImage": {"seconds": {"N": ")") +
+         std::string(seconds_text) + R"("}}}})";
 }
 
 StreamEvent Event(std::vector<std::string> records) { return StreamEvent(std::move(records)); }

@@ -3,22 +3,16 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <chrono>
+#include <system_error>
+#include <utility>
 
 #include "common/clock.h"
 #include "common/json_text.h"
 #include "stream/dynamo_json.h"
 
 namespace jobstream::store {
-namespace {
-
-Result<SystemTime> ReadTimestamp(const boost::json::value& text) {
-  auto time = ParseIso8601(text.as_string());
-  if (!time) return Status::Corruption("stored timestamp is malformed: " + std::string(text.as_string()));
-  return *time;
-}
-
-}  // namespace
 
 std::string Job::AggregateStatus() const {
   // No consumer's filter accepted the job: nothing will ever write to it, so it is final.
@@ -40,107 +34,179 @@ bool Job::Finished() const {
          std::all_of(consumers.begin(), consumers.end(), [](const auto& entry) { return entry.second.IsTerminal(); });
 }
 
-boost::json::object Job::ToItem() const {
-  boost::json::object item;
-  item["id"] = id;
-  item["parameters"] = parameters;
-  item["status"] = AggregateStatus();
-  boost::json::object consumer_items;
-  for (const auto& [name, state] : consumers) {
-    boost::json::object entry;
-    entry["status"] = state.status;
-    if (!state.results.is_null()) entry["results"] = state.results;
-    if (!state.error.is_null()) entry["error"] = state.error;
-    consumer_items[name] = std::move(entry);
-  }
-  item["consumers"] = std::move(consumer_items);
-  item["version"] = version;
-  item["createdAt"] = FormatIso8601(created_at);
-  item["updatedAt"] = FormatIso8601(updated_at);
-  return item;
+bool IsReservedAttribute(std::string_view name) {
+  return name == kIdAttribute || name == kJobStatusAttribute || name == kVersionAttribute ||
+         name == kCreatedAtAttribute || name == kUpdatedAtAttribute;
 }
 
 namespace {
 
-// Writes the item's members in ToItem's order, each value in plain or typed JSON.
-template <bool Typed>
-std::string WriteItem(const Job& job) {
-  std::string out;
-  out.reserve(512);
-  auto key = [&out](std::string_view name, bool first = false) {
-    if (!first) out.push_back(',');
-    out.push_back('"');
-    out.append(name);  // our own member names: nothing to escape
-    out.append("\":");
-  };
-  auto text = [&out](std::string_view value) {
-    if constexpr (Typed) out.append(R"({"S":)");
-    AppendJsonString(out, value);
-    if constexpr (Typed) out.push_back('}');
-  };
-  auto value = [&out](const boost::json::value& v) {
-    if constexpr (Typed) {
-      stream::AppendAttributeValue(out, v);
-    } else {
-      AppendJsonValue(out, v);
-    }
-  };
-  out.push_back('{');
-  key("id", true);
-  text(job.id);
-  key("parameters");
-  if constexpr (Typed) {
-    out.append(R"({"M":)");
-    stream::AppendAttributeMap(out, job.parameters);
-    out.push_back('}');
-  } else {
-    AppendJsonValue(out, job.parameters);
-  }
-  key("status");
-  text(job.AggregateStatus());
-  key("consumers");
-  if constexpr (Typed) out.append(R"({"M":)");
-  out.push_back('{');
-  bool first = true;
-  for (const auto& [name, state] : job.consumers) {
-    if (!first) out.push_back(',');
-    first = false;
-    AppendJsonString(out, name);
-    out.push_back(':');
-    if constexpr (Typed) out.append(R"({"M":)");
-    out.push_back('{');
-    key("status", true);
-    text(state.status);
-    if (!state.results.is_null()) {
-      key("results");
-      value(state.results);
-    }
-    if (!state.error.is_null()) {
-      key("error");
-      value(state.error);
-    }
-    out.push_back('}');
-    if constexpr (Typed) out.push_back('}');
-  }
+void AppendKey(std::string& out, std::string_view name) {
+  out.push_back('"');
+  out.append(name);  // our own attribute names: nothing to escape
+  out.append("\":");
+}
+
+void AppendTypedString(std::string& out, std::string_view value) {
+  out.append(R"({"S":)");
+  AppendJsonString(out, value);
   out.push_back('}');
-  if constexpr (Typed) out.push_back('}');
-  key("version");
-  if constexpr (Typed) out.append(R"({"N":")");
-  AppendJsonNumber(out, job.version);
-  if constexpr (Typed) out.append(R"("})");
-  key("createdAt");
-  text(FormatIso8601(job.created_at));
-  key("updatedAt");
-  text(FormatIso8601(job.updated_at));
-  out.push_back('}');
-  return out;
+}
+
+// A consumer's entry in job_status, typed: {"M": {"status": {"S"}, "results": …, "error": …}}.
+void AppendTypedState(std::string& out, const ConsumerState& state) {
+  out.append(R"({"M":{"status":)");
+  AppendTypedString(out, state.status);
+  if (!state.results.is_null()) {
+    out.append(R"(,"results":)");
+    stream::AppendAttributeValue(out, state.results);
+  }
+  if (!state.error.is_null()) {
+    out.append(R"(,"error":)");
+    stream::AppendAttributeValue(out, state.error);
+  }
+  out.append("}}");
+}
+
+// A plain view of a typed attribute. Every attribute jobstream writes has one; one written
+// another way that has none (binary) is shown in its typed form rather than failing the read.
+boost::json::value PlainOrTyped(const boost::json::value& attribute) {
+  auto plain = stream::FromAttributeValue(attribute);
+  return plain.ok() ? std::move(plain).value() : attribute;
 }
 
 }  // namespace
 
-std::string Job::ToItemJson() const { return WriteItem<false>(*this); }
+std::string Job::ToTypedItemJson() const {
+  std::string out;
+  out.reserve(384);
+  out.push_back('{');
+  AppendKey(out, kIdAttribute);
+  AppendTypedString(out, id);
+  for (const auto& [name, attribute] : attributes) {
+    out.push_back(',');
+    AppendJsonString(out, name);
+    out.push_back(':');
+    AppendJsonValue(out, attribute);
+  }
+  out.push_back(',');
+  AppendKey(out, kJobStatusAttribute);
+  out.append(R"({"M":{)");
+  bool first = true;
+  for (const auto& [name, state] : consumers) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(out, name);
+    out.push_back(':');
+    AppendTypedState(out, state);
+  }
+  out.append("}},");
+  AppendKey(out, kVersionAttribute);
+  out.append(R"({"N":")");
+  AppendJsonNumber(out, version);
+  out.append(R"("},)");
+  AppendKey(out, kCreatedAtAttribute);
+  AppendTypedString(out, FormatIso8601(created_at));
+  out.push_back(',');
+  AppendKey(out, kUpdatedAtAttribute);
+  AppendTypedString(out, FormatIso8601(updated_at));
+  out.push_back('}');
+  return out;
+}
 
-std::string Job::ToTypedItemJson() const { return WriteItem<true>(*this); }
+boost::json::object Job::ToTypedItem() const {
+  boost::json::parse_options options;
+  options.max_depth = kMaxItemDepth + 2;
+  return boost::json::parse(ToTypedItemJson(), {}, options).as_object();
+}
+
+std::string Job::ToViewJson() const {
+  std::string out;
+  out.reserve(384);
+  out.append(R"({"id":)");
+  AppendJsonString(out, id);
+  out.append(R"(,"parameters":{)");
+  bool first = true;
+  for (const auto& [name, attribute] : attributes) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(out, name);
+    out.push_back(':');
+    AppendJsonValue(out, PlainOrTyped(attribute));
+  }
+  out.append(R"(},"status":)");
+  AppendJsonString(out, AggregateStatus());
+  out.append(R"(,"consumers":{)");
+  first = true;
+  for (const auto& [name, state] : consumers) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(out, name);
+    out.append(R"(:{"status":)");
+    AppendJsonString(out, state.status);
+    if (!state.results.is_null()) {
+      out.append(R"(,"results":)");
+      AppendJsonValue(out, state.results);
+    }
+    if (!state.error.is_null()) {
+      out.append(R"(,"error":)");
+      AppendJsonValue(out, state.error);
+    }
+    out.push_back('}');
+  }
+  out.append(R"(},"version":)");
+  AppendJsonNumber(out, version);
+  out.append(R"(,"createdAt":)");
+  AppendJsonString(out, FormatIso8601(created_at));
+  out.append(R"(,"updatedAt":)");
+  AppendJsonString(out, FormatIso8601(updated_at));
+  out.push_back('}');
+  return out;
+}
+
+namespace {
+
+Status Malformed(std::string_view what) {
+  return Status::Corruption("stored job item is malformed: " + std::string(what));
+}
+
+// The payload of a typed attribute of type `type` (e.g. the string of {"S": "x"}), or null.
+const boost::json::value* PayloadOf(const boost::json::value* attribute, std::string_view type) {
+  const boost::json::object* typed = attribute != nullptr ? attribute->if_object() : nullptr;
+  if (typed == nullptr || typed->size() != 1) return nullptr;
+  return typed->if_contains(type);
+}
+
+Result<SystemTime> ReadTimestampAttribute(const boost::json::object& item, std::string_view name) {
+  const boost::json::value* text = PayloadOf(item.if_contains(name), "S");
+  if (text == nullptr || !text->is_string()) return Malformed(std::string(name) + " is not a string attribute");
+  auto time = ParseIso8601(text->get_string());
+  if (!time) return Malformed(std::string(name) + " is not an ISO-8601 time");
+  return *time;
+}
+
+Result<ConsumerState> ReadConsumerState(std::string_view name, const boost::json::value& entry) {
+  const boost::json::value* members = PayloadOf(&entry, "M");
+  if (members == nullptr || !members->is_object())
+    return Malformed("job_status." + std::string(name) + " is not a map");
+  const auto& fields = members->get_object();
+  ConsumerState state;
+  const boost::json::value* status = PayloadOf(fields.if_contains("status"), "S");
+  if (status == nullptr || !status->is_string()) {
+    return Malformed("job_status." + std::string(name) + ".status is not a string");
+  }
+  state.status = status->get_string();
+  for (auto [key, out] : {std::pair{"results", &state.results}, std::pair{"error", &state.error}}) {
+    const boost::json::value* typed = fields.if_contains(key);
+    if (typed == nullptr) continue;
+    auto plain = stream::FromAttributeValue(*typed);
+    if (!plain.ok()) return Malformed("job_status." + std::string(name) + "." + key + ": " + plain.error().message());
+    *out = std::move(plain).value();
+  }
+  return state;
+}
+
+}  // namespace
 
 Result<Job> Job::FromItemJson(std::string_view json) {
   boost::system::error_code ec;
@@ -150,30 +216,35 @@ Result<Job> Job::FromItemJson(std::string_view json) {
   if (ec || !parsed.is_object()) {
     return Status::Corruption("stored job item is not a JSON object: " + (ec ? ec.message() : "another type"));
   }
-  const auto& item = parsed.as_object();
-  try {
-    Job job;
-    job.id = item.at("id").as_string().c_str();
-    job.parameters = item.at("parameters").as_object();
-    job.version = item.at("version").to_number<std::int64_t>();
-    for (const auto& [name, entry_value] : item.at("consumers").as_object()) {
-      const auto& entry = entry_value.as_object();
-      ConsumerState state;
-      state.status = entry.at("status").as_string().c_str();
-      if (const auto* results = entry.if_contains("results")) state.results = *results;
-      if (const auto* error = entry.if_contains("error")) state.error = *error;
-      job.consumers.emplace(std::string(name), std::move(state));
-    }
-    auto created = ReadTimestamp(item.at("createdAt"));
-    auto updated = ReadTimestamp(item.at("updatedAt"));
-    if (!created.ok()) return created.error();
-    if (!updated.ok()) return updated.error();
-    job.created_at = *created;
-    job.updated_at = *updated;
-    return job;
-  } catch (const std::exception& e) {  // Boost.JSON accessors throw on a shape we did not write
-    return Status::Corruption(std::string("stored job item is malformed: ") + e.what());
+  auto& item = parsed.as_object();
+  Job job;
+  const boost::json::value* id = PayloadOf(item.if_contains(kIdAttribute), "S");
+  if (id == nullptr || !id->is_string()) return Malformed("id is not a string attribute");
+  job.id = id->get_string();
+  const boost::json::value* version = PayloadOf(item.if_contains(kVersionAttribute), "N");
+  if (version == nullptr || !version->is_string()) return Malformed("version is not a number attribute");
+  auto [end, parse_error] = std::from_chars(version->get_string().data(),
+                                            version->get_string().data() + version->get_string().size(), job.version);
+  if (parse_error != std::errc() || end != version->get_string().data() + version->get_string().size()) {
+    return Malformed("version is not an integer");
   }
+  const boost::json::value* states = PayloadOf(item.if_contains(kJobStatusAttribute), "M");
+  if (states == nullptr || !states->is_object()) return Malformed("job_status is not a map attribute");
+  for (const auto& [name, entry] : states->get_object()) {
+    auto state = ReadConsumerState(name, entry);
+    if (!state.ok()) return state.error();
+    job.consumers.emplace(std::string(name), std::move(state).value());
+  }
+  auto created = ReadTimestampAttribute(item, kCreatedAtAttribute);
+  if (!created.ok()) return created.error();
+  auto updated = ReadTimestampAttribute(item, kUpdatedAtAttribute);
+  if (!updated.ok()) return updated.error();
+  job.created_at = *created;
+  job.updated_at = *updated;
+  for (auto& [name, attribute] : item) {
+    if (!IsReservedAttribute(name)) job.attributes.emplace(name, std::move(attribute));
+  }
+  return job;
 }
 
 }  // namespace jobstream::store

@@ -1,4 +1,4 @@
-// The job item: what POST /jobs creates, consumers update, and GET /jobs/{id} returns.
+// The job item: what POST /jobs creates, consumers update, and GET /jobs/{id} shows.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -13,25 +13,43 @@
 
 namespace jobstream::store {
 
-// The deepest nesting a stored item may have: the API's parameters (32 levels, see
-// api::kMaxBodyDepth) sit one level down, a consumer's results three. An item that still cannot
-// be read is kCorruption, which the consumers treat as final for that job, never as a retry.
-inline constexpr std::size_t kMaxItemDepth = 64;
+// The deepest JSON nesting a stored item may have. Items are kept in DynamoDB's typed JSON, where
+// each map or list level is two JSON levels: the API's parameters (32 levels, see
+// api::kMaxBodyDepth) sit at the top of the item, a consumer's results (32 levels) three maps
+// down (job_status, the consumer's entry, results). An item that still cannot be read is
+// kCorruption, which the consumers treat as final for that job, never as a retry.
+inline constexpr std::size_t kMaxItemDepth = 80;
 
-// One consumer's progress on one job.
+// The attributes jobstream keeps on every item; a job's own parameters may not use these names.
+//   id           the job's id (the table's partition key), {"S": …}
+//   job_status   one entry per consumer whose filter accepted the job: {"M": {"status": …, …}}
+//   version      the optimistic-locking counter: 0 at insert, as the reference's PutItem writes it
+//   created_at, updated_at   ISO-8601 UTC timestamps, {"S": …}
+inline constexpr std::string_view kIdAttribute = "id";
+inline constexpr std::string_view kJobStatusAttribute = "job_status";
+inline constexpr std::string_view kVersionAttribute = "version";
+inline constexpr std::string_view kCreatedAtAttribute = "created_at";
+inline constexpr std::string_view kUpdatedAtAttribute = "updated_at";
+bool IsReservedAttribute(std::string_view name);
+
+// One consumer's progress on one job: its entry in job_status.
 struct ConsumerState {
-  std::string status = "Pending";  // Pending | Running | Success | Failure
+  std::string status = "Pending";  // Pending | Running | Success | Failure (or what a function wrote)
   boost::json::value results;      // set when status == Success
   boost::json::value error;        // {"errorType", "errorMessage"} when status == Failure
 
   bool IsTerminal() const { return status == "Success" || status == "Failure"; }
 };
 
+// A job: the item of the jobs table, shaped as the reference deployment's PutItem writes it,
+// {"id": {"S"}, <the job's parameters>, "job_status": {"M"}, "version": {"N": "0"}}, plus
+// jobstream's timestamps. The item is stored and streamed in DynamoDB's typed JSON, so a handler
+// reads NewImage["seconds"]["N"] as on AWS; GET /jobs/{id} shows a plain view derived from it.
 struct Job {
   std::string id;
-  boost::json::object parameters;
-  std::map<std::string, ConsumerState> consumers;  // consumers expected to process this job
-  std::int64_t version = 0;                        // optimistic-concurrency counter: 1 on insert, +1 per change
+  boost::json::object attributes;                  // the job's own attributes (its parameters), in typed JSON
+  std::map<std::string, ConsumerState> consumers;  // job_status
+  std::int64_t version = 0;                        // 0 at insert, +1 per outcome jobstream writes
   SystemTime created_at;
   SystemTime updated_at;
 
@@ -42,14 +60,15 @@ struct Job {
   // True when every expected consumer reached Success or Failure (AggregateStatus is one of them).
   bool Finished() const;
 
-  // The item as the API shows it (and as stream images carry it, in DynamoDB typed form).
-  boost::json::object ToItem() const;
-  // ToItem serialised, written directly (the write path: no tree is built).
-  std::string ToItemJson() const;
-  // The item in DynamoDB's typed JSON, as stream images carry it: the text of
-  // stream::ToAttributeMap(ToItem()), written directly.
+  // The item in DynamoDB's typed JSON: what the table keeps and stream images carry. Written
+  // directly (the write path: no tree is built).
   std::string ToTypedItemJson() const;
-  // The job back from ToItemJson's text; kCorruption if the text is not such an item.
+  // The same as a tree (parsing ToTypedItemJson), for the paths that filter or compare items.
+  boost::json::object ToTypedItem() const;
+  // GET /jobs/{id}'s body: {"id", "parameters", "status", "consumers", "version", "createdAt",
+  // "updatedAt"}, plain JSON derived from the item (numbers keep their decimal text).
+  std::string ToViewJson() const;
+  // The job back from ToTypedItemJson's text; kCorruption if the text is not such an item.
   static Result<Job> FromItemJson(std::string_view json);
 };
 

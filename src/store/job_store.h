@@ -42,7 +42,7 @@ class JobStore {
  public:
   virtual ~JobStore() = default;
 
-  // Inserts a new job (version 1) with its INSERT record. Fails if the id exists.
+  // Inserts a new job (version 0) with its INSERT record. Fails if the id exists.
   virtual void InsertJob(Job job, WriteDone done) = 0;
   // Inserts several jobs atomically: all of them with their records, or none.
   virtual void InsertJobs(std::vector<Job> jobs, WriteDone done) = 0;
@@ -55,7 +55,7 @@ class JobStore {
 
   // The latest committed job, or kNotFound.
   virtual Result<Job> GetJob(std::string_view id) = 0;
-  // The latest committed job as its item JSON text (GET's body without re-serialising).
+  // The latest committed job's item as its typed JSON text (as stored and streamed).
   virtual Result<std::string> GetJobJson(std::string_view id) = 0;
 
   // Up to `limit` records of `shard` with sequence > after_sequence, in order; INSERT records

@@ -12,8 +12,8 @@
 // Checked after every cut:
 //  - every acknowledged job is there, at its acknowledged version or later, with the consumer
 //    states it was acknowledged with (an unacknowledged write may have survived, or not);
-//  - every change of a job has exactly one stream record: a job at version v has v records (its
-//    INSERT and v-1 MODIFY) counting the trimmed ones; no record without its job;
+//  - every change of a job has exactly one stream record: a job at version v has v + 1 records
+//    (its INSERT at version 0 and v MODIFY) counting the trimmed ones; no record without its job;
 //  - every record the store reported durable (the commit listener runs after the sync) is still
 //    there, unless trimmed, and only records at or below every consumer's checkpoint of their
 //    shard are trimmed;
@@ -48,6 +48,7 @@
 #include "store/fault_injection_vfs.h"
 #include "store/job_store.h"
 #include "store/sqlite_job_store.h"
+#include "stream/dynamo_json.h"
 #include "testing/temp_dir.h"
 
 namespace jobstream::store {
@@ -153,10 +154,10 @@ class PowerLossTest : public ::testing::Test {
   Job NewJob() {
     Job job;
     job.id = NewId();
-    job.parameters = boost::json::object{{"seconds", static_cast<std::int64_t>(random_() % 100 + 1)}};
+    job.attributes =
+        stream::ToAttributeMap(boost::json::object{{"seconds", static_cast<std::int64_t>(random_() % 100 + 1)}});
     for (const std::string& consumer : kConsumers) job.consumers[consumer] = ConsumerState{};
     job.created_at = job.updated_at = clock_.Now();
-    job.version = 1;
     return job;
   }
 
@@ -292,8 +293,8 @@ void PowerLossTest::Verify(JobStore& store, const std::string& context) {
     } else {
       totals_.distinct_jobs += 1;  // durable though never acknowledged: from now on it counts
     }
-    ASSERT_EQ(record_count(id), stored->version) << context << ": job " << id << " at version " << stored->version
-                                                 << " has " << record_count(id) << " stream records";
+    ASSERT_EQ(record_count(id), stored->version + 1) << context << ": job " << id << " at version " << stored->version
+                                                     << " has " << record_count(id) << " stream records";
     known.acked = std::move(stored).value();
     known.durable = true;
     known.updating = false;

@@ -8,6 +8,8 @@
 #include <future>
 #include <limits>
 
+#include "store/item_format_migration.h"
+
 namespace jobstream::store {
 namespace {
 
@@ -18,7 +20,7 @@ namespace {
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT NOT NULL UNIQUE,
-  item TEXT NOT NULL,          -- the job as GET /jobs/{id} returns it
+  item TEXT NOT NULL,          -- the job's item in DynamoDB's typed JSON (store::Job)
   version INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS stream (
@@ -152,6 +154,7 @@ Status SqliteJobStore::Initialize() {
     return Status::IOError(fmt::format("{} opened read-only: the server needs read-write access", db_path_.string()));
   }
   if (status = connection->Execute(kSchema); !status.ok()) return status;
+  if (status = MigrateItemFormat(*connection); !status.ok()) return status;
   // The writer never checkpoints inside a commit; WalCheckpointer does it on its own thread.
   if (status = connection->Execute("PRAGMA wal_autocheckpoint=0"); !status.ok()) return status;
   // COMMIT only appends to the log; the sync thread makes it durable before anything is
@@ -228,8 +231,8 @@ Status SqliteJobStore::Initialize() {
   if (options_.max_size_bytes > 0) {
     // The reserve of a bounded store counts the jobs still running (one scan at startup).
     Statement unfinished(writer_->connection().handle(),
-                         "SELECT count(*) FROM jobs WHERE json_extract(item, '$.status') NOT IN ('Success', 'Failure') "
-                         "AND json_extract(item, '$.consumers') != '{}'");
+                         "SELECT count(*) FROM jobs WHERE EXISTS (SELECT 1 FROM json_each(item, '$.job_status.M') "
+                         "WHERE json_extract(value, '$.M.status.S') NOT IN ('Success', 'Failure'))");
     if (unfinished.Step()) space_.unfinished_jobs = unfinished.ColumnInt(0);
     if (status = unfinished.status(); !status.ok()) return status;
   }
@@ -299,16 +302,16 @@ Status SqliteJobStore::Enqueue(Op op) {
 }
 
 SqliteJobStore::EncodedJob SqliteJobStore::Encode(Job& job) const {
-  job.version = 1;
-  std::string item_json = job.ToItemJson();
-  auto record = EncodeChange(stream::EventName::kInsert, job, item_json.size(), nullptr);
+  job.version = 0;  // as the reference's PutItem writes it
+  std::string item_json = job.ToTypedItemJson();
+  auto record = EncodeChange(stream::EventName::kInsert, job, item_json, nullptr);
   bool awaits_consumers = !job.consumers.empty();
   return EncodedJob{std::move(job.id), std::move(item_json), std::move(record), {}, awaits_consumers};
 }
 
-stream::EncodedRecord SqliteJobStore::EncodeChange(stream::EventName event_name, const Job& job, std::size_t item_size,
-                                                   const Job* old_job) const {
-  std::string typed_item = job.ToTypedItemJson();
+stream::EncodedRecord SqliteJobStore::EncodeChange(stream::EventName event_name, const Job& job,
+                                                   std::string_view item_json, const Job* old_job) const {
+  // The stored item is the typed item: the record's NewImage is the same text.
   std::string typed_old_item;
   if (old_job != nullptr && options_.view_type == stream::StreamViewType::kNewAndOldImages) {
     typed_old_item = old_job->ToTypedItemJson();
@@ -318,8 +321,8 @@ stream::EncodedRecord SqliteJobStore::EncodeChange(stream::EventName event_name,
                                                   .created_at = job.updated_at,
                                                   .view_type = options_.view_type,
                                                   .account = &account_,
-                                                  .size_bytes = item_size,
-                                                  .new_image_json = typed_item,
+                                                  .size_bytes = item_json.size(),
+                                                  .new_image_json = item_json,
                                                   .old_image_json = typed_old_item});
 }
 
@@ -346,8 +349,8 @@ void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consume
   written.consumers[consumer] = std::move(state);
   written.version = current.version + 1;
   written.updated_at = options_.clock->Now();
-  std::string item_json = written.ToItemJson();
-  auto record = EncodeChange(stream::EventName::kModify, written, item_json.size(), &current);
+  std::string item_json = written.ToTypedItemJson();
+  auto record = EncodeChange(stream::EventName::kModify, written, item_json, &current);
   bool finishes_job = !current.Finished() && written.Finished();
   auto callback = done;
   Status status = Enqueue(
@@ -782,7 +785,7 @@ bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t
   }
   bool changed = false;
   for (EncodedJob& job : op.jobs) {
-    op.outcome = w.insert_job_.Bind(1, job.job_id).Bind(2, job.item_json).Bind(3, std::int64_t{1}).Run();
+    op.outcome = w.insert_job_.Bind(1, job.job_id).Bind(2, job.item_json).Bind(3, std::int64_t{0}).Run();
     if (op.outcome.ok()) {
       changed = true;
       op.outcome = AppendRecord("INSERT", job.job_id, job.record, job.appended, sequence, touched);

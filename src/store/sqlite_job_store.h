@@ -167,8 +167,9 @@ class SqliteJobStore final : public JobStore {
   // False when the op failed half-way in kFast (the caller retries the batch with savepoints).
   bool ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched);
   EncodedJob Encode(Job& job) const;
-  // The stream record of a change to `job` (typed images written on the caller's thread).
-  stream::EncodedRecord EncodeChange(stream::EventName event_name, const Job& job, std::size_t item_size,
+  // The stream record of a change to `job` whose item text is `item_json` (typed images written on
+  // the caller's thread).
+  stream::EncodedRecord EncodeChange(stream::EventName event_name, const Job& job, std::string_view item_json,
                                      const Job* old_job) const;
   bool ApplyUpdate(UpdateOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched);
   void ApplyCheckpoint(CheckpointOp& op);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/uuid.h"
+#include "stream/dynamo_json.h"
 #include "testing/temp_dir.h"
 
 namespace jobstream::store {
@@ -22,7 +23,7 @@ namespace {
 Job NewJob(int seconds = 1) {
   Job job;
   job.id = NewUuid();
-  job.parameters = boost::json::object{{"seconds", seconds}};
+  job.attributes = stream::ToAttributeMap(boost::json::object{{"seconds", seconds}});
   job.consumers["consumer_1"] = ConsumerState{};
   job.consumers["consumer_2"] = ConsumerState{};
   job.created_at = job.updated_at = std::chrono::system_clock::now();
@@ -82,16 +83,16 @@ class SqliteJobStoreTest : public ::testing::Test {
   testing::TempDir dir_;
 };
 
-TEST_F(SqliteJobStoreTest, InsertedJobIsReadableWithVersionOneAndOneInsertRecord) {
+TEST_F(SqliteJobStoreTest, InsertedJobIsReadableWithVersionZeroAndOneInsertRecord) {
   auto store = Open();
   Job job = NewJob(7);
   ASSERT_TRUE(Insert(*store, job).ok());
 
   auto read = store->GetJob(job.id);
   ASSERT_TRUE(read.ok());
-  EXPECT_EQ(read->version, 1);
+  EXPECT_EQ(read->version, 0);
   EXPECT_EQ(read->AggregateStatus(), "Pending");
-  EXPECT_EQ(read->parameters.at("seconds").as_int64(), 7);
+  EXPECT_EQ(read->attributes.at("seconds").at("N").as_string(), "7");
 
   auto records = AllRecords(*store);
   ASSERT_EQ(records.size(), 1u);
@@ -102,7 +103,10 @@ TEST_F(SqliteJobStoreTest, InsertedJobIsReadableWithVersionOneAndOneInsertRecord
   EXPECT_EQ(record.at("dynamodb").at("SequenceNumber").as_string(), stream::FormatSequenceNumber(records[0].sequence));
   const auto& dynamodb = record.at("dynamodb").as_object();
   EXPECT_EQ(dynamodb.at("Keys").at("id").at("S").as_string(), job.id);
-  EXPECT_EQ(dynamodb.at("NewImage").at("parameters").at("M").at("seconds").at("N").as_string(), "7");
+  EXPECT_EQ(dynamodb.at("NewImage").at("seconds").at("N").as_string(), "7");
+  EXPECT_EQ(dynamodb.at("NewImage").at("version").at("N").as_string(), "0");
+  // The record's image is the stored item itself.
+  EXPECT_EQ(boost::json::value(dynamodb.at("NewImage")), boost::json::parse(*store->GetJobJson(job.id)));
   EXPECT_EQ(dynamodb.at("StreamViewType").as_string(), "NEW_IMAGE");
   EXPECT_FALSE(dynamodb.contains("OldImage"));
 }
@@ -111,7 +115,6 @@ TEST_F(SqliteJobStoreTest, UnknownJobIsNotFound) {
   auto store = Open();
   EXPECT_EQ(store->GetJob(NewUuid()).error().code(), StatusCode::kNotFound);
   Job never_stored = NewJob();
-  never_stored.version = 1;
   EXPECT_EQ(Update(*store, never_stored.id, "consumer_1", {}, &never_stored).error().code(), StatusCode::kNotFound);
 }
 
@@ -124,7 +127,7 @@ TEST_F(SqliteJobStoreTest, EveryUpdateBumpsVersionAndAppendsOneModifyRecordInOrd
   ASSERT_TRUE(Update(*store, job.id, "consumer_1", {"Success", "done", nullptr}).ok());
   auto last = Update(*store, job.id, "consumer_2", {"Success", "done", nullptr});
   ASSERT_TRUE(last.ok());
-  EXPECT_EQ(last->version, 5);
+  EXPECT_EQ(last->version, 4);
   EXPECT_EQ(last->AggregateStatus(), "Success");
 
   auto records = store->ReadStream(stream::ShardOf(job.id, 4), 0, 100);
@@ -139,8 +142,8 @@ TEST_F(SqliteJobStoreTest, EveryUpdateBumpsVersionAndAppendsOneModifyRecordInOrd
   }
   EXPECT_EQ(names, (std::vector<std::string>{"INSERT", "MODIFY", "MODIFY", "MODIFY", "MODIFY"}));
   auto final_image = boost::json::parse(records->back().json).at("dynamodb").at("NewImage");
-  EXPECT_EQ(final_image.at("status").at("S").as_string(), "Success");
-  EXPECT_EQ(final_image.at("version").at("N").as_string(), "5");
+  EXPECT_EQ(final_image.at("job_status").at("M").at("consumer_2").at("M").at("status").at("S").as_string(), "Success");
+  EXPECT_EQ(final_image.at("version").at("N").as_string(), "4");
 }
 
 TEST_F(SqliteJobStoreTest, InsertRecordsCarryTheJobAsItIsNowAndModifyRecordsNothing) {
@@ -152,10 +155,10 @@ TEST_F(SqliteJobStoreTest, InsertRecordsCarryTheJobAsItIsNowAndModifyRecordsNoth
   ASSERT_TRUE(records.ok());
   ASSERT_EQ(records->size(), 2u);
   EXPECT_EQ((*records)[0].event_name, "INSERT");
-  // The current item (version 2), not the one the INSERT record describes: a consumer's
+  // The current item (version 1), not the one the INSERT record describes: a consumer's
   // conditional write must start from the latest version.
   EXPECT_EQ((*records)[0].job_item, *store->GetJobJson(job.id));
-  EXPECT_EQ(Job::FromItemJson((*records)[0].job_item)->version, 2);
+  EXPECT_EQ(Job::FromItemJson((*records)[0].job_item)->version, 1);
   EXPECT_EQ((*records)[1].event_name, "MODIFY");
   EXPECT_TRUE((*records)[1].job_item.empty());
 }
@@ -164,12 +167,12 @@ TEST_F(SqliteJobStoreTest, StaleVersionIsRejectedAndChangesNothing) {
   auto store = Open();
   Job job = NewJob();
   ASSERT_TRUE(Insert(*store, job).ok());
-  Job version_one = *store->GetJob(job.id);
+  Job version_zero = *store->GetJob(job.id);
   ASSERT_TRUE(Update(*store, job.id, "consumer_1", {"Running", nullptr, nullptr}).ok());
-  auto stale = Update(*store, job.id, "consumer_2", {"Running", nullptr, nullptr}, &version_one);
+  auto stale = Update(*store, job.id, "consumer_2", {"Running", nullptr, nullptr}, &version_zero);
   ASSERT_FALSE(stale.ok());
   EXPECT_EQ(stale.error().code(), StatusCode::kConditionFailed);
-  EXPECT_EQ(store->GetJob(job.id)->version, 2);
+  EXPECT_EQ(store->GetJob(job.id)->version, 1);
   EXPECT_EQ(AllRecords(*store).size(), 2u);
 }
 
@@ -593,10 +596,10 @@ TEST_F(SqliteJobStoreTest, CommitListenerGetsTheCommittedRecordsAsTheStreamHolds
       EXPECT_EQ(from_listener[i].json, stored[i].json);
       EXPECT_EQ(ToUnixMillis(from_listener[i].created_at), ToUnixMillis(stored[i].created_at));
     }
-    // An INSERT record comes with the item as committed then (version 1), MODIFY with none.
+    // An INSERT record comes with the item as committed then (version 0), MODIFY with none.
     for (const auto& record : from_listener) {
       if (record.event_name == "INSERT") {
-        EXPECT_EQ(Job::FromItemJson(record.job_item)->version, 1) << record.job_id;
+        EXPECT_EQ(Job::FromItemJson(record.job_item)->version, 0) << record.job_id;
       } else {
         EXPECT_TRUE(record.job_item.empty());
       }
@@ -635,8 +638,8 @@ TEST_F(SqliteJobStoreTest, NewAndOldImagesCarryThePreviousItem) {
   auto records = store->ReadStream(stream::ShardOf(job.id, 4), 0, 10);
   ASSERT_EQ(records->size(), 2u);
   auto modify = boost::json::parse((*records)[1].json).at("dynamodb");
-  EXPECT_EQ(modify.at("OldImage").at("version").at("N").as_string(), "1");
-  EXPECT_EQ(modify.at("NewImage").at("version").at("N").as_string(), "2");
+  EXPECT_EQ(modify.at("OldImage").at("version").at("N").as_string(), "0");
+  EXPECT_EQ(modify.at("NewImage").at("version").at("N").as_string(), "1");
 }
 
 TEST_F(SqliteJobStoreTest, WritesAfterCloseAreRefused) {
@@ -878,12 +881,12 @@ TEST_F(SqliteJobStoreTest, DuplicateIdInAGroupCommitLeavesTheOtherInsertsAlone) 
   // The stored jobs are the first of each id, untouched by the duplicates.
   auto kept = store->GetJob(existing.id);
   ASSERT_TRUE(kept.ok());
-  EXPECT_EQ(kept->version, 1);
-  EXPECT_EQ(kept->parameters.at("seconds").as_int64(), 5);
+  EXPECT_EQ(kept->version, 0);
+  EXPECT_EQ(kept->attributes.at("seconds"), boost::json::parse(R"({"N": "5"})"));
   for (const Job& job : {first, second, third, fourth}) {
     auto stored = store->GetJob(job.id);
     ASSERT_TRUE(stored.ok()) << job.id;
-    EXPECT_EQ(stored->parameters.at("seconds"), job.parameters.at("seconds"));
+    EXPECT_EQ(stored->attributes.at("seconds"), job.attributes.at("seconds"));
   }
 
   // One record for each stored job, none for the duplicates; applied in the order issued.

@@ -8,6 +8,7 @@
 #include "store/sqlite_connection.h"
 #include "store/sqlite_job_store.h"
 #include "store/store_backup.h"
+#include "stream/dynamo_json.h"
 #include "testing/temp_dir.h"
 
 namespace jobstream::store {
@@ -28,7 +29,7 @@ std::vector<std::string> InsertJobs(JobStore& store, int count) {
   for (int i = 0; i < count; ++i) {
     Job job;
     job.id = NewUuid();
-    job.parameters = boost::json::object{{"seconds", i + 1}};
+    job.attributes = stream::ToAttributeMap(boost::json::object{{"seconds", i + 1}});
     job.consumers["consumer_1"] = ConsumerState{};
     job.created_at = job.updated_at = std::chrono::system_clock::now();
     ids.push_back(job.id);

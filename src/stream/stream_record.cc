@@ -66,15 +66,15 @@ const AwsAccount& AccountOf(const RecordInput& input) {
 }
 
 void AppendImage(std::string& out, std::string_view name, std::string_view typed_json,
-                 const boost::json::object* plain) {
-  if (typed_json.empty() && plain == nullptr) return;
+                 const boost::json::object* typed) {
+  if (typed_json.empty() && typed == nullptr) return;
   out.append(",\"");
   out.append(name);
   out.append("\":");
   if (!typed_json.empty()) {
     out.append(typed_json);
   } else {
-    AppendAttributeMap(out, *plain);
+    AppendJsonValue(out, *typed);
   }
 }
 
@@ -91,10 +91,10 @@ boost::json::object BuildRecord(const RecordInput& input) {
   keys["id"] = boost::json::object{{"S", input.job_id}};
   dynamodb["Keys"] = std::move(keys);
   bool images = input.view_type != StreamViewType::kKeysOnly;
-  if (images && input.new_item != nullptr) dynamodb["NewImage"] = ToAttributeMap(*input.new_item);
-  if (images && input.old_item != nullptr &&
+  if (images && input.new_image != nullptr) dynamodb["NewImage"] = *input.new_image;
+  if (images && input.old_image != nullptr &&
       (input.view_type == StreamViewType::kNewAndOldImages || input.event_name == EventName::kRemove)) {
-    dynamodb["OldImage"] = ToAttributeMap(*input.old_item);
+    dynamodb["OldImage"] = *input.old_image;
   }
   dynamodb["SizeBytes"] = input.size_bytes;
   dynamodb["StreamViewType"] = ToString(input.view_type);
@@ -134,9 +134,9 @@ EncodedRecord EncodeRecord(const RecordInput& input) {
   AppendJsonString(out, input.job_id);
   out.append("}}");
   if (input.view_type != StreamViewType::kKeysOnly) {
-    AppendImage(out, "NewImage", input.new_image_json, input.new_item);
+    AppendImage(out, "NewImage", input.new_image_json, input.new_image);
     if (input.view_type == StreamViewType::kNewAndOldImages || input.event_name == EventName::kRemove) {
-      AppendImage(out, "OldImage", input.old_image_json, input.old_item);
+      AppendImage(out, "OldImage", input.old_image_json, input.old_image);
     }
   }
   out.append(R"(,"SizeBytes":)");

@@ -36,8 +36,8 @@ struct StreamRecord {
 struct RecordInput {
   EventName event_name = EventName::kInsert;
   std::string job_id;
-  const boost::json::object* new_item = nullptr;  // plain JSON item; null for REMOVE
-  const boost::json::object* old_item = nullptr;  // null for INSERT
+  const boost::json::object* new_image = nullptr;  // the item in typed JSON; null for REMOVE
+  const boost::json::object* old_image = nullptr;  // null for INSERT
   std::int64_t sequence = 0;
   SystemTime created_at;
   StreamViewType view_type = StreamViewType::kNewImage;
@@ -45,8 +45,8 @@ struct RecordInput {
   // defaults of AwsAccount (tests).
   const AwsAccount* account = nullptr;
   std::size_t size_bytes = 0;  // DynamoDB's approximate SizeBytes: the caller passes the item's size
-  // EncodeRecord only: the images already in typed JSON text (store::Job::ToTypedItemJson), used
-  // instead of converting new_item / old_item. Empty: none.
+  // EncodeRecord only: the images as typed JSON text (store::Job::ToTypedItemJson), used instead
+  // of serialising new_image / old_image. Empty: none.
   std::string_view new_image_json{};
   std::string_view old_image_json{};
 };

@@ -22,14 +22,14 @@ class EncodeRecordTest : public ::testing::TestWithParam<std::tuple<EventName, S
 
 TEST_P(EncodeRecordTest, TextIsTheSerialisedRecordTreeWithItsSequenceNumberInPlace) {
   auto [event_name, view_type] = GetParam();
-  json::object new_item =
-      json::parse(R"({"id": "a\"b", "parameters": {"seconds": 1.5, "l": [true, null]}})").as_object();
-  json::object old_item = json::parse(R"({"id": "a\"b", "status": "Pending"})").as_object();
+  json::object new_image =
+      ToAttributeMap(json::parse(R"({"id": "a\"b", "seconds": 1.5, "l": [true, null]})").as_object());
+  json::object old_image = ToAttributeMap(json::parse(R"({"id": "a\"b", "status": "Pending"})").as_object());
   AwsAccount account{.region = "eu-west-1", .id = "123456789012", .table_name = "orders"};
   RecordInput input{.event_name = event_name,
                     .job_id = "a\"b",
-                    .new_item = event_name == EventName::kRemove ? nullptr : &new_item,
-                    .old_item = event_name == EventName::kInsert ? nullptr : &old_item,
+                    .new_image = event_name == EventName::kRemove ? nullptr : &new_image,
+                    .old_image = event_name == EventName::kInsert ? nullptr : &old_image,
                     .sequence = 42,
                     .created_at = SystemTime(std::chrono::seconds(1700000000)),
                     .view_type = view_type,
@@ -41,14 +41,12 @@ TEST_P(EncodeRecordTest, TextIsTheSerialisedRecordTreeWithItsSequenceNumberInPla
   EXPECT_EQ(WithoutEventId(json::parse(from_trees.json).as_object()), expected);
 
   // The store's path: images handed over as typed text instead of trees.
-  std::string new_text;
-  std::string old_text;
-  AppendAttributeMap(new_text, new_item);
-  AppendAttributeMap(old_text, old_item);
+  std::string new_text = json::serialize(new_image);
+  std::string old_text = json::serialize(old_image);
   RecordInput from_text = input;
-  from_text.new_item = from_text.old_item = nullptr;
-  if (input.new_item != nullptr) from_text.new_image_json = new_text;
-  if (input.old_item != nullptr) from_text.old_image_json = old_text;
+  from_text.new_image = from_text.old_image = nullptr;
+  if (input.new_image != nullptr) from_text.new_image_json = new_text;
+  if (input.old_image != nullptr) from_text.old_image_json = old_text;
   from_text.sequence = 0;
   EncodedRecord encoded = EncodeRecord(from_text);
   StampSequenceNumber(encoded, 42);

@@ -119,7 +119,7 @@ class ClientCommands(CliTestCase):
         job = json.loads(result.stdout)
         self.assertRegex(job["id"], JOB_ID)
         self.assertEqual(expected_success(job["id"], {"seconds": 1}), comparable(job))
-        self.assertEqual(5, job["version"])
+        self.assertEqual(4, job["version"])
 
     def test_submit_of_a_bad_job_exits_nonzero_with_the_server_message(self):
         result = run_cli("submit", "--url", self.server.base_url, "--data-dir", self.data_dir,

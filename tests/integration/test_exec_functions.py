@@ -50,8 +50,8 @@ def routed(case, seconds=1):
 
 
 def case_filter(case):
-    return ("'{\"eventName\": [\"INSERT\"], \"dynamodb\": {\"NewImage\": {\"parameters\": "
-            f"{{\"M\": {{\"case\": {{\"S\": [\"{case}\"]}}}}}}}}}}}}'")
+    return ("'{\"eventName\": [\"INSERT\"], \"dynamodb\": {\"NewImage\": "
+            f"{{\"case\": {{\"S\": [\"{case}\"]}}}}}}}}'")
 
 
 def function_and_consumer(name, command, **settings):
@@ -158,7 +158,7 @@ PARTIAL_SCRIPT = r"""
 import json, sys
 event = json.load(sys.stdin)
 failed = [{"itemIdentifier": r["dynamodb"]["SequenceNumber"]} for r in event["Records"]
-          if r["dynamodb"]["NewImage"]["parameters"]["M"].get("fail", {}).get("BOOL")]
+          if r["dynamodb"]["NewImage"].get("fail", {}).get("BOOL")]
 print(json.dumps({"batchItemFailures": failed}))
 """
 

@@ -55,7 +55,7 @@ def boom(event, context):
 
 def slow(event, context):
     """Sleeps the job's `seconds`, after saying which process it is."""
-    seconds = int(event["Records"][0]["dynamodb"]["NewImage"]["parameters"]["M"]["seconds"]["N"])
+    seconds = int(event["Records"][0]["dynamodb"]["NewImage"]["seconds"]["N"])
     print(f"slow handler pid {os.getpid()} request {context.aws_request_id}", flush=True)
     time.sleep(seconds)
     return {"slept": seconds, "pid": os.getpid()}
