@@ -23,9 +23,15 @@ namespace json = boost::json;
 // a == b, except that doubles may differ in their last bits: Boost.JSON 1.81 parses decimal
 // numbers imprecisely (a 1-2 ulp error, and no precise option), so a double can drift slightly
 // each time the item is written and read (recorded in docs/RELIABILITY.md).
+// Numbers compare by value, not by kind: items keep numbers as DynamoDB does, as decimal text, so
+// 1.0 comes back as 1 (DynamoDB itself answers "1" for a stored "1.0").
 bool SameValue(const json::value& a, const json::value& b) {
-  if (a.is_double() && b.is_double()) {
-    return std::fabs(a.get_double() - b.get_double()) <= 1e-15 * std::fabs(a.get_double());
+  if (a.is_number() && b.is_number() && (a.is_double() || b.is_double())) {
+    boost::system::error_code ea;
+    boost::system::error_code eb;
+    const double x = a.to_number<double>(ea);
+    const double y = b.to_number<double>(eb);
+    return !ea && !eb && std::fabs(x - y) <= 1e-15 * std::fabs(x);
   }
   if (a.kind() != b.kind()) return false;
   if (a.is_object()) {
