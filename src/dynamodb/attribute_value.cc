@@ -27,12 +27,6 @@ int Base64Digit(char c) {
   return -1;
 }
 
-const json::string* StringPayload(const json::value& value, std::string_view key) {
-  const json::object& object = value.get_object();
-  auto it = object.find(key);
-  return it == object.end() ? nullptr : it->value().if_string();
-}
-
 // The canonical members of a set, for duplicate checks and order-free equality.
 std::optional<std::vector<std::string>> SetMembers(AttributeType type, const json::array& members) {
   std::vector<std::string> canonical;

@@ -123,11 +123,14 @@ class Parser {
   }
 
   // One step of nesting for the lifetime of a parse call.
-  struct Nesting {
+  class Nesting {
+   public:
     explicit Nesting(int& depth) : depth_(depth) { ++depth_; }
     ~Nesting() { --depth_; }
     Nesting(const Nesting&) = delete;
     Nesting& operator=(const Nesting&) = delete;
+
+   private:
     int& depth_;
   };
   Status CheckNesting() const {

@@ -36,7 +36,9 @@ int CompareMagnitude(const std::string& a_digits, int a_exp, const std::string& 
 // Digits of `digits` × 10^(exponent - base), as a little-endian vector of values 0-9.
 std::string Aligned(const std::string& digits, int exponent, int base) {
   std::string out(static_cast<std::size_t>(exponent - base), 0);
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) out.push_back(static_cast<char>(*it - '0'));
+  const std::size_t zeros = out.size();
+  out.append(digits.rbegin(), digits.rend());
+  for (std::size_t i = zeros; i < out.size(); ++i) out[i] = static_cast<char>(out[i] - '0');
   return out;
 }
 

@@ -245,7 +245,8 @@ Result<Item> Apply(const CompiledUpdate& update, Item current) {
     if (!value.ok()) return value.error();
     values.push_back(std::move(value).value());
   }
-  Item next = current;
+  // `current` is the item being built from here on: nothing reads the old one any more.
+  Item& next = current;
   for (std::size_t i = 0; i < actions.set.size(); ++i) {
     if (Status status = Assign(next, actions.set[i].first, std::move(values[i])); !status.ok()) return status;
   }
