@@ -48,7 +48,10 @@ TEST(DynamoAttributeValue, MalformedValuesGetDynamoDbsMessages) {
 
 TEST(DynamoAttributeValue, NestingDeeperThan32LevelsIsRefused) {
   std::string deep = R"({"S": "x"})";
-  for (int i = 1; i < kMaxNestingDepth; ++i) deep = R"({"L": [)" + deep + "]}";
+  for (int i = 1; i < kMaxNestingDepth; ++i) {
+    deep.insert(0, R"({"L": [)");
+    deep += "]}";
+  }
   EXPECT_EQ(Problem(deep), "ok");
   EXPECT_EQ(Problem(R"({"L": [)" + deep + "]}"),
             "One or more parameter values were invalid: Nesting Levels have exceeded supported limits");
