@@ -17,6 +17,9 @@ set(JOBSTREAM_FUZZ_CORE_SOURCES
   src/common/aws_account.cc src/common/clock.cc src/common/json_text.cc src/common/pretty_json.cc src/common/uuid.cc
   src/config/serve_config.cc src/config/toml_loader.cc
   src/consumers/consumer_config.cc
+  src/dynamodb/attribute_value.cc src/dynamodb/condition_expression.cc src/dynamodb/document_path.cc
+  src/dynamodb/expression_attributes.cc src/dynamodb/expression_lexer.cc src/dynamodb/expression_parser.cc
+  src/dynamodb/number.cc src/dynamodb/projection.cc src/dynamodb/reserved_words.cc src/dynamodb/update_expression.cc
   src/functions/function_config.cc
   src/http/connection_registry.cc src/http/date_header.cc src/http/error_body.cc src/http/host_header.cc
   src/http/message_framing.cc src/http/request_id.cc src/http/response_serializer.cc src/http/session.cc
