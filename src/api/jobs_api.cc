@@ -136,7 +136,7 @@ void JobsApi::CreateJob(http::Request& request, http::Respond respond) {
   auto parameters = ParseJobParameters(request.body());
   if (!parameters.ok()) return respond(ErrorResponse(parameters.error()));
 
-  store::Job job = NewJob(std::move(parameters).value());
+  store::Job job = NewJob(*parameters);
   std::string id = job.id;
   store_.InsertJob(std::move(job),
                    [this, respond = std::move(respond), id = std::move(id)](const Status& status) mutable {
@@ -154,7 +154,7 @@ void JobsApi::CreateJob(http::Request& request, http::Respond respond) {
                    });
 }
 
-store::Job JobsApi::NewJob(boost::json::object parameters) const {
+store::Job JobsApi::NewJob(const boost::json::object& parameters) const {
   store::Job job;
   job.created_at = job.updated_at = std::chrono::system_clock::now();
   job.id = NewTimeOrderedUuid(job.created_at);
@@ -169,8 +169,8 @@ void JobsApi::CreateJobs(http::Request& request, http::Respond respond) {
   std::vector<store::Job> jobs;
   jobs.reserve(batch->size());
   boost::json::array ids;
-  for (auto& parameters : *batch) {
-    jobs.push_back(NewJob(std::move(parameters)));
+  for (const auto& parameters : *batch) {
+    jobs.push_back(NewJob(parameters));
     ids.emplace_back(jobs.back().id);
   }
   store_.InsertJobs(

@@ -42,7 +42,7 @@ class JobsApi final : public http::RequestHandler {
  private:
   void CreateJob(http::Request& request, http::Respond respond);
   void CreateJobs(http::Request& request, http::Respond respond);
-  store::Job NewJob(boost::json::object parameters) const;
+  store::Job NewJob(const boost::json::object& parameters) const;
   void GetJob(std::string_view id, const http::Respond& respond);
 
   // Constant after construction; all members are thread-safe.
