@@ -21,12 +21,26 @@
 #include "auth/session_token.h"
 #include "config/serve_config.h"
 #include "consumers/consumer_set.h"
+#include "dynamodb/streams_api.h"
 #include "http/server.h"
 #include "iam/account_id.h"
 #include "store/sqlite_job_store.h"
 
 namespace jobstream::cli {
 namespace {
+
+// DynamoDB's 15 minutes, unless a test shortens it (JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS, not
+// a setting: nothing but the expiry tests has a reason to change it).
+std::chrono::milliseconds ShardIteratorLifetime() {
+  const char* text =
+      std::getenv("JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS");  // NOLINT(concurrency-mt-unsafe): before any thread
+  if (text == nullptr) return dynamodb::ShardIterators::kLifetime;
+  char* end = nullptr;
+  long long ms = std::strtoll(text, &end, 10);
+  if (end == text || *end != '\0' || ms < 1) return dynamodb::ShardIterators::kLifetime;
+  spdlog::warn("shard iterators expire after {} ms (JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS)", ms);
+  return std::chrono::milliseconds(ms);
+}
 
 // Flags as given; unset ones leave the file's (or the default) value alone.
 struct ServeFlags {
@@ -226,11 +240,17 @@ int RunServe(const ServeFlags& flags) {
   auto session_tokens = auth::SessionTokens::Load(config.data_dir);
   if (!session_tokens.ok()) return fail(session_tokens.error());
   auth::SigV4Verifier verifier(
-      auth::VerifierOptions{config.region, config.service, {"sts"}, true, config.max_clock_skew}, **keys,
+      auth::VerifierOptions{config.region, config.service, {"sts", "dynamodb"}, true, config.max_clock_skew}, **keys,
       session_tokens->get());
   auth::Authorizer authorizer(**keys, *account_id);
   sts::StsApi sts_api(authorizer, **session_tokens);
-  api::IdentityServices identity{authorizer, sts_api, config.region};
+  auto shard_iterators =
+      dynamodb::ShardIterators::Load(config.data_dir, (*store)->account().StreamArn(), ShardIteratorLifetime());
+  if (!shard_iterators.ok()) return fail(shard_iterators.error());
+  dynamodb::StreamsApi streams_api(**store, **shard_iterators, config.stream_view_type);
+  dynamodb::JsonProtocol dynamodb_protocol;
+  dynamodb_protocol.Register(std::string(dynamodb::kStreamsTargetPrefix), streams_api.Operations());
+  api::IdentityServices identity{authorizer, sts_api, config.region, &dynamodb_protocol};
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
       consumer_set->get(), &identity);
