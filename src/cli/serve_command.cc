@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <charconv>
 #include <future>
 #include <iostream>
 #include <optional>
@@ -32,12 +33,16 @@ namespace {
 // DynamoDB's 15 minutes, unless a test shortens it (JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS, not
 // a setting: nothing but the expiry tests has a reason to change it).
 std::chrono::milliseconds ShardIteratorLifetime() {
-  const char* text =
-      std::getenv("JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS");  // NOLINT(concurrency-mt-unsafe): before any thread
+  // flawfinder: ignore (read once at startup, parsed strictly, and it can only shorten the lifetime)
+  const char* text = std::getenv("JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS");  // NOLINT(concurrency-mt-unsafe)
   if (text == nullptr) return dynamodb::ShardIterators::kLifetime;
-  char* end = nullptr;
-  long long ms = std::strtoll(text, &end, 10);
-  if (end == text || *end != '\0' || ms < 1) return dynamodb::ShardIterators::kLifetime;
+  const std::string_view digits(text);
+  std::int64_t ms = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
+  if (ec != std::errc() || end != digits.data() + digits.size() || ms < 1 ||
+      ms >= dynamodb::ShardIterators::kLifetime.count()) {
+    return dynamodb::ShardIterators::kLifetime;
+  }
   spdlog::warn("shard iterators expire after {} ms (JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS)", ms);
   return std::chrono::milliseconds(ms);
 }
