@@ -16,7 +16,7 @@ import sys
 import time
 import unittest
 
-from harness import Server, TempDirs, require_binary, wait_for
+from harness import Server, TempDirs, require_binary, run_aws, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGET = "DynamoDBStreams_20120810."
@@ -91,19 +91,7 @@ class StreamsClients:
 
     def aws(self, *args, key=None, check=True):
         key = key or self.admin
-        env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
-               "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-               "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"], "AWS_DEFAULT_REGION": "us-east-1",
-               "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-               "AWS_EC2_METADATA_DISABLED": "true"}
-        if key.get("SessionToken"):
-            env["AWS_SESSION_TOKEN"] = key["SessionToken"]
-        result = subprocess.run(["aws", *args, "--endpoint-url", self.server.base_url,
-                                 "--output", "json"], capture_output=True, text=True, env=env,
-                                timeout=120)
-        if check and result.returncode != 0:
-            raise AssertionError(f"aws {args} exited {result.returncode}: {result.stderr}")
-        return result
+        return run_aws(self.server.base_url, key, *args, token=key.get("SessionToken"), check=check)
 
     def streams(self, operation, body, key=None, service="dynamodb", content_type=JSON_1_0,
                 raw=None):
