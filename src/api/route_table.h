@@ -7,11 +7,17 @@
 //   GET /consumers/{name}                          jobstream:GetConsumer on …:consumer/<name>
 //   PUT /consumers/{name}                          jobstream:PutConsumer on …:consumer/<name>
 //       (arn:aws:jobstream:<region>:<account>:consumer/<name>)
+//   POST / with X-Amz-Target DynamoDBStreams_20120810.<Operation> (SigV4 service dynamodb)
+//       dynamodb:DescribeStream, GetShardIterator, GetRecords on the stream's ARN
+//       (arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>); dynamodb:ListStreams
+//       on …:table/<table>/stream/* (DynamoDB's API permissions reference)
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/aws_account.h"
 
 namespace jobstream::api {
 
@@ -28,5 +34,9 @@ struct RouteAuthorization {
 // then answers 404 or 405, as to any authenticated request).
 std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std::string_view path,
                                                    std::string_view region, std::string_view account_id);
+
+// What a request of the DynamoDB JSON protocol (SigV4 service `dynamodb`) with this X-Amz-Target
+// needs, or nullopt for a target no operation serves (answered UnknownOperationException).
+std::optional<RouteAuthorization> AuthorizationForTarget(std::string_view amz_target, const AwsAccount& account);
 
 }  // namespace jobstream::api
