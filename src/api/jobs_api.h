@@ -16,6 +16,7 @@
 #include "auth/sigv4_verifier.h"
 #include "common/rate_limited_log.h"
 #include "http/request_handler.h"
+#include "iam_api/iam_api.h"
 #include "store/job_store.h"
 #include "sts/sts_api.h"
 
@@ -30,6 +31,7 @@ struct IdentityServices {
   const auth::Authorizer& authorizer;
   const sts::StsApi& sts;
   std::string region;
+  const iam_api::IamApi* iam = nullptr;  // null: requests scoped to iam are refused
 };
 
 class JobsApi final : public http::RequestHandler {

@@ -7,6 +7,7 @@
 //   GET /consumers/{name}                          jobstream:GetConsumer on …:consumer/<name>
 //   PUT /consumers/{name}                          jobstream:PutConsumer on …:consumer/<name>
 //       (arn:aws:jobstream:<region>:<account>:consumer/<name>)
+//   IAM's Query API (iam_api/)                     iam:<Operation> on the user or role it names
 #pragma once
 
 #include <optional>
@@ -28,5 +29,8 @@ struct RouteAuthorization {
 // then answers 404 or 405, as to any authenticated request).
 std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std::string_view path,
                                                    std::string_view region, std::string_view account_id);
+
+// What an IAM operation needs: iam:<operation> on resource_arn (the user's or role's ARN).
+RouteAuthorization IamAuthorizationFor(std::string_view operation, std::string_view resource_arn);
 
 }  // namespace jobstream::api

@@ -225,12 +225,13 @@ int RunServe(const ServeFlags& flags) {
 
   auto session_tokens = auth::SessionTokens::Load(config.data_dir);
   if (!session_tokens.ok()) return fail(session_tokens.error());
-  auth::SigV4Verifier verifier(
-      auth::VerifierOptions{config.region, config.service, {"sts"}, true, config.max_clock_skew}, **keys,
-      session_tokens->get());
+  auth::VerifierOptions verifier_options{config.region, config.service, {"sts", "iam"}, true, config.max_clock_skew};
+  verifier_options.global_services = {"iam"};
+  auth::SigV4Verifier verifier(verifier_options, **keys, session_tokens->get());
   auth::Authorizer authorizer(**keys, *account_id);
   sts::StsApi sts_api(authorizer, **session_tokens);
-  api::IdentityServices identity{authorizer, sts_api, config.region};
+  iam_api::IamApi iam_api(authorizer, **keys);
+  api::IdentityServices identity{authorizer, sts_api, config.region, &iam_api};
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
       consumer_set->get(), &identity);
