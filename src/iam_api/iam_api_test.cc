@@ -12,12 +12,13 @@ constexpr std::string_view kAccount = "123456789012";
 
 class IamApiTest : public ::testing::Test {
  protected:
-  IamApiTest() {
+  IamApiTest() { admin_key_ = keys_->Create("jobstream-admin")->access_key_id; }
+
+  static std::unique_ptr<auth::KeyFile> OpenKeys(const std::filesystem::path& dir) {
     auth::KeyFileOptions options;
     options.create = true;
     options.account_id = std::string(kAccount);
-    keys_ = std::move(auth::KeyFile::Open(dir_.path(), options)).value();
-    admin_key_ = keys_->Create("jobstream-admin")->access_key_id;
+    return std::move(auth::KeyFile::Open(dir, options)).value();
   }
 
   http::Response Call(const std::string& form, const std::string& user = "jobstream-admin") {
@@ -30,7 +31,8 @@ class IamApiTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  std::unique_ptr<auth::KeyFile> keys_;
+  // Declared in the order they are built: each needs the one before.
+  std::unique_ptr<auth::KeyFile> keys_ = OpenKeys(dir_.path());
   auth::Authorizer authorizer_{*keys_, std::string(kAccount)};
   IamApi api_{authorizer_, *keys_};
   std::string admin_key_;
