@@ -38,13 +38,14 @@ bool ScopedTo(const auth::SignedRequestView& view, std::string_view service) {
   return view.target.find("%2F" + std::string(service) + "%2Faws4_request") != std::string_view::npos;
 }
 
-// API Gateway's error types as STS names them.
-http::Response StsAuthErrorResponse(const auth::AuthFailure& failure, std::string_view request_id) {
+// API Gateway's error types as STS and IAM name them.
+http::Response QueryAuthErrorResponse(const auth::AuthFailure& failure, std::string_view request_id, bool iam) {
   std::string_view code = "InvalidClientTokenId";
   if (failure.error_type == auth::kMissingAuthenticationToken) code = "MissingAuthenticationToken";
   if (failure.error_type == auth::kIncompleteSignature) code = "IncompleteSignature";
   if (failure.error_type == auth::kInvalidSignature) code = "SignatureDoesNotMatch";
   if (failure.error_type == auth::kExpiredToken) code = "ExpiredToken";
+  if (iam) return iam_api::IamErrorResponse(403, code, failure.message, request_id);
   return sts::StsErrorResponse(403, code, failure.message, request_id);
 }
 
@@ -84,7 +85,10 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
   auto principal = verifier_.Verify(view, now);
   if (!principal.ok()) {
     if (identity_ != nullptr && ScopedTo(view, "sts")) {
-      return respond(StsAuthErrorResponse(principal.error(), request["x-amzn-RequestId"]));
+      return respond(QueryAuthErrorResponse(principal.error(), request["x-amzn-RequestId"], false));
+    }
+    if (identity_ != nullptr && identity_->iam != nullptr && ScopedTo(view, "iam")) {
+      return respond(QueryAuthErrorResponse(principal.error(), request["x-amzn-RequestId"], true));
     }
     if (identity_ != nullptr && identity_->dynamodb != nullptr && ScopedTo(view, "dynamodb")) {
       // DynamoDB's front end answers these 400 with the same codes API Gateway puts in a header.
@@ -98,6 +102,8 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
     return respond(identity_->sts.Handle(*principal, request, now));
   if (principal->service == "dynamodb" && identity_ != nullptr && identity_->dynamodb != nullptr)
     return respond(HandleDynamoDb(*principal, request, now));
+  if (principal->service == "iam" && identity_ != nullptr && identity_->iam != nullptr)
+    return respond(identity_->iam->Handle(*principal, request, now));
 
   // Authorization, before any handler: the route's action on its resource (route_table.h).
   if (identity_ != nullptr) {

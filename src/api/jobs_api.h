@@ -17,6 +17,7 @@
 #include "common/rate_limited_log.h"
 #include "dynamodb/json_protocol.h"
 #include "http/request_handler.h"
+#include "iam_api/iam_api.h"
 #include "store/job_store.h"
 #include "sts/sts_api.h"
 
@@ -33,6 +34,7 @@ struct IdentityServices {
   std::string region;
   // The JSON 1.0 protocol (DynamoDB Streams) for requests scoped to `dynamodb`; null: not served.
   const dynamodb::JsonProtocol* dynamodb = nullptr;
+  const iam_api::IamApi* iam = nullptr;  // null: requests scoped to iam are refused
 };
 
 class JobsApi final : public http::RequestHandler {

@@ -56,4 +56,8 @@ std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std:
   return std::nullopt;
 }
 
+RouteAuthorization IamAuthorizationFor(std::string_view operation, std::string_view resource_arn) {
+  return RouteAuthorization{"iam:" + std::string(operation), std::string(resource_arn)};
+}
+
 }  // namespace jobstream::api

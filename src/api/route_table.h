@@ -11,6 +11,7 @@
 //       dynamodb:DescribeStream, GetShardIterator, GetRecords on the stream's ARN
 //       (arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>); dynamodb:ListStreams
 //       on …:table/<table>/stream/* (DynamoDB's API permissions reference)
+//   IAM's Query API (iam_api/)                     iam:<Operation> on the user or role it names
 #pragma once
 
 #include <optional>
@@ -38,5 +39,7 @@ std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std:
 // What a request of the DynamoDB JSON protocol (SigV4 service `dynamodb`) with this X-Amz-Target
 // needs, or nullopt for a target no operation serves (answered UnknownOperationException).
 std::optional<RouteAuthorization> AuthorizationForTarget(std::string_view amz_target, const AwsAccount& account);
+// What an IAM operation needs: iam:<operation> on resource_arn (the user's or role's ARN).
+RouteAuthorization IamAuthorizationFor(std::string_view operation, std::string_view resource_arn);
 
 }  // namespace jobstream::api

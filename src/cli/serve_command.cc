@@ -244,18 +244,20 @@ int RunServe(const ServeFlags& flags) {
 
   auto session_tokens = auth::SessionTokens::Load(config.data_dir);
   if (!session_tokens.ok()) return fail(session_tokens.error());
-  auth::SigV4Verifier verifier(
-      auth::VerifierOptions{config.region, config.service, {"sts", "dynamodb"}, true, config.max_clock_skew}, **keys,
-      session_tokens->get());
+  auth::VerifierOptions verifier_options{config.region, config.service, {"sts", "iam", "dynamodb"}, true,
+                                         config.max_clock_skew};
+  verifier_options.global_services = {"iam"};
+  auth::SigV4Verifier verifier(verifier_options, **keys, session_tokens->get());
   auth::Authorizer authorizer(**keys, *account_id);
   sts::StsApi sts_api(authorizer, **session_tokens);
+  iam_api::IamApi iam_api(authorizer, **keys);
   auto shard_iterators =
       dynamodb::ShardIterators::Load(config.data_dir, (*store)->account().StreamArn(), ShardIteratorLifetime());
   if (!shard_iterators.ok()) return fail(shard_iterators.error());
   dynamodb::StreamsApi streams_api(**store, **shard_iterators, config.stream_view_type);
   dynamodb::JsonProtocol dynamodb_protocol;
   dynamodb_protocol.Register(std::string(dynamodb::kStreamsTargetPrefix), streams_api.Operations());
-  api::IdentityServices identity{authorizer, sts_api, config.region, &dynamodb_protocol};
+  api::IdentityServices identity{authorizer, sts_api, config.region, &dynamodb_protocol, &iam_api};
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
       consumer_set->get(), &identity);
