@@ -14,6 +14,7 @@ set(JOBSTREAM_FUZZ_CORE_SOURCES
   src/api/exact_json_parser.cc src/api/job_parameters.cc
   src/auth/signing_key_cache.cc src/auth/sigv4_canonical.cc src/auth/sigv4_claim.cc src/auth/sigv4_crypto.cc
   src/auth/sigv4_signer.cc src/auth/sigv4_time.cc src/auth/sigv4_verifier.cc
+  src/aws_query/query_protocol.cc
   src/common/aws_account.cc src/common/clock.cc src/common/json_text.cc src/common/pretty_json.cc src/common/uuid.cc
   src/config/serve_config.cc src/config/toml_loader.cc
   src/consumers/consumer_config.cc

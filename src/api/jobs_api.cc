@@ -28,22 +28,24 @@ http::Response MethodNotAllowed(std::string_view allow) {
   return response;
 }
 
-// True when the request's credential scope names STS, so its refusal is answered in STS's shape.
-bool ScopedToSts(const auth::SignedRequestView& view) {
-  constexpr std::string_view kStsScope = "/sts/aws4_request";
+// True when the request's credential scope names service (e.g. "sts"), so that its refusal is
+// answered in that service's shape.
+bool ScopedTo(const auth::SignedRequestView& view, std::string_view service) {
+  const std::string scope = "/" + std::string(service) + "/aws4_request";
   for (const auto& [name, value] : view.headers) {
-    if (boost::beast::iequals(name, "authorization")) return value.find(kStsScope) != std::string_view::npos;
+    if (boost::beast::iequals(name, "authorization")) return value.find(scope) != std::string_view::npos;
   }
-  return view.target.find("%2Fsts%2Faws4_request") != std::string_view::npos;
+  return view.target.find("%2F" + std::string(service) + "%2Faws4_request") != std::string_view::npos;
 }
 
-// API Gateway's error types as STS names them.
-http::Response StsAuthErrorResponse(const auth::AuthFailure& failure, std::string_view request_id) {
+// API Gateway's error types as STS and IAM name them.
+http::Response QueryAuthErrorResponse(const auth::AuthFailure& failure, std::string_view request_id, bool iam) {
   std::string_view code = "InvalidClientTokenId";
   if (failure.error_type == auth::kMissingAuthenticationToken) code = "MissingAuthenticationToken";
   if (failure.error_type == auth::kIncompleteSignature) code = "IncompleteSignature";
   if (failure.error_type == auth::kInvalidSignature) code = "SignatureDoesNotMatch";
   if (failure.error_type == auth::kExpiredToken) code = "ExpiredToken";
+  if (iam) return iam_api::IamErrorResponse(403, code, failure.message, request_id);
   return sts::StsErrorResponse(403, code, failure.message, request_id);
 }
 
@@ -82,14 +84,26 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
   const auto now = std::chrono::system_clock::now();
   auto principal = verifier_.Verify(view, now);
   if (!principal.ok()) {
-    if (identity_ != nullptr && ScopedToSts(view)) {
-      return respond(StsAuthErrorResponse(principal.error(), request["x-amzn-RequestId"]));
+    if (identity_ != nullptr && ScopedTo(view, "sts")) {
+      return respond(QueryAuthErrorResponse(principal.error(), request["x-amzn-RequestId"], false));
+    }
+    if (identity_ != nullptr && identity_->iam != nullptr && ScopedTo(view, "iam")) {
+      return respond(QueryAuthErrorResponse(principal.error(), request["x-amzn-RequestId"], true));
+    }
+    if (identity_ != nullptr && identity_->dynamodb != nullptr && ScopedTo(view, "dynamodb")) {
+      // DynamoDB's front end answers these 400 with the same codes API Gateway puts in a header.
+      return respond(
+          dynamodb::JsonErrorResponse(dynamodb::CoralError(principal.error().error_type, principal.error().message)));
     }
     respond(AuthErrorResponse(principal.error()));
     return;
   }
   if (principal->service == "sts" && identity_ != nullptr)
     return respond(identity_->sts.Handle(*principal, request, now));
+  if (principal->service == "dynamodb" && identity_ != nullptr && identity_->dynamodb != nullptr)
+    return respond(HandleDynamoDb(*principal, request, now));
+  if (principal->service == "iam" && identity_ != nullptr && identity_->iam != nullptr)
+    return respond(identity_->iam->Handle(*principal, request, now));
 
   // Authorization, before any handler: the route's action on its resource (route_table.h).
   if (identity_ != nullptr) {
@@ -130,6 +144,20 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
     return respond(std::move(response));
   }
   respond(MessageResponse(404, "Not Found"));
+}
+
+// Authorization as for every route (route_table.h), answered in DynamoDB's shape; the protocol
+// layer then dispatches on X-Amz-Target. Targets no route knows fall through to it unauthorized
+// and are answered UnknownOperationException, as DynamoDB does before looking at permissions.
+http::Response JobsApi::HandleDynamoDb(const auth::Principal& principal, const http::Request& request,
+                                       std::chrono::system_clock::time_point now) const {
+  auto needed = AuthorizationForTarget(request["X-Amz-Target"], store_.account());
+  if (needed && !identity_->authorizer.Allows(principal, needed->action, needed->resource)) {
+    return dynamodb::JsonErrorResponse(dynamodb::AccessDeniedException(
+        auth::NotAuthorizedMessage(identity_->authorizer.ArnOf(principal), needed->action, needed->resource) +
+        " because no identity-based policy allows the " + needed->action + " action"));
+  }
+  return identity_->dynamodb->Handle(principal, request, now);
 }
 
 void JobsApi::CreateJob(http::Request& request, http::Respond respond) {

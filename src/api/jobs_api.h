@@ -15,7 +15,9 @@
 #include "auth/authorizer.h"
 #include "auth/sigv4_verifier.h"
 #include "common/rate_limited_log.h"
+#include "dynamodb/json_protocol.h"
 #include "http/request_handler.h"
+#include "iam_api/iam_api.h"
 #include "store/job_store.h"
 #include "sts/sts_api.h"
 
@@ -30,6 +32,9 @@ struct IdentityServices {
   const auth::Authorizer& authorizer;
   const sts::StsApi& sts;
   std::string region;
+  // The JSON 1.0 protocol (DynamoDB Streams) for requests scoped to `dynamodb`; null: not served.
+  const dynamodb::JsonProtocol* dynamodb = nullptr;
+  const iam_api::IamApi* iam = nullptr;  // null: requests scoped to iam are refused
 };
 
 class JobsApi final : public http::RequestHandler {
@@ -44,6 +49,8 @@ class JobsApi final : public http::RequestHandler {
   void CreateJobs(http::Request& request, http::Respond respond);
   store::Job NewJob(const boost::json::object& parameters) const;
   void GetJob(std::string_view id, const http::Respond& respond);
+  http::Response HandleDynamoDb(const auth::Principal& principal, const http::Request& request,
+                                std::chrono::system_clock::time_point now) const;
 
   // Constant after construction; all members are thread-safe.
   const auth::SigV4Verifier& verifier_;

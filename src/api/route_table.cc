@@ -23,6 +23,19 @@ std::string ConsumerArn(std::string_view name, std::string_view region, std::str
 
 }  // namespace
 
+std::optional<RouteAuthorization> AuthorizationForTarget(std::string_view amz_target, const AwsAccount& account) {
+  constexpr std::string_view kStreams = "DynamoDBStreams_20120810.";
+  if (!amz_target.starts_with(kStreams)) return std::nullopt;
+  const std::string_view operation = amz_target.substr(kStreams.size());
+  if (operation == "ListStreams") {
+    return RouteAuthorization{"dynamodb:ListStreams", account.TableArn() + "/stream/*"};
+  }
+  if (operation == "DescribeStream" || operation == "GetShardIterator" || operation == "GetRecords") {
+    return RouteAuthorization{"dynamodb:" + std::string(operation), account.StreamArn()};
+  }
+  return std::nullopt;
+}
+
 std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std::string_view path,
                                                    std::string_view region, std::string_view account_id) {
   constexpr std::string_view kInvoke = "execute-api:Invoke";
@@ -41,6 +54,10 @@ std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std:
     if (method == "PUT") return RouteAuthorization{"jobstream:PutConsumer", ConsumerArn(*name, region, account_id)};
   }
   return std::nullopt;
+}
+
+RouteAuthorization IamAuthorizationFor(std::string_view operation, std::string_view resource_arn) {
+  return RouteAuthorization{"iam:" + std::string(operation), std::string(resource_arn)};
 }
 
 }  // namespace jobstream::api

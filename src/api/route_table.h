@@ -7,11 +7,18 @@
 //   GET /consumers/{name}                          jobstream:GetConsumer on …:consumer/<name>
 //   PUT /consumers/{name}                          jobstream:PutConsumer on …:consumer/<name>
 //       (arn:aws:jobstream:<region>:<account>:consumer/<name>)
+//   POST / with X-Amz-Target DynamoDBStreams_20120810.<Operation> (SigV4 service dynamodb)
+//       dynamodb:DescribeStream, GetShardIterator, GetRecords on the stream's ARN
+//       (arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>); dynamodb:ListStreams
+//       on …:table/<table>/stream/* (DynamoDB's API permissions reference)
+//   IAM's Query API (iam_api/)                     iam:<Operation> on the user or role it names
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "common/aws_account.h"
 
 namespace jobstream::api {
 
@@ -28,5 +35,11 @@ struct RouteAuthorization {
 // then answers 404 or 405, as to any authenticated request).
 std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std::string_view path,
                                                    std::string_view region, std::string_view account_id);
+
+// What a request of the DynamoDB JSON protocol (SigV4 service `dynamodb`) with this X-Amz-Target
+// needs, or nullopt for a target no operation serves (answered UnknownOperationException).
+std::optional<RouteAuthorization> AuthorizationForTarget(std::string_view amz_target, const AwsAccount& account);
+// What an IAM operation needs: iam:<operation> on resource_arn (the user's or role's ARN).
+RouteAuthorization IamAuthorizationFor(std::string_view operation, std::string_view resource_arn);
 
 }  // namespace jobstream::api

@@ -312,4 +312,41 @@ std::optional<iam::Role> KeyFile::FindRole(std::string_view name) const {
   return iam::DefaultInvokeRole(options_.account_id, kDefaultRoleCreateDate);
 }
 
+KeyFileContents KeyFile::ExplicitLocked() const {
+  KeyFileContents contents = contents_;
+  if (!contents.users) {
+    contents.users.emplace();
+    for (const Credential& key : contents.keys) {
+      if (auto user = FindUserLocked(key.user_name);
+          user && std::none_of(contents.users->begin(), contents.users->end(),
+                               [&](const iam::User& known) { return known.name == user->name; })) {
+        contents.users->push_back(std::move(*user));
+      }
+    }
+  }
+  if (!contents.roles) {
+    contents.roles.emplace();
+    if (!options_.account_id.empty()) {
+      contents.roles->push_back(iam::DefaultInvokeRole(options_.account_id, kDefaultRoleCreateDate));
+    }
+  }
+  return contents;
+}
+
+Status KeyFile::Update(const std::function<Status(KeyFileContents&)>& change) {
+  MutexLock lock(mutex_);
+  auto directory_lock = LockDirectory(data_dir_);
+  if (!directory_lock.ok()) return directory_lock.error();
+  if (Status status = LoadLocked(); !status.ok()) return status;
+  KeyFileContents contents = ExplicitLocked();
+  if (Status status = change(contents); !status.ok()) return status;
+  return StoreLocked(std::move(contents));
+}
+
+KeyFileContents KeyFile::Snapshot() const {
+  MutexLock lock(mutex_);
+  RefreshLocked();
+  return ExplicitLocked();
+}
+
 }  // namespace jobstream::auth

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,6 +80,14 @@ class KeyFile : public CredentialStore {
   // given).
   std::optional<iam::Role> FindRole(std::string_view name) const;
 
+  // Applies change to the file's current contents (read again under the cross-process lock, with
+  // the implicit identities made explicit: see Snapshot) and persists the result before
+  // returning. An error from change leaves the file as it was and is returned as it is.
+  Status Update(const std::function<Status(KeyFileContents&)>& change);
+  // The contents in force, Users and Roles always present: the users keys name in files from
+  // before identities (with full rights) and the default role (when account_id was given).
+  KeyFileContents Snapshot() const;
+
   const std::filesystem::path& path() const { return path_; }
 
  private:
@@ -106,6 +115,7 @@ class KeyFile : public CredentialStore {
   // Writes keys atomically and adopts them. Requires the cross-process lock too.
   Status StoreLocked(KeyFileContents contents) REQUIRES(mutex_);
   std::optional<iam::User> FindUserLocked(std::string_view name) const REQUIRES(mutex_);
+  KeyFileContents ExplicitLocked() const REQUIRES(mutex_);
   Result<FileStamp> StatFile() const;
 
   // Constant after construction.

@@ -3,13 +3,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <sys/stat.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "common/private_file.h"
+#include "auth/secret_key_file.h"
 
 namespace jobstream::auth {
 namespace {
@@ -57,30 +56,10 @@ std::int64_t ToUnixSeconds(std::chrono::system_clock::time_point time) {
 }  // namespace
 
 Result<std::unique_ptr<SessionTokens>> SessionTokens::Load(const std::filesystem::path& data_dir) {
-  const std::filesystem::path path = data_dir / kFileName;
-  std::array<unsigned char, 32> key{};
-  auto existing = ReadSmallFile(path, 1024);
-  if (existing.ok()) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0 || (info.st_mode & 0077) != 0) {
-      return Status::IOError(path.string() +
-                             " holds the session-token key but is accessible by group or others; run `chmod 600 " +
-                             path.string() + "`");
-    }
-    if (existing->size() != key.size()) return Status::Corruption(path.string() + " is not a 32-byte key");
-    std::copy(existing->begin(), existing->end(), key.begin());
-    OPENSSL_cleanse(existing->data(), existing->size());
-  } else if (existing.error().code() == StatusCode::kNotFound) {
-    if (RAND_bytes(key.data(), static_cast<int>(key.size())) != 1) {
-      return Status::Internal("the random number generator failed");
-    }
-    std::string_view bytes(reinterpret_cast<const char*>(key.data()), key.size());
-    if (Status status = WritePrivateFileAtomically(path, bytes); !status.ok()) return status;
-  } else {
-    return existing.error();
-  }
-  auto tokens = std::make_unique<SessionTokens>(key);
-  OPENSSL_cleanse(key.data(), key.size());
+  auto key = LoadOrCreateSecretKey(data_dir / kFileName, "the session-token key");
+  if (!key.ok()) return key.error();
+  auto tokens = std::make_unique<SessionTokens>(*key);
+  OPENSSL_cleanse(key->data(), key->size());
   return tokens;
 }
 

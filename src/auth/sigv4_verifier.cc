@@ -51,11 +51,20 @@ std::optional<AuthFailure> CheckClock(const SignatureClaim& claim, TimePoint now
   return std::nullopt;
 }
 
+// Whether a credential scoped to service may name region: the server's, or for a global service
+// also us-east-1, which IAM's global endpoint signs for (botocore signs iam for us-east-1 without
+// --endpoint-url, and for the client's own region with it).
+bool RegionAccepted(std::string_view service, std::string_view region, const VerifierOptions& options) {
+  if (region == options.region) return true;
+  return region == kGlobalRegion && std::find(options.global_services.begin(), options.global_services.end(),
+                                              service) != options.global_services.end();
+}
+
 // API Gateway lists every scope mismatch at once, each sentence ending in ". ".
 std::string ScopeMismatches(const CredentialScopeParts& scope, const SignatureClaim& claim,
                             const VerifierOptions& options) {
   std::string message;
-  if (scope.region != options.region) {
+  if (!RegionAccepted(scope.service, scope.region, options)) {
     message.append("Credential should be scoped to a valid region, not '").append(scope.region).append("'. ");
   }
   if (scope.service != options.service && std::find(options.other_services.begin(), options.other_services.end(),
@@ -177,7 +186,7 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
 
   Sha256Hex payload_hash = HexDigest(Sha256(request.body));
   Sha256Digest signing_key =
-      signing_keys_.Get(credential->secret_access_key, scope->date_stamp, options_.region, scope->service);
+      signing_keys_.Get(credential->secret_access_key, scope->date_stamp, scope->region, scope->service);
   // Room for the whole canonical request up front (the headers it takes and more), so it is built
   // in one allocation.
   std::size_t capacity =
@@ -197,7 +206,7 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
                             .headers = request.headers,
                             .signed_names = *signed_names,
                             .payload_hash = std::string_view(payload_hash.data(), payload_hash.size())});
-    AppendStringToSign(computed.string_to_sign, claim.amz_date, scope->date_stamp, options_.region, scope->service,
+    AppendStringToSign(computed.string_to_sign, claim.amz_date, scope->date_stamp, scope->region, scope->service,
                        computed.canonical_request);
     computed.signature = HexDigest(HmacSha256(signing_key, computed.string_to_sign));
     return computed;

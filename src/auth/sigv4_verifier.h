@@ -59,7 +59,12 @@ struct VerifierOptions {
   std::vector<std::string> other_services;
   bool normalize_path = true;
   std::chrono::seconds max_clock_skew{300};
+  // Services among other_services whose credentials may be scoped to kGlobalRegion as well as to
+  // region ("iam": its one endpoint signs for us-east-1 in the aws partition).
+  std::vector<std::string> global_services = {};
 };
+
+inline constexpr std::string_view kGlobalRegion = "us-east-1";
 
 // The x-amzn-ErrorType values a verification can fail with.
 inline constexpr std::string_view kMissingAuthenticationToken = "MissingAuthenticationTokenException";

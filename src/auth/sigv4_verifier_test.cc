@@ -441,6 +441,32 @@ TEST_F(SigV4VerifierTest, OtherServicesOnThePortAreNamedInThePrincipal) {
   EXPECT_EQ(verified->service, "sts");
 }
 
+TEST_F(SigV4VerifierTest, GlobalServiceIsAcceptedScopedToUsEast1OrTheServersRegionOnly) {
+  VerifierOptions options;
+  options.region = "eu-west-1";
+  options.other_services = {"iam"};
+  options.global_services = {"iam"};
+  SigV4Verifier verifier(options, store_);
+  for (const char* region : {"us-east-1", "eu-west-1"}) {
+    SignerOptions iam;
+    iam.service = "iam";
+    iam.region = region;
+    auto verified = verifier.Verify(SignedAt({}, SuiteTime(), testing::DefaultCredentials(), iam).View(), SuiteTime());
+    ASSERT_TRUE(verified.ok()) << region << ": " << verified.error().message;
+  }
+  SignerOptions elsewhere;
+  elsewhere.service = "iam";
+  elsewhere.region = "ap-south-1";
+  ExpectFailure(
+      verifier.Verify(SignedAt({}, SuiteTime(), testing::DefaultCredentials(), elsewhere).View(), SuiteTime()),
+      "InvalidSignatureException", "Credential should be scoped to a valid region, not 'ap-south-1'. ");
+  // Only the global services: the jobs API stays in the server's region.
+  SignerOptions jobs;
+  jobs.region = "us-east-1";
+  ExpectFailure(verifier.Verify(SignedAt({}, SuiteTime(), testing::DefaultCredentials(), jobs).View(), SuiteTime()),
+                "InvalidSignatureException", "Credential should be scoped to a valid region, not 'us-east-1'. ");
+}
+
 TEST_F(SigV4VerifierTest, OversizedRequestIsRefusedBeforeParsing) {
   OwnedRequest request = SignedAt({}, SuiteTime());
   request.target += "&pad=" + std::string(20000, 'x');

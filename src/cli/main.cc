@@ -4,6 +4,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "cli/iam_command.h"
 #include "cli/job_commands.h"
 #include "cli/keys_command.h"
 #include "cli/serve_command.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   jobstream::cli::AddServeCommand(app, exit_code);
   jobstream::cli::AddKeysCommand(app, exit_code);
+  jobstream::cli::AddIamCommand(app, exit_code);
   jobstream::cli::AddJobCommands(app, exit_code);
   jobstream::cli::AddStoreCommands(app, exit_code);
   try {

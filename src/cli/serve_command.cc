@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <charconv>
 #include <future>
 #include <iostream>
 #include <optional>
@@ -21,12 +22,30 @@
 #include "auth/session_token.h"
 #include "config/serve_config.h"
 #include "consumers/consumer_set.h"
+#include "dynamodb/streams_api.h"
 #include "http/server.h"
 #include "iam/account_id.h"
 #include "store/sqlite_job_store.h"
 
 namespace jobstream::cli {
 namespace {
+
+// DynamoDB's 15 minutes, unless a test shortens it (JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS, not
+// a setting: nothing but the expiry tests has a reason to change it).
+std::chrono::milliseconds ShardIteratorLifetime() {
+  // flawfinder: ignore (read once at startup, parsed strictly, and it can only shorten the lifetime)
+  const char* text = std::getenv("JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS");  // NOLINT(concurrency-mt-unsafe)
+  if (text == nullptr) return dynamodb::ShardIterators::kLifetime;
+  const std::string_view digits(text);
+  std::int64_t ms = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), ms);
+  if (ec != std::errc() || end != digits.data() + digits.size() || ms < 1 ||
+      ms >= dynamodb::ShardIterators::kLifetime.count()) {
+    return dynamodb::ShardIterators::kLifetime;
+  }
+  spdlog::warn("shard iterators expire after {} ms (JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS)", ms);
+  return std::chrono::milliseconds(ms);
+}
 
 // Flags as given; unset ones leave the file's (or the default) value alone.
 struct ServeFlags {
@@ -225,12 +244,20 @@ int RunServe(const ServeFlags& flags) {
 
   auto session_tokens = auth::SessionTokens::Load(config.data_dir);
   if (!session_tokens.ok()) return fail(session_tokens.error());
-  auth::SigV4Verifier verifier(
-      auth::VerifierOptions{config.region, config.service, {"sts"}, true, config.max_clock_skew}, **keys,
-      session_tokens->get());
+  auth::VerifierOptions verifier_options{config.region, config.service, {"sts", "iam", "dynamodb"}, true,
+                                         config.max_clock_skew};
+  verifier_options.global_services = {"iam"};
+  auth::SigV4Verifier verifier(verifier_options, **keys, session_tokens->get());
   auth::Authorizer authorizer(**keys, *account_id);
   sts::StsApi sts_api(authorizer, **session_tokens);
-  api::IdentityServices identity{authorizer, sts_api, config.region};
+  iam_api::IamApi iam_api(authorizer, **keys);
+  auto shard_iterators =
+      dynamodb::ShardIterators::Load(config.data_dir, (*store)->account().StreamArn(), ShardIteratorLifetime());
+  if (!shard_iterators.ok()) return fail(shard_iterators.error());
+  dynamodb::StreamsApi streams_api(**store, **shard_iterators, config.stream_view_type);
+  dynamodb::JsonProtocol dynamodb_protocol;
+  dynamodb_protocol.Register(std::string(dynamodb::kStreamsTargetPrefix), streams_api.Operations());
+  api::IdentityServices identity{authorizer, sts_api, config.region, &dynamodb_protocol, &iam_api};
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
       consumer_set->get(), &identity);

@@ -33,6 +33,12 @@ struct CommittedRecords {
   std::vector<std::int64_t> previous_sequence;
   std::vector<stream::StreamRecord> records;  // in sequence order; INSERT records carry job_item
 };
+// What one shard of the stream keeps, as sequence numbers (0: none).
+struct ShardBounds {
+  std::int64_t trimmed_through = 0;  // the highest ever trimmed from the shard
+  std::int64_t first = 0;            // its oldest kept record
+  std::int64_t last = 0;             // its newest durable record
+};
 // Runs after each durable commit that appended records, on the store's sync thread.
 using CommitListener = std::function<void(const std::shared_ptr<const CommittedRecords>& committed)>;
 
@@ -62,6 +68,9 @@ class JobStore {
   // carry their job's current item (StreamRecord::job_item).
   virtual Result<std::vector<stream::StreamRecord>> ReadStream(int shard, std::int64_t after_sequence,
                                                                std::size_t limit) = 0;
+
+  // The shard's trim mark and its oldest kept and newest durable records, read in one snapshot.
+  virtual Result<ShardBounds> ReadShardBounds(int shard) = 0;
 
   // One record's JSON by its sequence number (kNotFound once trimmed).
   virtual Result<std::string> ReadRecord(std::int64_t sequence) = 0;

@@ -116,12 +116,16 @@ class SqliteJobStore::Reader {
                      "(SELECT item FROM jobs WHERE jobs.id = stream.job_id) END FROM stream WHERE shard = ?1 "
                      "AND seq > ?2 AND seq <= ?4 ORDER BY seq LIMIT ?3"),
         read_record_(connection_->handle(), "SELECT record FROM stream WHERE seq = ?1"),
-        load_checkpoint_(connection_->handle(), "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2") {}
+        load_checkpoint_(connection_->handle(), "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2"),
+        // One statement, so the trim mark and the records come from one snapshot.
+        shard_bounds_(connection_->handle(),
+                      "SELECT CAST((SELECT value FROM meta WHERE key = 'trimmed_through/' || ?1) AS INTEGER), "
+                      "min(seq), max(seq) FROM stream WHERE shard = ?1 AND seq <= ?2") {}
 
  private:
   friend class SqliteJobStore;  // the store's read methods run these statements
   std::unique_ptr<Connection> connection_;
-  Statement get_job_, read_stream_, read_record_, load_checkpoint_;
+  Statement get_job_, read_stream_, read_record_, load_checkpoint_, shard_bounds_;
 };
 
 SqliteJobStore::SqliteJobStore(SqliteStoreOptions options)
@@ -874,6 +878,10 @@ void SqliteJobStore::ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_
   Statement checkpoint(db, "SELECT seq FROM checkpoints WHERE consumer = ?1 AND shard = ?2");
   Statement slice_end(db, "SELECT seq FROM stream WHERE shard = ?1 AND seq <= ?2 ORDER BY seq LIMIT 1 OFFSET ?3");
   Statement trim(db, "DELETE FROM stream WHERE shard = ?1 AND seq <= ?2 AND created_ms < ?3");
+  // Each shard's trim mark, for readers that must tell trimmed records from numbers that were
+  // never in the shard (sequence numbers are shared by all shards): see ReadShardBounds.
+  Statement last_trimmed(db, "SELECT max(seq) FROM stream WHERE shard = ?1 AND seq <= ?2 AND created_ms < ?3");
+  Statement mark_trimmed(db, "INSERT OR REPLACE INTO meta (key, value) VALUES ('trimmed_through/' || ?1, ?2)");
   std::int64_t removed = 0;
   for (int shard = 0; shard < shards_; ++shard) {
     // Only records every consumer has passed may go: the lowest checkpoint bounds the trim.
@@ -890,6 +898,13 @@ void SqliteJobStore::ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_
       op.more = true;
     }
     slice_end.Reset();
+    last_trimmed.Bind(1, std::int64_t{shard}).Bind(2, bound).Bind(3, cutoff);
+    if (last_trimmed.Step() && !last_trimmed.ColumnIsNull(0)) {
+      op.outcome = mark_trimmed.Bind(1, std::int64_t{shard}).Bind(2, std::to_string(last_trimmed.ColumnInt(0))).Run();
+    }
+    if (!last_trimmed.status().ok()) op.outcome = last_trimmed.status();
+    last_trimmed.Reset();
+    if (!op.outcome.ok()) return;
     op.outcome = trim.Bind(1, std::int64_t{shard}).Bind(2, bound).Bind(3, cutoff).Run();
     if (!op.outcome.ok()) return;
     removed += sqlite3_changes(db);
@@ -938,8 +953,8 @@ std::unique_ptr<SqliteJobStore::Reader> SqliteJobStore::AcquireReader(Status& st
   auto connection = Connection::Open(db_path_, status, options_.sqlite_vfs);
   if (!connection) return nullptr;
   auto reader = std::make_unique<Reader>(std::move(connection));
-  for (const Statement* s :
-       {&reader->get_job_, &reader->read_stream_, &reader->read_record_, &reader->load_checkpoint_}) {
+  for (const Statement* s : {&reader->get_job_, &reader->read_stream_, &reader->read_record_, &reader->load_checkpoint_,
+                             &reader->shard_bounds_}) {
     if (!s->status().ok()) {
       status = s->status();
       return nullptr;
@@ -1009,6 +1024,25 @@ Result<std::vector<stream::StreamRecord>> SqliteJobStore::ReadStream(int shard, 
   ReleaseReader(std::move(reader));
   if (!status.ok()) return status;
   return records;
+}
+
+Result<ShardBounds> SqliteJobStore::ReadShardBounds(int shard) {
+  Status status;
+  auto reader = AcquireReader(status);
+  if (!reader) return status;
+  Statement& read = reader->shard_bounds_;
+  read.Bind(1, std::int64_t{shard}).Bind(2, durable_sequence_.load(std::memory_order_acquire));
+  ShardBounds bounds;
+  if (read.Step()) {
+    if (!read.ColumnIsNull(0)) bounds.trimmed_through = read.ColumnInt(0);
+    if (!read.ColumnIsNull(1)) bounds.first = read.ColumnInt(1);
+    if (!read.ColumnIsNull(2)) bounds.last = read.ColumnInt(2);
+  }
+  status = read.status();
+  read.Reset();
+  ReleaseReader(std::move(reader));
+  if (!status.ok()) return status;
+  return bounds;
 }
 
 Result<std::string> SqliteJobStore::ReadRecord(std::int64_t sequence) {

@@ -70,6 +70,7 @@ class SqliteJobStore final : public JobStore {
   Result<std::string> GetJobJson(std::string_view id) override;
   Result<std::vector<stream::StreamRecord>> ReadStream(int shard, std::int64_t after_sequence,
                                                        std::size_t limit) override;
+  Result<ShardBounds> ReadShardBounds(int shard) override;
   Result<std::string> ReadRecord(std::int64_t sequence) override;
   Result<std::int64_t> LoadCheckpoint(std::string_view consumer, int shard) override;
   void SaveCheckpoint(std::string consumer, int shard, std::int64_t sequence, WriteDone done) override;

@@ -6,6 +6,7 @@
 #include "auth/key_file.h"
 #include "auth/sigv4_canonical.h"
 #include "auth/sigv4_time.h"
+#include "aws_query/query_protocol.h"
 #include "iam/identity.h"
 #include "iam/policy.h"
 
@@ -18,74 +19,12 @@ constexpr int kMaxGetSessionTokenSeconds = 129600;
 constexpr int kDefaultGetSessionTokenSeconds = 43200;
 constexpr int kRoleChainingMaxSeconds = 3600;
 
-std::string XmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string Element(std::string_view name, std::string_view value) {
-  return "<" + std::string(name) + ">" + XmlEscape(value) + "</" + std::string(name) + ">";
-}
+using aws_query::Element;
+using aws_query::Find;
+using aws_query::ValidationMessage;
 
 http::Response XmlResponse(std::string_view action, const std::string& result, std::string_view request_id) {
-  http::Response response;
-  response.content_type = "text/xml";
-  response.body = "<" + std::string(action) + "Response xmlns=\"" + std::string(kNamespace) + "\"><" +
-                  std::string(action) + "Result>" + result + "</" + std::string(action) + "Result>" +
-                  "<ResponseMetadata>" + Element("RequestId", request_id) + "</ResponseMetadata></" +
-                  std::string(action) + "Response>";
-  return response;
-}
-
-std::string ValidationMessage(std::string_view value, std::string_view member, std::string_view constraint) {
-  return "1 validation error detected: Value '" + std::string(value) + "' at '" + std::string(member) +
-         "' failed to satisfy constraint: " + std::string(constraint);
-}
-
-// Form body and query together; a name given twice keeps its first value.
-std::map<std::string, std::string, std::less<>> Parameters(const http::Request& request) {
-  std::map<std::string, std::string, std::less<>> parameters;
-  auto add = [&parameters](std::string_view raw) {
-    // Form encoding writes a space as '+'; SigV4's query decoding does not know that.
-    std::string spaced(raw);
-    std::string encoded;
-    encoded.reserve(spaced.size());
-    for (char c : spaced) encoded += c == '+' ? std::string("%20") : std::string(1, c);
-    for (auth::QueryParameter& parameter : auth::ParseQuery(encoded)) {
-      parameters.emplace(std::move(parameter.key), std::move(parameter.value));
-    }
-  };
-  std::string_view target = request.target();
-  if (auto question = target.find('?'); question != std::string_view::npos) add(target.substr(question + 1));
-  if (request.method() == boost::beast::http::verb::post) add(request.body());
-  return parameters;
-}
-
-const std::string* Find(const std::map<std::string, std::string, std::less<>>& parameters, std::string_view name) {
-  auto found = parameters.find(name);
-  return found == parameters.end() ? nullptr : &found->second;
+  return aws_query::XmlResponse(kNamespace, action, result, request_id);
 }
 
 // RoleSessionName: [\w+=,.@-]{2,64}.
@@ -127,13 +66,7 @@ std::variant<int, Failure> Duration(const std::string* text, int fallback, int l
 
 http::Response StsErrorResponse(unsigned status, std::string_view code, std::string_view message,
                                 std::string_view request_id) {
-  http::Response response;
-  response.status = status;
-  response.content_type = "text/xml";
-  response.body = "<ErrorResponse xmlns=\"" + std::string(kNamespace) + "\"><Error><Type>Sender</Type>" +
-                  Element("Code", code) + Element("Message", message) + "</Error>" + Element("RequestId", request_id) +
-                  "</ErrorResponse>";
-  return response;
+  return aws_query::XmlErrorResponse(kNamespace, status, code, message, request_id);
 }
 
 http::Response StsApi::Handle(const auth::Principal& principal, const http::Request& request,
@@ -142,7 +75,7 @@ http::Response StsApi::Handle(const auth::Principal& principal, const http::Requ
   auto fail = [&request_id](const Failure& failure) {
     return StsErrorResponse(failure.status, failure.code, failure.message, request_id);
   };
-  const auto parameters = Parameters(request);
+  const auto parameters = aws_query::ParametersOf(request);
   const std::string* action = Find(parameters, "Action");
   if (action == nullptr) return fail({400, "MissingAction", "Missing Action"});
   const std::string caller_arn = authorizer_.ArnOf(principal);

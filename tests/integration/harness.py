@@ -107,6 +107,23 @@ def create_key(data_dir):
                              f"{result.stdout}\nstderr: {result.stderr}") from None
 
 
+def run_aws(base_url, key, *args, token=None, check=True):
+    """Runs awscli against the server with only this key (no profile, no metadata service);
+    returns the CompletedProcess (text), raising on a non-zero exit when check."""
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+           "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+           "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"], "AWS_DEFAULT_REGION": "us-east-1",
+           "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+           "AWS_EC2_METADATA_DISABLED": "true"}
+    if token:
+        env["AWS_SESSION_TOKEN"] = token
+    result = subprocess.run(["aws", *args, "--endpoint-url", base_url, "--output", "json"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    if check and result.returncode != 0:
+        raise AssertionError(f"aws {args} exited {result.returncode}: {result.stderr}")
+    return result
+
+
 class Server:
     """One `jobstream serve` process. Not thread-safe: drive it from the test's thread."""
 

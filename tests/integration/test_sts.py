@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 
-from harness import Server, TempDirs, require_binary, wait_for
+from harness import Server, TempDirs, require_binary, run_aws, wait_for
 
 try:
     import botocore.auth
@@ -67,20 +67,7 @@ class StsTestCase(unittest.TestCase):
     # --- clients -----------------------------------------------------------------------------
 
     def aws(self, *args, key=None, token=None, check=True):
-        key = key or self.admin
-        env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
-               "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
-               "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"], "AWS_DEFAULT_REGION": "us-east-1",
-               "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-               "AWS_EC2_METADATA_DISABLED": "true"}
-        if token:
-            env["AWS_SESSION_TOKEN"] = token
-        result = subprocess.run(["aws", *args, "--endpoint-url", self.server.base_url,
-                                 "--output", "json"], capture_output=True, text=True, env=env,
-                                timeout=120)
-        if check and result.returncode != 0:
-            raise AssertionError(f"aws {args} exited {result.returncode}: {result.stderr}")
-        return result
+        return run_aws(self.server.base_url, key or self.admin, *args, token=token, check=check)
 
     def assume(self, *extra):
         result = self.aws("sts", "assume-role", "--role-arn", self.role_arn,
