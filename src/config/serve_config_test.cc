@@ -49,6 +49,9 @@ batch_size = 10
 batching_window_ms = 50
 parallelism = 4
 max_retries = 3
+retry_backoff_base_ms = 250
+retry_backoff_max_ms = 5000
+bisect_batch_on_error = true
 timeout_seconds = 30
 )",
                              ServeConfig{});
@@ -72,6 +75,9 @@ timeout_seconds = 30
   EXPECT_EQ(consumer.batching_window, std::chrono::milliseconds(50));
   EXPECT_EQ(consumer.parallelism, 4);
   EXPECT_EQ(consumer.max_retries, 3);
+  EXPECT_EQ(consumer.retry_backoff_base, std::chrono::milliseconds(250));
+  EXPECT_EQ(consumer.retry_backoff_max, std::chrono::milliseconds(5000));
+  EXPECT_TRUE(consumer.bisect_batch_on_error);
   EXPECT_EQ(consumer.timeout, std::chrono::seconds(30));
 }
 

@@ -116,6 +116,9 @@ Status ReadConsumer(const toml::table& table, std::size_t index, consumers::Cons
   reader.ReadDuration("batching_window_ms", consumer.batching_window);
   reader.Read("parallelism", consumer.parallelism);
   reader.Read("max_retries", consumer.max_retries);
+  reader.ReadDuration("retry_backoff_base_ms", consumer.retry_backoff_base);
+  reader.ReadDuration("retry_backoff_max_ms", consumer.retry_backoff_max);
+  reader.Read("bisect_batch_on_error", consumer.bisect_batch_on_error);
   reader.ReadDuration("max_record_age_seconds", consumer.max_record_age);
   reader.ReadDuration("timeout_seconds", consumer.timeout);
   consumer.timeout_set = table.contains("timeout_seconds");

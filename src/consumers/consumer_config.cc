@@ -21,7 +21,15 @@ Status ConsumerConfig::Validate() const {
     return fail("batching_window must be between 0 and 300 seconds");
   }
   if (parallelism < 1 || parallelism > 10000) return fail("parallelism must be between 1 and 10000");
-  if (max_retries < 0 || max_retries > 10000) return fail("max_retries must be between 0 and 10000");
+  if (max_retries < -1 || max_retries > 10000) {
+    return fail("max_retries must be between -1 (until the record expires) and 10000");
+  }
+  if (retry_backoff_base.count() < 1 || retry_backoff_base > std::chrono::hours(1)) {
+    return fail("retry_backoff_base_ms must be between 1 and 3600000");
+  }
+  if (retry_backoff_max < retry_backoff_base || retry_backoff_max > std::chrono::hours(1)) {
+    return fail("retry_backoff_max_ms must be between retry_backoff_base_ms and 3600000");
+  }
   if (max_record_age.count() < 1 || max_record_age > std::chrono::days(7)) {  // Lambda's limit; no overflow
     return fail("max_record_age must be between 1 and 604800 seconds");
   }

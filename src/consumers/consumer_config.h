@@ -21,7 +21,20 @@ struct ConsumerConfig {
   // the default is high (4 shards x 1,000: 4,000 jobs in flight per consumer); Lambda's
   // parallelization factor tops out at 10 because each of its batches holds an instance.
   int parallelism = 1000;
+  // Lambda's MaximumRetryAttempts: how often a failed record is invoked again; -1 retries until
+  // the record is older than max_record_age. While a record is retried, later records of its job
+  // wait; other jobs keep flowing.
   int max_retries = 0;
+  // The wait before retry n (1, 2, …): base × 2^(n−1), at most max, then a random point in its
+  // upper half ("equal jitter"), so records that failed together do not retry in lockstep.
+  std::chrono::milliseconds retry_backoff_base{1000};
+  std::chrono::milliseconds retry_backoff_max{60000};
+  // Lambda's BisectBatchOnFunctionError: a batch of several records whose invocation failed as a
+  // whole is split in two and each half invoked on its own, down to single records, so one bad
+  // record does not fail its neighbours. A split is not a retry.
+  bool bisect_batch_on_error = false;
+  // A record older than this (since its job's creation) is not invoked, nor retried: its job gets
+  // Failure with RecordAgeExceeded.
   std::chrono::seconds max_record_age{6 * 3600};
   // The timeout of a function without a timeout_seconds of its own (built-ins, as before
   // [[functions]] existed); ConsumerSet puts the function's timeout here when it has one.

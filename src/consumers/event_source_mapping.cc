@@ -5,7 +5,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <array>
+#include <deque>
 #include <future>
 
 #include "consumers/batch_item_failures.h"
@@ -57,6 +59,14 @@ struct EventSourceMapping::Batch {
   std::size_t shard = 0;
   std::vector<PendingRecord> records;  // at most one per job; all get marked done at the end
   std::vector<std::size_t> to_invoke;  // indexes into records that go to the function
+  // What runs after the current invocation, in order: the halves of a bisected invocation, and
+  // records to retry once their backoff has passed.
+  struct Segment {
+    std::vector<std::size_t> records;
+    bool retry = false;  // waits out the backoff of its records' attempts first
+  };
+  std::deque<Segment> segments;
+  std::unique_ptr<boost::asio::steady_timer> backoff;
   bool finished_invocation = false;
   // Counts invocations, so that a late answer from one that timed out is not taken as its
   // retry's.
@@ -153,6 +163,7 @@ void EventSourceMapping::Stop() {
       if (queue->timer) queue->timer->cancel();
     }
     if (checkpoint_timer_) checkpoint_timer_->cancel();
+    for (const auto& batch : backing_off_) batch->backoff->cancel();
     // The last positions go to the store before it closes (it finishes queued writes), so a
     // clean restart redelivers nothing.
     for (Shard& shard : shards_) {
@@ -275,12 +286,8 @@ void EventSourceMapping::RunBatch(const std::shared_ptr<Batch>& batch) {
       continue;
     }
     if (now - record.created_at > config_.max_record_age) {
-      store::ConsumerState expired{
-          "Failure", nullptr,
-          ErrorValue("RecordAgeExceeded", fmt::format("The record is older than the maximum record age of {} seconds",
-                                                      config_.max_record_age.count()))};
       ++*pending;
-      WriteState(record.job_id, expired, [one_done](bool) { one_done(); });
+      WriteState(record.job_id, RecordAgeExceeded(), [one_done](bool) { one_done(); });
       continue;
     }
     if (record.job_item.empty()) continue;  // the job is gone
@@ -364,7 +371,7 @@ void EventSourceMapping::OnDeadline(DeadlineQueue& queue) {
 void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
   if (stopping_) return;
   if (batch->to_invoke.empty()) {
-    FinishBatch(batch);
+    RunNextSegment(batch);  // nothing left to invoke of this segment
     return;
   }
   std::sort(batch->to_invoke.begin(), batch->to_invoke.end());
@@ -416,23 +423,30 @@ void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vec
                                                 "InvalidResponse", "the function returned a wrong number of results"));
   }
   if (config_.ReportsBatchItemFailures()) ApplyBatchResponse(*batch, results);
+  // A batch of several records that failed as a whole is split in two (bisect_batch_on_error);
+  // each half runs on its own before anything else of the batch, and the split is no retry.
+  bool all_failed = std::none_of(results.begin(), results.end(), [](const auto& r) { return r.ok; });
+  if (config_.bisect_batch_on_error && all_failed && batch->to_invoke.size() > 1) {
+    auto middle = batch->to_invoke.begin() + static_cast<std::ptrdiff_t>(batch->to_invoke.size() / 2);
+    batch->segments.push_front(Batch::Segment{{middle, batch->to_invoke.end()}, false});
+    batch->segments.push_front(Batch::Segment{{batch->to_invoke.begin(), middle}, false});
+    RunNextSegment(batch);
+    return;
+  }
   auto retry = std::make_shared<std::vector<std::size_t>>();
   auto pending = std::make_shared<std::size_t>(1);  // held until every write below is issued
   auto one_done = [this, batch, retry, pending] {
     if (--*pending != 0 || stopping_) return;  // when stopping, unfinished records stay unchecked
-    if (retry->empty()) {
-      FinishBatch(batch);
-      return;
-    }
-    // Failed records with retries left run again; their jobs stay busy, so nothing overtakes them.
-    batch->to_invoke = *retry;
-    Invoke(batch);
+    // Failed records with retries left run again after their backoff, before the rest of the
+    // batch; their jobs stay busy, so nothing overtakes them.
+    if (!retry->empty()) batch->segments.push_front(Batch::Segment{std::move(*retry), true});
+    RunNextSegment(batch);
   };
   for (std::size_t k = 0; k < results.size(); ++k) {
     std::size_t index = batch->to_invoke[k];
     PendingRecord& record = batch->records[index];
     functions::RecordResult& result = results[k];
-    if (!result.ok && record.attempts < config_.max_retries) {
+    if (!result.ok && (config_.max_retries < 0 || record.attempts < config_.max_retries)) {
       record.attempts += 1;
       retry->push_back(index);
       continue;
@@ -451,6 +465,68 @@ void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vec
         record.job_id, std::move(state), [one_done](bool) { one_done(); }, record.job);
   }
   one_done();
+}
+
+void EventSourceMapping::RunNextSegment(const std::shared_ptr<Batch>& batch) {
+  if (stopping_) return;
+  if (batch->segments.empty()) {
+    FinishBatch(batch);
+    return;
+  }
+  Batch::Segment segment = std::move(batch->segments.front());
+  batch->segments.pop_front();
+  if (!segment.retry) {
+    batch->to_invoke = std::move(segment.records);
+    Invoke(batch);
+    return;
+  }
+  int attempt = 0;
+  for (std::size_t index : segment.records) attempt = std::max(attempt, batch->records[index].attempts);
+  if (!batch->backoff) batch->backoff = std::make_unique<boost::asio::steady_timer>(strand_);
+  batch->backoff->expires_after(RetryBackoff(attempt));
+  backing_off_.insert(batch);
+  batch->backoff->async_wait([this, batch, records = std::move(segment.records)](const boost::system::error_code& ec) {
+    backing_off_.erase(batch);
+    if (ec || stopping_) return;
+    Retry(batch, records);
+  });
+}
+
+void EventSourceMapping::Retry(const std::shared_ptr<Batch>& batch, const std::vector<std::size_t>& records) {
+  // A record that expired while it was retried fails as RecordAgeExceeded instead of running.
+  batch->to_invoke.clear();
+  auto pending = std::make_shared<std::size_t>(1);  // held until every write below is issued
+  auto one_done = [this, batch, pending] {
+    if (--*pending == 0 && !stopping_) Invoke(batch);
+  };
+  auto now = std::chrono::system_clock::now();
+  for (std::size_t index : records) {
+    const PendingRecord& record = batch->records[index];
+    if (now - record.created_at <= config_.max_record_age) {
+      batch->to_invoke.push_back(index);
+    } else if (record.is_insert) {
+      ++*pending;
+      WriteState(
+          record.job_id, RecordAgeExceeded(), [one_done](bool) { one_done(); }, record.job);
+    }
+  }
+  one_done();
+}
+
+std::chrono::milliseconds EventSourceMapping::RetryBackoff(int attempt) {
+  // base × 2^(attempt−1) without overflow: the cap (at most an hour) is reached by attempt 23.
+  std::chrono::milliseconds ceiling = config_.retry_backoff_max;
+  if (attempt <= 22)
+    ceiling = std::min(ceiling, config_.retry_backoff_base * (std::int64_t{1} << std::max(0, attempt - 1)));
+  std::uniform_int_distribution<std::int64_t> upper_half(ceiling.count() / 2, ceiling.count());
+  return std::chrono::milliseconds(upper_half(jitter_));
+}
+
+store::ConsumerState EventSourceMapping::RecordAgeExceeded() const {
+  return store::ConsumerState{
+      "Failure", nullptr,
+      ErrorValue("RecordAgeExceeded", fmt::format("The record is older than the maximum record age of {} seconds",
+                                                  config_.max_record_age.count()))};
 }
 
 // With ReportBatchItemFailures, a successful invocation's return value says which records failed:

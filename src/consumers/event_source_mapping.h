@@ -18,6 +18,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
+#include <set>
 #include <unordered_set>
 #include <vector>
 
@@ -128,6 +130,12 @@ class EventSourceMapping {
   void OnDeadline(DeadlineQueue& queue);
   void OnResults(const std::shared_ptr<Batch>& batch, std::vector<functions::RecordResult> results);
   void ApplyBatchResponse(const Batch& batch, std::vector<functions::RecordResult>& results);
+  // Runs what the batch still holds (a bisected half, or a retry once its backoff has passed), or
+  // finishes the batch.
+  void RunNextSegment(const std::shared_ptr<Batch>& batch);
+  void Retry(const std::shared_ptr<Batch>& batch, const std::vector<std::size_t>& records);
+  std::chrono::milliseconds RetryBackoff(int attempt);
+  store::ConsumerState RecordAgeExceeded() const;
   void FinishBatch(const std::shared_ptr<Batch>& batch);
   void MarkDone(Shard& shard, std::int64_t sequence);
   void AdvanceCheckpoint(Shard& shard);
@@ -170,6 +178,8 @@ class EventSourceMapping {
   DeadlineQueue timeout_queue_;  // invocations still here after the timeout fail with TimeoutError
                                  // (only for functions that do not enforce their timeout)
   bool stopping_ = false;
+  std::set<std::shared_ptr<Batch>> backing_off_;  // batches waiting out a retry's backoff (Stop cancels them)
+  std::mt19937_64 jitter_{std::random_device{}()};
   bool enabled_ = true;                   // strand-confined
   std::atomic<bool> enabled_view_{true};  // the same, readable from any thread
   std::mutex set_enabled_mutex_;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/json/parse.hpp>
 #include <condition_variable>
@@ -102,6 +103,39 @@ class BatchRecordingFunction final : public functions::Function {
 class SilentFunction final : public functions::Function {
  public:
   void Invoke(functions::StreamEvent, const functions::InvocationContext&, functions::InvocationDone) override {}
+};
+
+// Fails a whole invocation when any of its records is a job with `seconds` = kPoisonSeconds, as a
+// handler that throws on one bad record does; remembers each invocation's time and size.
+constexpr int kPoisonSeconds = 13;
+class PoisonSensitiveFunction final : public functions::Function {
+ public:
+  struct Calls {
+    std::mutex mutex;
+    std::vector<std::chrono::steady_clock::time_point> times;
+    std::vector<std::size_t> sizes;
+  };
+  explicit PoisonSensitiveFunction(Calls& calls) : calls_(calls) {}
+  void Invoke(functions::StreamEvent records, const functions::InvocationContext&,
+              functions::InvocationDone done) override {
+    bool poisoned = false;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      boost::system::error_code ec;
+      const auto* seconds = records.ParseRecord(i).find_pointer("/dynamodb/NewImage/seconds/N", ec);
+      poisoned = poisoned || (seconds != nullptr && *seconds == boost::json::value(std::to_string(kPoisonSeconds)));
+    }
+    {
+      std::lock_guard lock(calls_.mutex);
+      calls_.times.push_back(std::chrono::steady_clock::now());
+      calls_.sizes.push_back(records.size());
+    }
+    done(std::vector<functions::RecordResult>(
+        records.size(),
+        poisoned ? functions::RecordResult::Failure("Poison", "bad job") : functions::RecordResult::Success("fine")));
+  }
+
+ private:
+  Calls& calls_;
 };
 
 // The aggregate status of the job in a stream record's new image ("" when it has none).
@@ -339,6 +373,7 @@ TEST_F(EventSourceMappingTest, FailedRecordIsRetriedUpToMaxRetries) {
   registry_.Register("flaky", Builtin([&invocations] { return std::make_unique<FlakyFunction>(2, invocations); }));
   ConsumerConfig retrying = Consumer("consumer_1", "flaky");
   retrying.max_retries = 2;
+  retrying.retry_backoff_base = 10ms;
   StartConsumers({retrying});
   store::Job job = WaitForStatus(Submit(), "Success");
   EXPECT_EQ(invocations.load(), 3);
@@ -371,9 +406,99 @@ TEST_F(EventSourceMappingTest, ALateAnswerFromATimedOutInvocationIsNotTakenAsIts
   ConsumerConfig config = Consumer("consumer_1", "late");
   config.timeout = 1s;
   config.max_retries = 1;
+  config.retry_backoff_base = 10ms;
   StartConsumers({config});
   store::Job job = WaitForStatus(Submit(), "Failure", 20s);
   EXPECT_EQ(job.consumers["consumer_1"].error.at("errorMessage"), boost::json::value("Task timed out after 1 seconds"));
+}
+
+TEST_F(EventSourceMappingTest, RetriesWaitOutAnExponentialBackoffWithJitter) {
+  OpenStore();
+  PoisonSensitiveFunction::Calls calls;
+  registry_.Register("poison", Builtin([&calls] { return std::make_unique<PoisonSensitiveFunction>(calls); }));
+  ConsumerConfig retrying = Consumer("consumer_1", "poison");
+  retrying.max_retries = 3;
+  retrying.retry_backoff_base = 200ms;
+  retrying.retry_backoff_max = 500ms;
+  StartConsumers({retrying});
+  store::Job job = WaitForStatus(Submit(kPoisonSeconds), "Failure", 15s);
+  EXPECT_EQ(job.consumers["consumer_1"].error.at("errorType"), boost::json::value("Poison"));
+  std::lock_guard lock(calls.mutex);
+  ASSERT_EQ(calls.times.size(), 4u) << "the first invocation and 3 retries";
+  // Retry n waits a random point in the upper half of min(base × 2^(n−1), max): at least 100,
+  // 200 and 250 ms (the cap), never less.
+  const std::array<std::chrono::milliseconds, 3> at_least{100ms, 200ms, 250ms};
+  for (std::size_t n = 0; n < at_least.size(); ++n) {
+    EXPECT_GE(calls.times[n + 1] - calls.times[n], at_least[n]) << "before retry " << n + 1;
+  }
+}
+
+TEST_F(EventSourceMappingTest, UnlimitedRetriesEndWhenTheRecordExpiresWhileOtherJobsKeepFlowing) {
+  OpenStore(/*shards=*/1);  // one shard: the failing job and the others share it
+  PoisonSensitiveFunction::Calls calls;
+  registry_.Register("poison", Builtin([&calls] { return std::make_unique<PoisonSensitiveFunction>(calls); }));
+  ConsumerConfig retrying = Consumer("consumer_1", "poison");
+  retrying.max_retries = -1;
+  retrying.retry_backoff_base = 50ms;
+  retrying.retry_backoff_max = 200ms;
+  retrying.max_record_age = 2s;
+  StartConsumers({retrying});
+  std::string poisoned = Submit(kPoisonSeconds);
+  std::vector<std::string> healthy;
+  for (int i = 0; i < 5; ++i) healthy.push_back(Submit(1));
+  for (const auto& id : healthy) {
+    WaitForStatus(id, "Success", 2s);  // while the poisoned job is still being retried
+  }
+  EXPECT_EQ(store_->GetJob(poisoned)->AggregateStatus(), "Pending");
+  store::Job job = WaitForStatus(poisoned, "Failure", 10s);
+  EXPECT_EQ(job.consumers["consumer_1"].error.at("errorType"), boost::json::value("RecordAgeExceeded"));
+  std::lock_guard lock(calls.mutex);
+  EXPECT_GT(calls.times.size(), 6u) << "the poisoned record was retried until it expired";
+}
+
+TEST_F(EventSourceMappingTest, BisectingAFailedBatchIsolatesTheBadRecordWithoutUsingRetries) {
+  OpenStore(/*shards=*/1);
+  PoisonSensitiveFunction::Calls calls;
+  registry_.Register("poison", Builtin([&calls] { return std::make_unique<PoisonSensitiveFunction>(calls); }));
+  ConsumerConfig bisecting = Consumer("consumer_1", "poison");
+  bisecting.batch_size = 4;
+  bisecting.batching_window = 1s;  // the four jobs below go in one batch
+  bisecting.bisect_batch_on_error = true;
+  StartConsumers({bisecting});
+  std::vector<std::string> ids{Submit(1), Submit(1), Submit(kPoisonSeconds), Submit(1)};
+  EXPECT_EQ(WaitForStatus(ids[2], "Failure").consumers["consumer_1"].error.at("errorType"),
+            boost::json::value("Poison"));
+  for (std::size_t i : {0, 1, 3}) WaitForStatus(ids[i], "Success");
+  std::lock_guard lock(calls.mutex);
+  // [a b P c] fails → [a b] succeeds, [P c] fails → [P] fails (no retries left), [c] succeeds.
+  EXPECT_EQ(calls.sizes, (std::vector<std::size_t>{4, 2, 2, 1, 1}));
+}
+
+TEST_F(EventSourceMappingTest, WithoutBisectingOneBadRecordFailsItsWholeBatch) {
+  OpenStore(/*shards=*/1);
+  PoisonSensitiveFunction::Calls calls;
+  registry_.Register("poison", Builtin([&calls] { return std::make_unique<PoisonSensitiveFunction>(calls); }));
+  ConsumerConfig batching = Consumer("consumer_1", "poison");
+  batching.batch_size = 4;
+  batching.batching_window = 1s;
+  StartConsumers({batching});
+  std::vector<std::string> ids{Submit(1), Submit(kPoisonSeconds), Submit(1), Submit(1)};
+  for (const auto& id : ids) WaitForStatus(id, "Failure");
+}
+
+TEST_F(EventSourceMappingTest, RetrySettingsAreRangeChecked) {
+  ConsumerConfig config = Consumer("consumer_1", "noop");
+  config.max_retries = -1;
+  EXPECT_TRUE(config.Validate().ok());
+  config.max_retries = -2;
+  EXPECT_NE(config.Validate().message().find("max_retries must be between -1"), std::string::npos);
+  config.max_retries = 0;
+  config.retry_backoff_base = 0ms;
+  EXPECT_NE(config.Validate().message().find("retry_backoff_base_ms"), std::string::npos);
+  config.retry_backoff_base = 2s;
+  config.retry_backoff_max = 1s;
+  EXPECT_NE(config.Validate().message().find("retry_backoff_max_ms must be between retry_backoff_base_ms"),
+            std::string::npos);
 }
 
 TEST_F(EventSourceMappingTest, DisabledConsumerHoldsItsJobsUntilEnabledThenResumes) {
