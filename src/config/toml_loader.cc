@@ -160,6 +160,10 @@ Status ReadFunction(const toml::table& table, std::size_t index, functions::Func
   reader.MarkKnown("timeout_seconds");
   reader.Read("concurrency", function.concurrency);
   reader.Read("memory_mb", function.memory_mb);
+  reader.Read("builtin", function.builtin);
+  reader.Read("error_type", function.error_type);
+  reader.Read("error_message", function.error_message);
+  reader.Read("failures", function.failures);
   if (Status status = reader.Finish(); !status.ok()) return status;
   if (Status status = functions::ParseRuntime(runtime, function.runtime); !status.ok()) {
     return Status::InvalidArgument(fmt::format("setting '{}runtime': {}", path, status.message()));

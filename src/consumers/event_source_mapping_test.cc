@@ -775,6 +775,15 @@ class ConfiguredFunctionsTest : public EventSourceMappingTest {
                                               const std::vector<functions::FunctionConfig>& functions) {
     return ConsumerSet::Create(consumers, functions, registry_, *store_, io_);
   }
+  // Starts the consumers with these [[functions]] entries.
+  void Start(const std::vector<ConsumerConfig>& consumers, const std::vector<functions::FunctionConfig>& functions) {
+    work_.emplace(boost::asio::make_work_guard(io_));
+    thread_ = std::thread([this] { io_.run(); });
+    auto set = Create(consumers, functions);
+    ASSERT_TRUE(set.ok()) << set.error().message();
+    consumers_ = std::move(set).value();
+    ASSERT_TRUE(consumers_->Start().ok());
+  }
 };
 
 TEST_F(ConfiguredFunctionsTest, AConsumerRunsAnExecFunctionByNameAndItsAnswerIsTheResult) {
@@ -810,13 +819,66 @@ TEST_F(ConfiguredFunctionsTest, TheTimeoutBelongsToTheFunctionAndAConflictingOne
   EXPECT_TRUE(Create({consumer}, {sleep}).ok());
 }
 
+TEST_F(ConfiguredFunctionsTest, FlakyBelowMaxRetriesSucceedsAndAboveItFails) {
+  OpenStore();
+  functions::FunctionConfig twice = functions::FunctionConfig::Builtin("fails-twice");
+  twice.builtin = "flaky";
+  twice.failures = 2;
+  functions::FunctionConfig five = functions::FunctionConfig::Builtin("fails-five-times");
+  five.builtin = "flaky";
+  five.failures = 5;
+  five.error_type = "Flaky";
+  ConsumerConfig patient = Consumer("patient", "fails-twice");
+  patient.max_retries = 3;
+  patient.retry_backoff_base = 10ms;
+  ConsumerConfig impatient = Consumer("impatient", "fails-five-times");
+  impatient.max_retries = 2;
+  impatient.retry_backoff_base = 10ms;
+  ASSERT_NO_FATAL_FAILURE(Start({patient, impatient}, {twice, five}));
+  store::Job job = WaitForStatus(Submit(), "Failure");
+  EXPECT_EQ(job.consumers.at("patient").status, "Success");
+  EXPECT_EQ(job.consumers.at("patient").results, boost::json::value("succeeded at attempt 3"));
+  EXPECT_EQ(job.consumers.at("impatient").error.at("errorType"), boost::json::value("Flaky"));
+}
+
+TEST_F(ConfiguredFunctionsTest, FailFailsEveryRecordWithItsConfiguredError) {
+  OpenStore();
+  functions::FunctionConfig broken = functions::FunctionConfig::Builtin("broken");
+  broken.builtin = "fail";
+  broken.error_type = "Broken";
+  broken.error_message = "out of order";
+  ASSERT_NO_FATAL_FAILURE(Start({Consumer("consumer_1", "broken")}, {broken}));
+  store::Job job = WaitForStatus(Submit(), "Failure");
+  EXPECT_EQ(job.consumers.at("consumer_1").error,
+            (boost::json::value{{"errorType", "Broken"}, {"errorMessage", "out of order"}}));
+}
+
+TEST_F(ConfiguredFunctionsTest, ABuiltinEntryNamesAnExistingBuiltinAndNoBuiltinsName) {
+  OpenStore();
+  functions::FunctionConfig unknown = functions::FunctionConfig::Builtin("mine");
+  unknown.builtin = "explode";
+  auto refused = Create({Consumer("consumer_1", "mine")}, {unknown});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("no built-in function is called 'explode'"), std::string::npos);
+  functions::FunctionConfig hijack = functions::FunctionConfig::Builtin("sleep");
+  hijack.builtin = "fail";
+  refused = Create({Consumer("consumer_1", "sleep")}, {hijack});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("name is a built-in function's"), std::string::npos);
+  functions::FunctionConfig misplaced = ExecConfig("tool", {"cat"});
+  misplaced.builtin = "fail";
+  refused = Create({Consumer("consumer_1", "tool")}, {misplaced});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message().find("builtin applies to builtin functions only"), std::string::npos);
+}
+
 TEST_F(ConfiguredFunctionsTest, UnknownFunctionsAndMissingCommandsNameTheirTable) {
   OpenStore();
   auto unknown = Create({Consumer("consumer_1", "nope")}, {ExecConfig("other", {"cat"})});
   ASSERT_FALSE(unknown.ok());
-  EXPECT_EQ(
-      unknown.error().message(),
-      "consumers[0] ('consumer_1'): function: unknown function 'nope' (configured: other; built-in: noop, sleep)");
+  EXPECT_EQ(unknown.error().message(),
+            "consumers[0] ('consumer_1'): function: unknown function 'nope' (configured: other; built-in: fail, flaky, "
+            "noop, sleep)");
   auto missing = Create({Consumer("consumer_1", "gone")}, {ExecConfig("gone", {"no-such-program-here"})});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message().rfind("functions[0] ('gone'): command: 'no-such-program-here' was not found", 0),

@@ -54,6 +54,10 @@ Status FunctionConfig::Validate() const {
     return fail("timeout_seconds must be between 1 and 86400");
   }
   if (memory_mb < 128 || memory_mb > 10240) return fail("memory_mb must be between 128 and 10240");
+  if (runtime != Runtime::kBuiltin && !builtin.empty()) return fail("builtin applies to builtin functions only");
+  if (error_type.empty() || error_type.size() > 128) return fail("error_type must have 1 to 128 characters");
+  if (error_message.size() > 4096) return fail("error_message must have at most 4096 characters");
+  if (failures < 0 || failures > 10000) return fail("failures must be between 0 and 10000");
   if (runtime == Runtime::kBuiltin) {
     if (!command.empty()) return fail("command applies to exec functions only");
     if (!working_dir.empty()) return fail("working_dir applies to exec functions only");
@@ -105,12 +109,16 @@ Status ValidateFunctions(const std::vector<FunctionConfig>& functions, const std
     if (Status status = function.Validate(); !status.ok()) return fail(status.message());
     if (!names.insert(function.name).second) return fail("name is defined twice");
     if (builtin_names.empty()) continue;
-    bool is_builtin = std::find(builtin_names.begin(), builtin_names.end(), function.name) != builtin_names.end();
-    if (function.runtime == Runtime::kBuiltin && !is_builtin) {
-      return fail(fmt::format("runtime builtin: no built-in function has this name (built-in functions: {})",
-                              fmt::join(builtin_names, ", ")));
+    auto names_builtin = [&builtin_names](const std::string& name) {
+      return std::find(builtin_names.begin(), builtin_names.end(), name) != builtin_names.end();
+    };
+    if (function.runtime == Runtime::kBuiltin && !names_builtin(function.BuiltinName())) {
+      return fail(fmt::format("runtime builtin: no built-in function is called '{}' (built-in functions: {})",
+                              function.BuiltinName(), fmt::join(builtin_names, ", ")));
     }
-    if (function.runtime != Runtime::kBuiltin && is_builtin) {
+    // A name that is a built-in's means that built-in, so no entry may run something else under it.
+    if (names_builtin(function.name) &&
+        (function.runtime != Runtime::kBuiltin || function.BuiltinName() != function.name)) {
       return fail("name is a built-in function's; choose another");
     }
   }

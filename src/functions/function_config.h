@@ -53,6 +53,17 @@ struct FunctionConfig {
   bool concurrency_set = false;
   // Recorded and shown to the function (AWS_LAMBDA_FUNCTION_MEMORY_SIZE); not enforced.
   int memory_mb = 128;
+  // builtin: which built-in the entry runs (sleep, noop, fail, flaky); empty means the entry's
+  // own name, so an entry named after a built-in sets that built-in's options (its timeout).
+  std::string builtin;
+  // builtin fail and flaky: the error a failed invocation reports, as Lambda reports errors.
+  std::string error_type = "FunctionError";
+  std::string error_message;  // empty: one naming the function
+  // builtin flaky: how many attempts of each record fail before one succeeds.
+  int failures = 1;
+
+  // The built-in a builtin entry runs.
+  const std::string& BuiltinName() const { return builtin.empty() ? name : builtin; }
 
   // The implicit configuration of a built-in used without a [[functions]] entry.
   static FunctionConfig Builtin(std::string name);

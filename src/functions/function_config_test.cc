@@ -54,7 +54,7 @@ TEST(FunctionConfigTest, NamesAreUniqueAndBuiltinNamesBelongToBuiltins) {
   EXPECT_EQ(ErrorOf({Exec("a"), Exec("a")}), "functions[1] ('a'): name is defined twice");
   EXPECT_EQ(ErrorOf({Exec("sleep")}), "functions[0] ('sleep'): name is a built-in function's; choose another");
   FunctionConfig builtin = FunctionConfig::Builtin("sleepy");
-  EXPECT_NE(ErrorOf({builtin}).find("no built-in function has this name (built-in functions: noop, sleep)"),
+  EXPECT_NE(ErrorOf({builtin}).find("no built-in function is called 'sleepy' (built-in functions: noop, sleep)"),
             std::string::npos);
   FunctionConfig sleep = FunctionConfig::Builtin("sleep");
   sleep.timeout = 60s;

@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 
 #include "functions/exec_function.h"
+#include "functions/fail_function.h"
+#include "functions/flaky_function.h"
 #include "functions/lambda_function.h"
 #include "functions/noop_function.h"
 #include "functions/sleep_function.h"
@@ -21,6 +23,16 @@ FunctionRegistry FunctionRegistry::WithBuiltins(const std::shared_ptr<LambdaHost
                     [](const FunctionConfig& /*config*/,
                        const boost::asio::any_io_executor& /*executor*/) -> Result<std::unique_ptr<Function>> {
                       return std::unique_ptr<Function>(std::make_unique<NoopFunction>());
+                    });
+  registry.Register("fail",
+                    [](const FunctionConfig& config,
+                       const boost::asio::any_io_executor& /*executor*/) -> Result<std::unique_ptr<Function>> {
+                      return std::unique_ptr<Function>(std::make_unique<FailFunction>(config));
+                    });
+  registry.Register("flaky",
+                    [](const FunctionConfig& config,
+                       const boost::asio::any_io_executor& /*executor*/) -> Result<std::unique_ptr<Function>> {
+                      return std::unique_ptr<Function>(std::make_unique<FlakyFunction>(config));
                     });
   registry.RegisterRuntime(Runtime::kExec, [](const FunctionConfig& config, boost::asio::any_io_executor executor) {
     return ExecFunction::Create(config, std::move(executor));
@@ -45,10 +57,10 @@ void FunctionRegistry::RegisterRuntime(Runtime runtime, FunctionFactory factory)
 Result<std::unique_ptr<Function>> FunctionRegistry::Create(const FunctionConfig& config,
                                                            boost::asio::any_io_executor executor) const {
   if (config.runtime == Runtime::kBuiltin) {
-    auto found = builtins_.find(config.name);
+    auto found = builtins_.find(config.BuiltinName());
     if (found == builtins_.end()) {
-      return Status::InvalidArgument(fmt::format("unknown built-in function '{}' (built-in functions: {})", config.name,
-                                                 fmt::join(Names(), ", ")));
+      return Status::InvalidArgument(fmt::format("unknown built-in function '{}' (built-in functions: {})",
+                                                 config.BuiltinName(), fmt::join(Names(), ", ")));
     }
     return found->second(config, std::move(executor));
   }
