@@ -81,6 +81,17 @@ timeout_seconds = 30
   EXPECT_EQ(consumer.timeout, std::chrono::seconds(30));
 }
 
+TEST(ServeConfigTest, MaxRetriesMayBeMinusOneAndIsRangeChecked) {
+  auto until_expiry = LoadTomlText("[[consumers]]\nname = \"a\"\nmax_retries = -1\n", ServeConfig{});
+  ASSERT_TRUE(until_expiry.ok()) << until_expiry.error().message();
+  EXPECT_EQ(until_expiry->consumers[0].max_retries, -1);
+  auto huge = LoadTomlText("[[consumers]]\nname = \"a\"\nmax_retries = 99999999999\n", ServeConfig{});
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().message(), "setting 'consumers[0].max_retries' must be an integer");
+  auto text = LoadTomlText("[[consumers]]\nname = \"a\"\nmax_retries = \"3\"\n", ServeConfig{});
+  ASSERT_FALSE(text.ok());
+}
+
 TEST(ServeConfigTest, UnknownKeysAreErrorsNamingThePath) {
   auto top = LoadTomlText("lisen = \"x\"\n", ServeConfig{});
   ASSERT_FALSE(top.ok());

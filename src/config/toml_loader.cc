@@ -63,6 +63,15 @@ class TableReader {
     }
   }
 
+  // An integer that may be negative (max_retries' -1); its range is the setting's own check.
+  void ReadSigned(std::string_view key, int& out) {
+    known_.insert(std::string(key));
+    const toml::node* node = table_.get(key);
+    if (node == nullptr || !error_.ok()) return;
+    if (auto value = IntegerOf(*node); value && std::in_range<int>(*value)) return void(out = static_cast<int>(*value));
+    Fail(key, "an integer");
+  }
+
   template <typename Duration>
   void ReadDuration(std::string_view key, Duration& out) {
     std::int64_t count = out.count();
@@ -115,7 +124,7 @@ Status ReadConsumer(const toml::table& table, std::size_t index, consumers::Cons
   reader.Read("batch_size", consumer.batch_size);
   reader.ReadDuration("batching_window_ms", consumer.batching_window);
   reader.Read("parallelism", consumer.parallelism);
-  reader.Read("max_retries", consumer.max_retries);
+  reader.ReadSigned("max_retries", consumer.max_retries);
   reader.ReadDuration("retry_backoff_base_ms", consumer.retry_backoff_base);
   reader.ReadDuration("retry_backoff_max_ms", consumer.retry_backoff_max);
   reader.Read("bisect_batch_on_error", consumer.bisect_batch_on_error);
