@@ -52,6 +52,7 @@ max_retries = 3
 retry_backoff_base_ms = 250
 retry_backoff_max_ms = 5000
 bisect_batch_on_error = true
+record_outcome = false
 timeout_seconds = 30
 )",
                              ServeConfig{});
@@ -78,6 +79,7 @@ timeout_seconds = 30
   EXPECT_EQ(consumer.retry_backoff_base, std::chrono::milliseconds(250));
   EXPECT_EQ(consumer.retry_backoff_max, std::chrono::milliseconds(5000));
   EXPECT_TRUE(consumer.bisect_batch_on_error);
+  EXPECT_FALSE(consumer.record_outcome);
   EXPECT_EQ(consumer.timeout, std::chrono::seconds(30));
 }
 

@@ -133,6 +133,7 @@ Status ReadConsumer(const toml::table& table, std::size_t index, consumers::Cons
   consumer.timeout_set = table.contains("timeout_seconds");
   reader.ReadDuration("running_grace_ms", consumer.running_grace);
   reader.Read("enabled", consumer.enabled);
+  reader.Read("record_outcome", consumer.record_outcome);
   reader.ReadStrings("function_response_types", consumer.function_response_types);
   return reader.Finish();
 }

@@ -47,6 +47,13 @@ struct ConsumerConfig {
   // on the stream and jobs stay Pending for it) until enabled again, at runtime with
   // PUT /consumers/{name}. New jobs still wait for it.
   bool enabled = true;
+  // true: jobstream writes Running (after running_grace), then Success with the function's return
+  // value as results, or Failure with its error. false: the function writes the job itself, as
+  // the reference deployment's handlers do through the DynamoDB API, and jobstream only retries;
+  // a record that finally fails (retries exhausted, timeout, record age) still gets Failure with
+  // the error from jobstream, because nothing else would record it (an on-failure destination
+  // will take that over, as on AWS).
+  bool record_outcome = true;
   // Lambda's FunctionResponseTypes; the one type there is, "ReportBatchItemFailures", lets the
   // function report which records of a batch failed (batch_item_failures.h).
   std::vector<std::string> function_response_types;

@@ -398,7 +398,9 @@ void EventSourceMapping::Invoke(const std::shared_ptr<Batch>& batch) {
   batch->finished_invocation = false;
   batch->invoked_at = std::chrono::steady_clock::now();
   if (!function_->EnforcesTimeout()) Enqueue(timeout_queue_, batch);
-  if (config_.running_grace.count() == 0) {
+  if (!config_.record_outcome) {
+    // The function writes the job itself: no Running from jobstream.
+  } else if (config_.running_grace.count() == 0) {
     WriteRunning(batch);  // queued before the outcome can be, so the writer applies it first
   } else {
     Enqueue(grace_queue_, batch);
@@ -456,6 +458,9 @@ void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vec
           fmt::format("consumer {}: job {} failed: {}", config_.name, record.job_id, result.error_message));
     }
     if (!record.is_insert) continue;  // outcomes are written onto jobs for job submissions only
+    // record_outcome = false: a success is the function's to write; a final failure is still
+    // written, since nothing else would record it (see ConsumerConfig::record_outcome).
+    if (result.ok && !config_.record_outcome) continue;
     store::ConsumerState state =
         result.ok ? store::ConsumerState{"Success", std::move(result.results), nullptr}
                   : store::ConsumerState{"Failure", nullptr,

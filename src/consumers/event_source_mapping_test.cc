@@ -486,6 +486,36 @@ TEST_F(EventSourceMappingTest, WithoutBisectingOneBadRecordFailsItsWholeBatch) {
   for (const auto& id : ids) WaitForStatus(id, "Failure");
 }
 
+TEST_F(EventSourceMappingTest, WithoutRecordOutcomeASuccessWritesNothingAndAFinalFailureIsStillRecorded) {
+  OpenStore(/*shards=*/1);
+  std::atomic<int> invocations{0};
+  registry_.Register("flaky", Builtin([&invocations] { return std::make_unique<FlakyFunction>(1, invocations); }));
+  ConsumerConfig silent = Consumer("silent", "noop");
+  silent.record_outcome = false;
+  silent.running_grace = 0ms;  // would write Running at once if it wrote anything
+  ConsumerConfig failing = Consumer("failing", "flaky");
+  failing.record_outcome = false;
+  StartConsumers({silent, failing});
+  std::string failed = Submit();     // the flaky function's first invocation fails: recorded
+  std::string succeeded = Submit();  // its later ones succeed: the function's to write
+  store::Job job = WaitForStatus(failed, "Running");
+  EXPECT_EQ(job.consumers["failing"].status, "Failure");
+  EXPECT_EQ(job.consumers["silent"].status, "Pending");
+  // Both consumers have passed both INSERT records (their checkpoints reach the last one), and
+  // the only write either made is that one Failure.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  std::int64_t last_insert = WaitForRecords(succeeded, 1).front().sequence;
+  while (std::chrono::steady_clock::now() < deadline && (store_->LoadCheckpoint("silent", 0).value() < last_insert ||
+                                                         store_->LoadCheckpoint("failing", 0).value() < last_insert)) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_GE(store_->LoadCheckpoint("silent", 0).value(), last_insert);
+  EXPECT_GE(store_->LoadCheckpoint("failing", 0).value(), last_insert);
+  EXPECT_EQ(invocations.load(), 2);
+  EXPECT_EQ(store_->GetJob(succeeded)->version, 0);
+  EXPECT_EQ(store_->GetJob(failed)->version, 1);
+}
+
 TEST_F(EventSourceMappingTest, RetrySettingsAreRangeChecked) {
   ConsumerConfig config = Consumer("consumer_1", "noop");
   config.max_retries = -1;
