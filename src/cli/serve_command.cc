@@ -244,8 +244,8 @@ int RunServe(const ServeFlags& flags) {
 
   auto session_tokens = auth::SessionTokens::Load(config.data_dir);
   if (!session_tokens.ok()) return fail(session_tokens.error());
-  auth::VerifierOptions verifier_options{config.region, config.service, {"sts", "iam", "dynamodb"}, true,
-                                         config.max_clock_skew};
+  auth::VerifierOptions verifier_options{
+      config.region, config.service, {"sts", "iam", "dynamodb"}, true, config.max_clock_skew};
   verifier_options.global_services = {"iam"};
   auth::SigV4Verifier verifier(verifier_options, **keys, session_tokens->get());
   auth::Authorizer authorizer(**keys, *account_id);

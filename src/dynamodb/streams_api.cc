@@ -103,16 +103,15 @@ std::string StreamsApiRecord(std::string_view stored, std::string_view stream_ar
 
 OperationTable StreamsApi::Operations() const {
   OperationTable table;
-  table["ListStreams"] = [this](const json::object& input, const OperationContext&) { return ListStreams(input); };
-  table["DescribeStream"] = [this](const json::object& input, const OperationContext&) {
-    return DescribeStream(input);
-  };
-  table["GetShardIterator"] = [this](const json::object& input, const OperationContext& context) {
+  table["ListStreams"] =
+      Synchronous([this](const json::object& input, const OperationContext&) { return ListStreams(input); });
+  table["DescribeStream"] =
+      Synchronous([this](const json::object& input, const OperationContext&) { return DescribeStream(input); });
+  table["GetShardIterator"] = Synchronous([this](const json::object& input, const OperationContext& context) {
     return GetShardIterator(input, context.now);
-  };
-  table["GetRecords"] = [this](const json::object& input, const OperationContext& context) {
-    return GetRecords(input, context.now);
-  };
+  });
+  table["GetRecords"] = Synchronous(
+      [this](const json::object& input, const OperationContext& context) { return GetRecords(input, context.now); });
   return table;
 }
 
