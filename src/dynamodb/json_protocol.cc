@@ -18,7 +18,10 @@ constexpr std::string_view kCoralNamespace = "com.amazon.coral.service#";
 constexpr std::string_view kContentType = "application/x-amz-json-1.0";
 
 ApiError Make(std::string_view ns, std::string_view code, std::optional<std::string> message) {
-  return ApiError{std::string(ns) + std::string(code), std::move(message)};
+  ApiError error;
+  error.type = std::string(ns) + std::string(code);
+  error.message = std::move(message);
+  return error;
 }
 
 }  // namespace
@@ -50,6 +53,10 @@ ApiError InternalServerError() {
   return error;
 }
 
+ApiError ServiceError(std::string_view code, std::string message) {
+  return Make(kServiceNamespace, code, std::move(message));
+}
+
 ApiError CoralError(std::string_view code, std::string message) {
   return Make(kCoralNamespace, code, std::move(message));
 }
@@ -57,6 +64,7 @@ ApiError CoralError(std::string_view code, std::string message) {
 http::Response JsonErrorResponse(const ApiError& error) {
   json::object body{{"__type", error.type}};
   if (error.message) body[error.capital_message ? "Message" : "message"] = *error.message;
+  for (const auto& [name, value] : error.extra) body[name] = value;
   http::Response response;
   response.status = error.http_status;
   response.content_type = std::string(kContentType);

@@ -29,6 +29,7 @@ struct ApiError {
   std::optional<std::string> message;  // DynamoDB omits it for some protocol errors
   unsigned http_status = 400;
   bool capital_message = false;  // the front layer's errors (AccessDenied) say "Message"
+  boost::json::object extra;     // further members (ConditionalCheckFailedException's Item)
 };
 
 ApiError ValidationException(std::string message);
@@ -39,6 +40,8 @@ ApiError AccessDeniedException(std::string message);
 ApiError UnknownOperationException();
 ApiError SerializationException(std::optional<std::string> message = std::nullopt);
 ApiError InternalServerError();
+// An error of the service's own namespace by its code, e.g. "ConditionalCheckFailedException".
+ApiError ServiceError(std::string_view code, std::string message);
 // A front-end (authentication) error by its code, e.g. "UnrecognizedClientException".
 ApiError CoralError(std::string_view code, std::string message);
 
