@@ -85,7 +85,8 @@ store::ItemWriteDone Answer(RefusalSlot refusal, OperationRespond respond,
   return [refusal = std::move(refusal), respond = std::move(respond),
           attributes = std::move(attributes)](const store::ItemWriteOutcome& outcome) {
     if (!outcome.status.ok()) {
-      if (*refusal && outcome.status.code() != StatusCode::kIOError) return respond(MakeUnexpected(**refusal));
+      // Only a refusal the committed state decided: a batch that failed as a whole refused nothing.
+      if (outcome.refused && *refusal) return respond(MakeUnexpected(**refusal));
       return respond(MakeUnexpected(ToApiError(outcome.status)));
     }
     std::optional<json::object> returned = attributes(outcome);

@@ -41,6 +41,7 @@ struct ItemWriteOutcome {
   Status status;                        // Ok, the mutation's refusal, or why the store failed
   std::optional<std::string> old_item;  // the item before the write, when there was one
   std::optional<std::string> new_item;  // the item after it, when there is one
+  bool refused = false;                 // status is the mutation's own refusal (of committed state)
 };
 // Runs once the transaction is durable (or failed), on the store's commit thread.
 using ItemWriteDone = std::function<void(ItemWriteOutcome)>;

@@ -117,6 +117,7 @@ TEST_F(ItemWriteTest, AnItemWithoutANumericVersionIsRefusedNamingTheRule) {
     auto outcome = Put(id, item);
     EXPECT_EQ(outcome.status.code(), StatusCode::kInvalidArgument) << json::serialize(item);
     EXPECT_EQ(outcome.status.message(), kVersionRule);
+    EXPECT_FALSE(outcome.refused);  // the store's rule, not the mutation's refusal
   }
   EXPECT_EQ(store_->GetJob(id)->version, 3);
   EXPECT_EQ(EventNames(id), (std::vector<std::string>{"INSERT"}));
@@ -128,9 +129,36 @@ TEST_F(ItemWriteTest, ARefusalChangesNothingAndReportsTheItemItSaw) {
   auto refused =
       Write(id, [](const std::string*) { return ItemDecision::Refuse(Status::ConditionFailed("condition")); });
   EXPECT_EQ(refused.status.code(), StatusCode::kConditionFailed);
+  EXPECT_TRUE(refused.refused);
   ASSERT_TRUE(refused.old_item.has_value());
   EXPECT_EQ(*refused.old_item, *store_->GetJobJson(id));
   EXPECT_EQ(EventNames(id), (std::vector<std::string>{"INSERT"}));
+}
+
+// A new item is a new job: a bounded store admits it as it admits POST /jobs's, so that PutItem
+// cannot take the room accepted jobs need; changes to existing items go on.
+TEST(ItemWriteBoundTest, ABoundedStoreRefusesNewItemsWithUnavailableButNotChanges) {
+  testing::TempDir dir;
+  SqliteStoreOptions options;
+  options.data_dir = dir.path();
+  options.shards = 1;
+  options.max_size_bytes = 512 * 1024;
+  auto store = std::move(SqliteJobStore::Open(options)).value();
+  auto put = [&store](const std::string& id, std::string_view version) {
+    json::object item = Item(id, version);
+    item["blob"] = json::object{{"S", std::string(8 * 1024, 'x')}};
+    std::promise<ItemWriteOutcome> done;
+    store->WriteItem(
+        id, [item](const std::string*) { return ItemDecision::Put(item); },
+        [&done](ItemWriteOutcome outcome) { done.set_value(std::move(outcome)); });
+    return done.get_future().get().status;
+  };
+  const std::string first = NewUuid();
+  ASSERT_TRUE(put(first, "0").ok());
+  Status refused;
+  for (int i = 0; i < 200 && refused.ok(); ++i) refused = put(NewUuid(), "0");
+  EXPECT_EQ(refused.code(), StatusCode::kUnavailable) << refused.message();
+  EXPECT_TRUE(put(first, "1").ok());
 }
 
 // Optimistic locking as the reference's handlers do it: read, then write on the condition that

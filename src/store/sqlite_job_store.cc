@@ -368,8 +368,9 @@ void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consume
 
 void SqliteJobStore::WriteItem(std::string id, ItemMutation mutate, ItemWriteDone done) {
   auto callback = done;
-  Status status = Enqueue(ItemWriteOp{std::move(id), std::move(mutate), std::move(done), {}, {}, {}, {}, {}, {}});
-  if (!status.ok()) callback(ItemWriteOutcome{status, std::nullopt, std::nullopt});
+  Status status =
+      Enqueue(ItemWriteOp{std::move(id), std::move(mutate), std::move(done), {}, {}, {}, false, {}, {}, {}});
+  if (!status.ok()) callback(ItemWriteOutcome{status, std::nullopt, std::nullopt, false});
 }
 
 void SqliteJobStore::SaveCheckpoint(std::string consumer, int shard, std::int64_t sequence, WriteDone done) {
@@ -492,22 +493,28 @@ void SqliteJobStore::KeepLogWithinBound() {
   }
 }
 
-bool SqliteJobStore::LogHasRoom(const InsertOp& op) const {
-  if (options_.max_size_bytes == 0) return true;
+std::int64_t SqliteJobStore::InsertBytes(const InsertOp& op) {
   std::int64_t bytes = 0;
   for (const EncodedJob& job : op.jobs)
     bytes += static_cast<std::int64_t>(job.item_json.size() + job.record.json.size());
+  return bytes;
+}
+
+bool SqliteJobStore::LogHasRoom(const InsertOp& op) const { return LogHasRoomFor(InsertBytes(op)); }
+
+bool SqliteJobStore::LogHasRoomFor(std::int64_t bytes) const {
+  if (options_.max_size_bytes == 0) return true;
   double needed = static_cast<double>(LogBytes()) + 2.0 * static_cast<double>(space_.batch_bytes + bytes);
   return needed <= kRefuseFraction * static_cast<double>(LogBound());
 }
 
 bool SqliteJobStore::Admits(const InsertOp& op) const {
+  return AdmitsNew(InsertBytes(op), static_cast<std::int64_t>(op.jobs.size()));
+}
+
+bool SqliteJobStore::AdmitsNew(std::int64_t bytes, std::int64_t new_jobs) const {
   if (options_.max_size_bytes == 0) return true;
-  std::int64_t bytes = 0;
-  for (const EncodedJob& job : op.jobs)
-    bytes += static_cast<std::int64_t>(job.item_json.size() + job.record.json.size());
-  auto jobs =
-      static_cast<double>(space_.unfinished_jobs + space_.batch_jobs + static_cast<std::int64_t>(op.jobs.size()));
+  auto jobs = static_cast<double>(space_.unfinished_jobs + space_.batch_jobs + new_jobs);
   // Twice the bytes: rows are stored in whole pages, and big ones fill a page each.
   double reserve = jobs * 2 * space_.job_bytes * kStatusWritesPerConsumer *
                    static_cast<double>(std::max<std::size_t>(space_.consumers, 1));
@@ -636,7 +643,7 @@ void SqliteJobStore::Acknowledge(std::vector<Op>& ops, const Status& failure) {
             // A refusal keeps the item it saw (ReturnValuesOnConditionCheckFailure); a failed
             // transaction wrote nothing.
             o.done(ItemWriteOutcome{outcome, failure.ok() ? std::move(o.old_item) : std::nullopt,
-                                    outcome.ok() ? std::move(o.new_item) : std::nullopt});
+                                    outcome.ok() ? std::move(o.new_item) : std::nullopt, failure.ok() && o.refused});
           } else {
             o.done(outcome);
           }
@@ -872,6 +879,7 @@ bool SqliteJobStore::ApplyItemWrite(ItemWriteOp& op, Isolation isolation, std::i
   Writer& w = *writer_;
   op.old_item.reset();  // from an earlier pass over the batch, rolled back
   op.new_item.reset();
+  op.refused = false;
   op.event_name.clear();
   bool savepoint = isolation == Isolation::kSavepoints;
   if (savepoint) (void)w.savepoint_.Run();
@@ -888,6 +896,7 @@ bool SqliteJobStore::ApplyItemWrite(ItemWriteOp& op, Isolation isolation, std::i
         break;
       case ItemDecision::Action::kRefuse:
         status = decision.refusal.ok() ? Status::Internal("a refusal without a reason") : decision.refusal;
+        op.refused = true;
         break;
       case ItemDecision::Action::kPut: {
         const boost::json::value* id = decision.item.if_contains(kIdAttribute);
@@ -898,6 +907,18 @@ bool SqliteJobStore::ApplyItemWrite(ItemWriteOp& op, Isolation isolation, std::i
           status = version.error();
         } else {
           op.new_item = boost::json::serialize(decision.item);
+          // A new item is a new job: admitted to a bounded store as POST /jobs's are (its record
+          // costs about what the item does).
+          const auto bytes = static_cast<std::int64_t>(2 * op.new_item->size());
+          if (!op.old_item && (!AdmitsNew(bytes, 1) || !LogHasRoomFor(bytes))) {
+            NoteFullRefusal();
+            status = StoreFull();
+            break;
+          }
+          if (!op.old_item && options_.max_size_bytes > 0) {
+            space_.batch_bytes += bytes;
+            space_.batch_jobs += 1;
+          }
           status = op.old_item ? w.replace_item_.Bind(1, op.id).Bind(2, *op.new_item).Bind(3, *version).Run()
                                : w.insert_job_.Bind(1, op.id).Bind(2, *op.new_item).Bind(3, *version).Run();
           changed = status.ok();

@@ -127,6 +127,7 @@ class SqliteJobStore final : public JobStore {
     // Set by the writer.
     std::optional<std::string> old_item;
     std::optional<std::string> new_item;
+    bool refused = false;    // the mutation refused: outcome is its refusal
     std::string event_name;  // of the record appended; empty when nothing was written
     stream::EncodedRecord record;
     Appended appended;
@@ -234,6 +235,9 @@ class SqliteJobStore final : public JobStore {
   SpaceAccount space_;
   std::int64_t UsedBytes();  // pages in use (not on the free list), in bytes
   bool Admits(const InsertOp& op) const;
+  // Admits for `new_jobs` new items of `bytes` (item and record) in all, as an API PutItem's.
+  bool AdmitsNew(std::int64_t bytes, std::int64_t new_jobs) const;
+  static std::int64_t InsertBytes(const InsertOp& op);
   Status LoadAccount();  // account_ from meta, stored there first if absent
   // The database's share of max_size_bytes, and the log's (the rest).
   std::uint64_t DatabaseBound() const;
@@ -243,6 +247,7 @@ class SqliteJobStore final : public JobStore {
   // it short, and refusing new jobs (not outcomes) when full. See sqlite_job_store.cc.
   void KeepLogWithinBound();
   bool LogHasRoom(const InsertOp& op) const;
+  bool LogHasRoomFor(std::int64_t bytes) const;
   std::vector<std::int64_t> shard_last_sequence_;  // per shard, as of the last commit
 
   mutable std::mutex queue_mutex_;
