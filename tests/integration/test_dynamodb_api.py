@@ -10,6 +10,7 @@ matching the schema, a malformed expression, the version rule).
 """
 import json
 import os
+import shutil
 import subprocess
 import threading
 import unittest
@@ -39,6 +40,14 @@ name = "consumer_2"
 function = "noop"
 filters = ['{FILTER}']
 """
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def npm_sdk_installed():
+    return shutil.which("node") is not None and os.path.exists(
+        os.path.join(HERE, "node_modules", "@aws-sdk", "client-dynamodb", "package.json"))
 
 
 def aws_available():
@@ -122,11 +131,15 @@ class DynamoDBApi(unittest.TestCase):
                                ConditionExpression="version = :cv",
                                ExpressionAttributeValues={":v": {"N": "1"}, ":cv": {"N": "0"}})
         self.assertEqual("The conditional request failed", failed.exception.response["Error"]["Message"])
-        with self.assertRaises(client.exceptions.ConditionalCheckFailedException) as failed:
-            client.put_item(TableName="jobs", Item={**key, "version": {"N": "9"}},
-                            ConditionExpression="attribute_not_exists(id)",
-                            ReturnValuesOnConditionCheckFailure="ALL_OLD")
-        self.assertEqual({"N": "1"}, failed.exception.response["Item"]["version"])
+        # Debian's botocore (1.29) predates ReturnValuesOnConditionCheckFailure and refuses it on
+        # the client; newer ones send it.
+        if "ReturnValuesOnConditionCheckFailure" in \
+                client.meta.service_model.operation_model("PutItem").input_shape.members:
+            with self.assertRaises(client.exceptions.ConditionalCheckFailedException) as failed:
+                client.put_item(TableName="jobs", Item={**key, "version": {"N": "9"}},
+                                ConditionExpression="attribute_not_exists(id)",
+                                ReturnValuesOnConditionCheckFailure="ALL_OLD")
+            self.assertEqual({"N": "1"}, failed.exception.response["Item"]["version"])
         old = client.delete_item(TableName="jobs", Key=key, ReturnValues="ALL_OLD")["Attributes"]
         self.assertEqual({"N": "1"}, old["version"])
         self.assertNotIn("Item", client.get_item(TableName="jobs", Key=key))
@@ -249,6 +262,20 @@ class DynamoDBApi(unittest.TestCase):
             self.assertEqual("ValidationException", rule.exception.response["Error"]["Code"])
             self.assertIn("version", rule.exception.response["Error"]["Message"])
         self.assertEqual({"N": "0"}, client.get_item(TableName="jobs", Key=key)["Item"]["version"])
+
+    # --- the AWS SDK for JavaScript v3 ---------------------------------------------------------
+
+    @unittest.skipUnless(npm_sdk_installed(), "npm ci in tests/integration installs @aws-sdk/client-dynamodb")
+    def test_js_sdk_gets_the_old_item_with_its_conditional_check_failed_exception(self):
+        spec = {"endpoint": self.server.base_url, "region": "us-east-1", "credentials": self.admin,
+                "id": f"js-{uuid.uuid4()}"}
+        result = subprocess.run(["node", "dynamodb_sdk.mjs"], input=json.dumps(spec), capture_output=True,
+                                text=True, cwd=HERE, timeout=120)
+        self.assertEqual(0, result.returncode, result.stderr)
+        report = json.loads(result.stdout)
+        self.assertEqual("ConditionalCheckFailedException", report["errorName"])
+        self.assertTrue(report["isSdkClass"])
+        self.assertEqual({"id": {"S": spec["id"]}, "version": {"N": "3"}}, report["item"])
 
     # --- awscli -----------------------------------------------------------------------------
 
