@@ -74,6 +74,14 @@ TEST_F(TableApiTest, DescribeTableShowsTheKeySchemaAndTheStream) {
   EXPECT_EQ(missing.message, "Requested resource not found: Table: other not found");
 }
 
+TEST_F(TableApiTest, ListTablesShowsTheOneTableAndBoundsItsLimit) {
+  EXPECT_EQ(Ok("ListTables", {}).at("TableNames"), json::array{"jobs"});
+  EXPECT_EQ(Ok("ListTables", {{"ExclusiveStartTableName", "jobs"}}).at("TableNames"), json::array{});
+  EXPECT_EQ(Error("ListTables", {{"Limit", 101}}).message,
+            "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value "
+            "less than or equal to 100");
+}
+
 TEST_F(TableApiTest, AnUnknownTableOrAKeyOffTheSchemaIsRefusedAsDynamoDBDoes) {
   ApiError table = Error("GetItem", {{"TableName", "orders"}, {"Key", Key("a")}});
   EXPECT_EQ(table.type, "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException");

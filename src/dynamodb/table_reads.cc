@@ -39,7 +39,13 @@ Result<std::int64_t, ApiError> LimitOf(const json::object& input, std::int64_t m
                                               "' at 'limit' failed to satisfy constraint: Member must have value "
                                               "greater than or equal to 1"));
   }
-  return std::min(**limit, max);
+  if (**limit > max) {
+    return MakeUnexpected(ValidationException("1 validation error detected: Value '" + std::to_string(**limit) +
+                                              "' at 'limit' failed to satisfy constraint: Member must have value "
+                                              "less than or equal to " +
+                                              std::to_string(max)));
+  }
+  return **limit;
 }
 
 }  // namespace
