@@ -303,6 +303,31 @@ class DynamoDBApi(unittest.TestCase):
         self.assertIn("ConditionalCheckFailedException", failed.stderr)
 
     @unittest.skipUnless(aws_available(), "awscli is needed")
+    def test_jobs_api_invoke_role_is_denied_as_dynamodb_denies(self):
+        role_arn = f"arn:aws:iam::{self.account}:role/JobsAPIInvokeRole"
+        assumed = json.loads(self.aws("sts", "assume-role", "--role-arn", role_arn,
+                                      "--role-session-name", "tester").stdout)["Credentials"]
+        result = run_aws(self.server.base_url, assumed, "dynamodb", "update-item", "--table-name", "jobs",
+                         "--key", '{"id": {"S": "x"}}', "--update-expression", "SET version = :v",
+                         "--expression-attribute-values", '{":v": {"N": "1"}}',
+                         token=assumed["SessionToken"], check=False)
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn(
+            f"An error occurred (AccessDeniedException) when calling the UpdateItem operation: "
+            f"User: arn:aws:sts::{self.account}:assumed-role/JobsAPIInvokeRole/tester is not authorized "
+            f"to perform: dynamodb:UpdateItem on resource: arn:aws:dynamodb:us-east-1:{self.account}:table/jobs "
+            f"because no identity-based policy allows the dynamodb:UpdateItem action", result.stderr)
+        self.assertNotIn("Item", self.client().get_item(TableName="jobs", Key={"id": {"S": "x"}}))
+
+    def test_an_operation_jobstream_does_not_serve_is_unknown(self):
+        client = self.client()
+        with self.assertRaises(client.exceptions.ClientError) as unknown:
+            client.create_table(TableName="t", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                                AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                                BillingMode="PAY_PER_REQUEST")
+        self.assertEqual("UnknownOperationException", unknown.exception.response["Error"]["Code"])
+
+    @unittest.skipUnless(aws_available(), "awscli is needed")
     def test_awscli_errors(self):
         unknown = self.aws("dynamodb", "get-item", "--table-name", "other", "--key", '{"id": {"S": "x"}}',
                            check=False)
