@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <future>
+#include <stdexcept>
 #include <thread>
 
 #include "common/uuid.h"
@@ -133,6 +134,14 @@ TEST_F(ItemWriteTest, ARefusalChangesNothingAndReportsTheItemItSaw) {
   ASSERT_TRUE(refused.old_item.has_value());
   EXPECT_EQ(*refused.old_item, *store_->GetJobJson(id));
   EXPECT_EQ(EventNames(id), (std::vector<std::string>{"INSERT"}));
+}
+
+TEST_F(ItemWriteTest, AMutationThatThrowsFailsItsWriteAloneAndTheWriterGoesOn) {
+  const std::string id = NewUuid();
+  auto failed = Write(id, [](const std::string*) -> ItemDecision { throw std::runtime_error("boom"); });
+  EXPECT_EQ(failed.status.code(), StatusCode::kInternal);
+  EXPECT_FALSE(failed.refused);
+  EXPECT_TRUE(Put(id, Item(id, "0")).status.ok());
 }
 
 // A new item is a new job: a bounded store admits it as it admits POST /jobs's, so that PutItem

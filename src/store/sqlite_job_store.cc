@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
+#include <exception>
 #include <future>
 #include <limits>
 
@@ -889,14 +890,23 @@ bool SqliteJobStore::ApplyItemWrite(ItemWriteOp& op, Isolation isolation, std::i
   w.select_item_.Reset();
   bool changed = false;
   if (status.ok()) {
-    ItemDecision decision = op.mutate(op.old_item ? &*op.old_item : nullptr);
+    ItemDecision decision;
+    bool threw = false;
+    try {
+      decision = op.mutate(op.old_item ? &*op.old_item : nullptr);
+    } catch (const std::exception& error) {
+      // The caller's code on the one writer thread: whatever it throws fails this write alone
+      // instead of ending the thread every write depends on.
+      decision = ItemDecision::Refuse(Status::Internal(std::string("an item write failed: ") + error.what()));
+      threw = true;
+    }
     switch (decision.action) {
       case ItemDecision::Action::kKeep:
         op.new_item = op.old_item;
         break;
       case ItemDecision::Action::kRefuse:
         status = decision.refusal.ok() ? Status::Internal("a refusal without a reason") : decision.refusal;
-        op.refused = true;
+        op.refused = !threw;
         break;
       case ItemDecision::Action::kPut: {
         const boost::json::value* id = decision.item.if_contains(kIdAttribute);
