@@ -1,6 +1,7 @@
 """The DynamoDB API (POST /, X-Amz-Target DynamoDB_20120810.*, SigV4 service dynamodb) on the jobs
-table against the real binary, with real clients: boto3 (in this interpreter) and awscli
-(`aws dynamodb …`).
+table against the real binary, with real clients: boto3 (in this interpreter; Debian's
+python3-boto3 or newer), awscli (`aws dynamodb …`) and the AWS SDK for JavaScript v3
+(@aws-sdk/client-dynamodb, dynamodb_sdk.mjs, for ReturnValuesOnConditionCheckFailure).
 
 Covers the reference handlers' optimistic locking (update_item on ConditionExpression
 "version = :cv", ConditionalCheckFailedException), two writers racing on one item, a PutItem of a
@@ -79,10 +80,13 @@ class DynamoDBApi(unittest.TestCase):
             cls.account = f.read().strip()
 
     def client(self):
-        return boto3.client("dynamodb", endpoint_url=self.server.base_url, region_name="us-east-1",
+        client = boto3.client("dynamodb", endpoint_url=self.server.base_url, region_name="us-east-1",
                             aws_access_key_id=self.admin["AccessKeyId"],
                             aws_secret_access_key=self.admin["SecretAccessKey"],
                             config=Config(retries={"max_attempts": 1}))
+        if hasattr(client, "close"):  # botocore 1.29 and later
+            self.addCleanup(client.close)
+        return client
 
     def aws(self, *args, check=True):
         return run_aws(self.server.base_url, self.admin, *args, check=check)
