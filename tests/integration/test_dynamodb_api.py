@@ -326,7 +326,7 @@ class DynamoDBApi(unittest.TestCase):
     def test_an_operation_jobstream_does_not_serve_is_unknown(self):
         client = self.client()
         with self.assertRaises(client.exceptions.ClientError) as unknown:
-            client.create_table(TableName="t", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            client.create_table(TableName="other", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
                                 AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
                                 BillingMode="PAY_PER_REQUEST")
         self.assertEqual("UnknownOperationException", unknown.exception.response["Error"]["Code"])
