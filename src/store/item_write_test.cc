@@ -144,6 +144,56 @@ TEST_F(ItemWriteTest, AMutationThatThrowsFailsItsWriteAloneAndTheWriterGoesOn) {
   EXPECT_TRUE(Put(id, Item(id, "0")).status.ok());
 }
 
+// A log sync that waits for the test's go-ahead: what is written but not synced is not durable.
+class GatedSync : public FileSync {
+ public:
+  explicit GatedSync(std::shared_future<void> open) : open_(std::move(open)) {}
+  Status Sync(bool /*missing_ok*/) override {
+    open_.wait();
+    return Status::Ok();
+  }
+
+ private:
+  std::shared_future<void> open_;
+};
+
+TEST(ItemWriteDurabilityTest, AWriteIsAnsweredOnlyOnceItsTransactionIsSynced) {
+  testing::TempDir dir;
+  std::promise<void> gate;
+  std::shared_future<void> open = gate.get_future().share();
+  std::atomic<bool> started{false};
+  SqliteStoreOptions options;
+  options.data_dir = dir.path();
+  options.shards = 1;
+  // The first sync (at startup) passes; every later one waits for the gate.
+  options.open_log_sync = [open, &started](const std::filesystem::path&) -> std::unique_ptr<FileSync> {
+    class StartupThenGated : public FileSync {
+     public:
+      StartupThenGated(std::shared_future<void> open, std::atomic<bool>& started)
+          : gated_(std::move(open)), started_(started) {}
+      Status Sync(bool missing_ok) override {
+        if (!started_.exchange(true)) return Status::Ok();
+        return gated_.Sync(missing_ok);
+      }
+
+     private:
+      GatedSync gated_;
+      std::atomic<bool>& started_;
+    };
+    return std::make_unique<StartupThenGated>(open, started);
+  };
+  auto store = std::move(SqliteJobStore::Open(options)).value();
+  const std::string id = NewUuid();
+  std::promise<ItemWriteOutcome> done;
+  auto answered = done.get_future();
+  store->WriteItem(
+      id, [item = Item(id, "0")](const std::string*) { return ItemDecision::Put(item); },
+      [&done](ItemWriteOutcome outcome) { done.set_value(std::move(outcome)); });
+  EXPECT_EQ(answered.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  gate.set_value();
+  EXPECT_TRUE(answered.get().status.ok());
+}
+
 // A new item is a new job: a bounded store admits it as it admits POST /jobs's, so that PutItem
 // cannot take the room accepted jobs need; changes to existing items go on.
 TEST(ItemWriteBoundTest, ABoundedStoreRefusesNewItemsWithUnavailableButNotChanges) {
