@@ -101,7 +101,7 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
   if (principal->service == "sts" && identity_ != nullptr)
     return respond(identity_->sts.Handle(*principal, request, now));
   if (principal->service == "dynamodb" && identity_ != nullptr && identity_->dynamodb != nullptr)
-    return respond(HandleDynamoDb(*principal, request, now));
+    return HandleDynamoDb(*principal, request, now, std::move(respond));
   if (principal->service == "iam" && identity_ != nullptr && identity_->iam != nullptr)
     return respond(identity_->iam->Handle(*principal, request, now));
 
@@ -149,15 +149,16 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
 // Authorization as for every route (route_table.h), answered in DynamoDB's shape; the protocol
 // layer then dispatches on X-Amz-Target. Targets no route knows fall through to it unauthorized
 // and are answered UnknownOperationException, as DynamoDB does before looking at permissions.
-http::Response JobsApi::HandleDynamoDb(const auth::Principal& principal, const http::Request& request,
-                                       std::chrono::system_clock::time_point now) const {
+// A write answers from the store's commit thread once durable; `respond` posts to the connection.
+void JobsApi::HandleDynamoDb(const auth::Principal& principal, const http::Request& request,
+                             std::chrono::system_clock::time_point now, http::Respond respond) const {
   auto needed = AuthorizationForTarget(request["X-Amz-Target"], store_.account());
   if (needed && !identity_->authorizer.Allows(principal, needed->action, needed->resource)) {
-    return dynamodb::JsonErrorResponse(dynamodb::AccessDeniedException(
+    return respond(dynamodb::JsonErrorResponse(dynamodb::AccessDeniedException(
         auth::NotAuthorizedMessage(identity_->authorizer.ArnOf(principal), needed->action, needed->resource) +
-        " because no identity-based policy allows the " + needed->action + " action"));
+        " because no identity-based policy allows the " + needed->action + " action")));
   }
-  return identity_->dynamodb->Handle(principal, request, now);
+  identity_->dynamodb->Handle(principal, request, now, std::move(respond));
 }
 
 void JobsApi::CreateJob(http::Request& request, http::Respond respond) {

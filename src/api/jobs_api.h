@@ -49,8 +49,8 @@ class JobsApi final : public http::RequestHandler {
   void CreateJobs(http::Request& request, http::Respond respond);
   store::Job NewJob(const boost::json::object& parameters) const;
   void GetJob(std::string_view id, const http::Respond& respond);
-  http::Response HandleDynamoDb(const auth::Principal& principal, const http::Request& request,
-                                std::chrono::system_clock::time_point now) const;
+  void HandleDynamoDb(const auth::Principal& principal, const http::Request& request,
+                      std::chrono::system_clock::time_point now, http::Respond respond) const;
 
   // Constant after construction; all members are thread-safe.
   const auth::SigV4Verifier& verifier_;

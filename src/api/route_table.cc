@@ -24,6 +24,17 @@ std::string ConsumerArn(std::string_view name, std::string_view region, std::str
 }  // namespace
 
 std::optional<RouteAuthorization> AuthorizationForTarget(std::string_view amz_target, const AwsAccount& account) {
+  constexpr std::string_view kTable = "DynamoDB_20120810.";
+  if (amz_target.starts_with(kTable)) {
+    const std::string_view operation = amz_target.substr(kTable.size());
+    // ListTables is not on a table: its resource is "*" (DynamoDB's API permissions reference).
+    if (operation == "ListTables") return RouteAuthorization{"dynamodb:ListTables", "*"};
+    for (std::string_view known :
+         {"DescribeTable", "GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan"}) {
+      if (operation == known) return RouteAuthorization{"dynamodb:" + std::string(operation), account.TableArn()};
+    }
+    return std::nullopt;
+  }
   constexpr std::string_view kStreams = "DynamoDBStreams_20120810.";
   if (!amz_target.starts_with(kStreams)) return std::nullopt;
   const std::string_view operation = amz_target.substr(kStreams.size());

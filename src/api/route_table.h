@@ -11,6 +11,9 @@
 //       dynamodb:DescribeStream, GetShardIterator, GetRecords on the stream's ARN
 //       (arn:aws:dynamodb:<region>:<account>:table/<table>/stream/<label>); dynamodb:ListStreams
 //       on …:table/<table>/stream/* (DynamoDB's API permissions reference)
+//   POST / with X-Amz-Target DynamoDB_20120810.<Operation>
+//       dynamodb:DescribeTable, GetItem, BatchGetItem, PutItem, UpdateItem, DeleteItem, Scan on the
+//       table's ARN (arn:aws:dynamodb:<region>:<account>:table/<table>); dynamodb:ListTables on *
 //   IAM's Query API (iam_api/)                     iam:<Operation> on the user or role it names
 #pragma once
 

@@ -39,3 +39,23 @@ TEST(RouteTableTest, TargetsNoOperationServesHaveNoAuthorization) {
 
 }  // namespace
 }  // namespace jobstream::api
+
+namespace jobstream::api {
+namespace {
+
+TEST(RouteTableTest, TableOperationsNeedTheirActionOnTheTable) {
+  AwsAccount account;
+  account.id = "123456789012";
+  for (std::string operation :
+       {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Scan", "BatchGetItem", "DescribeTable"}) {
+    auto needed = AuthorizationForTarget("DynamoDB_20120810." + operation, account);
+    ASSERT_TRUE(needed.has_value()) << operation;
+    EXPECT_EQ(needed->action, "dynamodb:" + operation);
+    EXPECT_EQ(needed->resource, "arn:aws:dynamodb:us-east-1:123456789012:table/jobs");
+  }
+  EXPECT_EQ(AuthorizationForTarget("DynamoDB_20120810.ListTables", account)->resource, "*");
+  EXPECT_FALSE(AuthorizationForTarget("DynamoDB_20120810.CreateTable", account).has_value());
+}
+
+}  // namespace
+}  // namespace jobstream::api

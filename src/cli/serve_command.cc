@@ -23,6 +23,8 @@
 #include "config/serve_config.h"
 #include "consumers/consumer_set.h"
 #include "dynamodb/streams_api.h"
+#include "dynamodb/table_api.h"
+#include "dynamodb/table_request.h"
 #include "http/server.h"
 #include "iam/account_id.h"
 #include "store/sqlite_job_store.h"
@@ -257,6 +259,8 @@ int RunServe(const ServeFlags& flags) {
   dynamodb::StreamsApi streams_api(**store, **shard_iterators, config.stream_view_type);
   dynamodb::JsonProtocol dynamodb_protocol;
   dynamodb_protocol.Register(std::string(dynamodb::kStreamsTargetPrefix), streams_api.Operations());
+  dynamodb::TableApi table_api(**store, config.stream_view_type);
+  dynamodb_protocol.Register(std::string(dynamodb::kTableTargetPrefix), table_api.Operations());
   api::IdentityServices identity{authorizer, sts_api, config.region, &dynamodb_protocol, &iam_api};
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },

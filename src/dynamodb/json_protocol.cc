@@ -18,7 +18,10 @@ constexpr std::string_view kCoralNamespace = "com.amazon.coral.service#";
 constexpr std::string_view kContentType = "application/x-amz-json-1.0";
 
 ApiError Make(std::string_view ns, std::string_view code, std::optional<std::string> message) {
-  return ApiError{std::string(ns) + std::string(code), std::move(message)};
+  ApiError error;
+  error.type = std::string(ns) + std::string(code);
+  error.message = std::move(message);
+  return error;
 }
 
 }  // namespace
@@ -50,6 +53,10 @@ ApiError InternalServerError() {
   return error;
 }
 
+ApiError ServiceError(std::string_view code, std::string message) {
+  return Make(kServiceNamespace, code, std::move(message));
+}
+
 ApiError CoralError(std::string_view code, std::string message) {
   return Make(kCoralNamespace, code, std::move(message));
 }
@@ -57,6 +64,7 @@ ApiError CoralError(std::string_view code, std::string message) {
 http::Response JsonErrorResponse(const ApiError& error) {
   json::object body{{"__type", error.type}};
   if (error.message) body[error.capital_message ? "Message" : "message"] = *error.message;
+  for (const auto& [name, value] : error.extra) body[name] = value;
   http::Response response;
   response.status = error.http_status;
   response.content_type = std::string(kContentType);
@@ -68,35 +76,50 @@ void JsonProtocol::Register(std::string target_prefix, OperationTable operations
   services_[std::move(target_prefix)] = std::move(operations);
 }
 
-http::Response JsonProtocol::Handle(const auth::Principal& principal, const http::Request& request,
-                                    std::chrono::system_clock::time_point now) const {
+Operation Synchronous(SyncOperation operation) {
+  return [operation = std::move(operation)](const json::object& input, const OperationContext& context,
+                                            const OperationRespond& respond) { respond(operation(input, context)); };
+}
+
+void JsonProtocol::Handle(const auth::Principal& principal, const http::Request& request,
+                          std::chrono::system_clock::time_point now, http::Respond respond) const {
+  namespace beast_http = boost::beast::http;
+  auto operation = Find(principal, request);
+  if (!operation.ok()) return respond(JsonErrorResponse(operation.error()));
+
+  boost::system::error_code ec;
+  json::value parsed = json::parse(request.body(), ec);
+  if (ec || !parsed.is_object()) return respond(JsonErrorResponse(SerializationException()));
+
+  (**operation)(parsed.get_object(), OperationContext{principal, now},
+                [respond = std::move(respond)](OperationResult result) {
+                  if (!result.ok()) return respond(JsonErrorResponse(result.error()));
+                  http::Response response;
+                  response.content_type = std::string(kContentType);
+                  response.body = std::move(result).value();
+                  respond(std::move(response));
+                });
+}
+
+Result<const Operation*, ApiError> JsonProtocol::Find(const auth::Principal& principal,
+                                                      const http::Request& request) const {
   namespace beast_http = boost::beast::http;
   if (request.method() != beast_http::verb::post || principal.signed_path != "/") {
-    return JsonErrorResponse(UnknownOperationException());
+    return MakeUnexpected(UnknownOperationException());
   }
   // "<prefix>.<Operation>": the prefix picks the service, the rest its operation.
   const std::string_view target = request["X-Amz-Target"];
   const std::size_t dot = target.find('.');
-  if (dot == std::string_view::npos) return JsonErrorResponse(UnknownOperationException());
+  if (dot == std::string_view::npos) return MakeUnexpected(UnknownOperationException());
   auto service = services_.find(target.substr(0, dot));
-  if (service == services_.end()) return JsonErrorResponse(UnknownOperationException());
+  if (service == services_.end()) return MakeUnexpected(UnknownOperationException());
   auto operation = service->second.find(target.substr(dot + 1));
-  if (operation == service->second.end()) return JsonErrorResponse(UnknownOperationException());
+  if (operation == service->second.end()) return MakeUnexpected(UnknownOperationException());
   // The SDKs send exactly this type; Coral does not dispatch on anything else.
   if (!boost::beast::iequals(request[beast_http::field::content_type], kContentType)) {
-    return JsonErrorResponse(UnknownOperationException());
+    return MakeUnexpected(UnknownOperationException());
   }
-
-  boost::system::error_code ec;
-  json::value parsed = json::parse(request.body(), ec);
-  if (ec || !parsed.is_object()) return JsonErrorResponse(SerializationException());
-
-  OperationResult result = operation->second(parsed.get_object(), OperationContext{principal, now});
-  if (!result.ok()) return JsonErrorResponse(result.error());
-  http::Response response;
-  response.content_type = std::string(kContentType);
-  response.body = std::move(result).value();
-  return response;
+  return &operation->second;
 }
 
 Result<std::optional<std::string_view>, ApiError> OptionalString(const json::object& input, std::string_view name) {

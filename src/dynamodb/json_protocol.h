@@ -29,6 +29,7 @@ struct ApiError {
   std::optional<std::string> message;  // DynamoDB omits it for some protocol errors
   unsigned http_status = 400;
   bool capital_message = false;  // the front layer's errors (AccessDenied) say "Message"
+  boost::json::object extra;     // further members (ConditionalCheckFailedException's Item)
 };
 
 ApiError ValidationException(std::string message);
@@ -39,6 +40,8 @@ ApiError AccessDeniedException(std::string message);
 ApiError UnknownOperationException();
 ApiError SerializationException(std::optional<std::string> message = std::nullopt);
 ApiError InternalServerError();
+// An error of the service's own namespace by its code, e.g. "ConditionalCheckFailedException".
+ApiError ServiceError(std::string_view code, std::string message);
 // A front-end (authentication) error by its code, e.g. "UnrecognizedClientException".
 ApiError CoralError(std::string_view code, std::string message);
 
@@ -52,10 +55,17 @@ struct OperationContext {
   std::chrono::system_clock::time_point now;
 };
 
-// An operation: the request's JSON object in, the response's JSON text out.
+// An operation: the request's JSON object in, the response's JSON text out, handed to `respond`
+// exactly once, at once or later (a write answers only once its transaction is durable, from the
+// store's commit thread). The input and context are valid only until the operation returns.
 using OperationResult = Result<std::string, ApiError>;
-using Operation = std::function<OperationResult(const boost::json::object& input, const OperationContext& context)>;
+using OperationRespond = std::function<void(OperationResult)>;
+using Operation =
+    std::function<void(const boost::json::object& input, const OperationContext& context, OperationRespond respond)>;
 using OperationTable = std::map<std::string, Operation, std::less<>>;
+// An operation that answers before it returns (the reads).
+using SyncOperation = std::function<OperationResult(const boost::json::object& input, const OperationContext& context)>;
+Operation Synchronous(SyncOperation operation);
 
 // Thread-safe once every service is registered (before the server starts).
 class JsonProtocol {
@@ -63,11 +73,15 @@ class JsonProtocol {
   // Serves target_prefix.<name> for every name in operations.
   void Register(std::string target_prefix, OperationTable operations);
 
-  // Answers one verified, authorized request.
-  http::Response Handle(const auth::Principal& principal, const http::Request& request,
-                        std::chrono::system_clock::time_point now) const;
+  // Answers one verified, authorized request through `respond` (exactly once; maybe later, from
+  // another thread).
+  void Handle(const auth::Principal& principal, const http::Request& request, std::chrono::system_clock::time_point now,
+              http::Respond respond) const;
 
  private:
+  // The registered operation the request's target names, or the error DynamoDB answers.
+  Result<const Operation*, ApiError> Find(const auth::Principal& principal, const http::Request& request) const;
+
   // Constant after registration.
   std::map<std::string, OperationTable, std::less<>> services_;
 };

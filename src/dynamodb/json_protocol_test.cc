@@ -15,10 +15,14 @@ class JsonProtocolTest : public ::testing::Test {
     principal_.signed_path = "/";
     principal_.service = "dynamodb";
     OperationTable table;
-    table["Echo"] = [](const json::object& input, const OperationContext&) -> OperationResult {
+    table["Echo"] = Synchronous([](const json::object& input, const OperationContext&) -> OperationResult {
       auto name = RequiredString(input, "Name");
       if (!name.ok()) return MakeUnexpected(name.error());
       return std::string(R"({"Name":")") + std::string(*name) + "\"}";
+    });
+    // Answers later, as a write does once durable.
+    table["Later"] = [this](const json::object&, const OperationContext&, OperationRespond respond) {
+      later_ = std::move(respond);
     };
     protocol_.Register("Test_20120810", std::move(table));
   }
@@ -29,14 +33,35 @@ class JsonProtocolTest : public ::testing::Test {
     if (!target.empty()) request.set("X-Amz-Target", target);
     request.set(boost::beast::http::field::content_type, content_type);
     request.body() = std::move(body);
-    return protocol_.Handle(principal_, request, std::chrono::system_clock::now());
+    http::Response answer;
+    answer.status = 0;
+    protocol_.Handle(principal_, request, std::chrono::system_clock::now(),
+                     [&answer](http::Response response) { answer = std::move(response); });
+    return answer;
   }
 
   static json::object Body(const http::Response& response) { return json::parse(response.body).as_object(); }
 
   auth::Principal principal_;
   JsonProtocol protocol_;
+  OperationRespond later_;
 };
+
+TEST_F(JsonProtocolTest, AnOperationMayAnswerAfterItReturns) {
+  http::Request request{boost::beast::http::verb::post, "/", 11};
+  request.set("X-Amz-Target", "Test_20120810.Later");
+  request.set(boost::beast::http::field::content_type, "application/x-amz-json-1.0");
+  request.body() = "{}";
+  std::optional<http::Response> answer;
+  protocol_.Handle(principal_, request, std::chrono::system_clock::now(),
+                   [&answer](http::Response response) { answer = std::move(response); });
+  EXPECT_FALSE(answer.has_value());
+  ASSERT_TRUE(later_);
+  later_(std::string(R"({"Done":true})"));
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status, 200u);
+  EXPECT_EQ(answer->body, R"({"Done":true})");
+}
 
 TEST_F(JsonProtocolTest, AnOperationOfARegisteredPrefixAnswersItsJson) {
   auto response = Send("Test_20120810.Echo", R"({"Name":"x"})");

@@ -43,23 +43,6 @@ Result<std::int64_t, ApiError> LimitOf(const json::object& input, std::int64_t m
   return value;
 }
 
-// The stream label ("2026-12-07T03:45:12.123", UTC) as epoch seconds: CreationRequestDateTime.
-double LabelEpochSeconds(std::string_view label) {
-  auto field = [&label](std::size_t at, std::size_t width) {
-    int value = 0;
-    if (at + width <= label.size()) std::from_chars(label.data() + at, label.data() + at + width, value);
-    return value;
-  };
-  std::tm utc{};
-  utc.tm_year = field(0, 4) - 1900;
-  utc.tm_mon = field(5, 2) - 1;
-  utc.tm_mday = field(8, 2);
-  utc.tm_hour = field(11, 2);
-  utc.tm_min = field(14, 2);
-  utc.tm_sec = field(17, 2);
-  return static_cast<double>(timegm(&utc)) + field(20, 3) / 1000.0;
-}
-
 // A SequenceNumber as the model allows it (21 to 40 decimal digits), within our int64 range.
 std::optional<std::int64_t> ParseSequenceNumber(std::string_view text) {
   if (text.size() < 21 || text.size() > 40) return std::nullopt;
@@ -82,6 +65,23 @@ json::object ShardDescription(const AwsAccount& account, int shard, const store:
 
 }  // namespace
 
+// The stream label ("2026-12-07T03:45:12.123", UTC) as epoch seconds: CreationRequestDateTime.
+double StreamLabelEpochSeconds(std::string_view label) {
+  auto field = [&label](std::size_t at, std::size_t width) {
+    int value = 0;
+    if (at + width <= label.size()) std::from_chars(label.data() + at, label.data() + at + width, value);
+    return value;
+  };
+  std::tm utc{};
+  utc.tm_year = field(0, 4) - 1900;
+  utc.tm_mon = field(5, 2) - 1;
+  utc.tm_mday = field(8, 2);
+  utc.tm_hour = field(11, 2);
+  utc.tm_min = field(14, 2);
+  utc.tm_sec = field(17, 2);
+  return static_cast<double>(timegm(&utc)) + field(20, 3) / 1000.0;
+}
+
 std::string StreamsApiRecord(std::string_view stored, std::string_view stream_arn) {
   // The store writes eventSourceARN last (stream::EncodeRecord): cut it off the text instead of
   // parsing and serialising every record.
@@ -103,16 +103,15 @@ std::string StreamsApiRecord(std::string_view stored, std::string_view stream_ar
 
 OperationTable StreamsApi::Operations() const {
   OperationTable table;
-  table["ListStreams"] = [this](const json::object& input, const OperationContext&) { return ListStreams(input); };
-  table["DescribeStream"] = [this](const json::object& input, const OperationContext&) {
-    return DescribeStream(input);
-  };
-  table["GetShardIterator"] = [this](const json::object& input, const OperationContext& context) {
+  table["ListStreams"] =
+      Synchronous([this](const json::object& input, const OperationContext&) { return ListStreams(input); });
+  table["DescribeStream"] =
+      Synchronous([this](const json::object& input, const OperationContext&) { return DescribeStream(input); });
+  table["GetShardIterator"] = Synchronous([this](const json::object& input, const OperationContext& context) {
     return GetShardIterator(input, context.now);
-  };
-  table["GetRecords"] = [this](const json::object& input, const OperationContext& context) {
-    return GetRecords(input, context.now);
-  };
+  });
+  table["GetRecords"] = Synchronous(
+      [this](const json::object& input, const OperationContext& context) { return GetRecords(input, context.now); });
   return table;
 }
 
@@ -164,7 +163,7 @@ OperationResult StreamsApi::DescribeStream(const json::object& input) const {
                            {"StreamLabel", account.stream_label},
                            {"StreamStatus", "ENABLED"},
                            {"StreamViewType", stream::ToString(view_type_)},
-                           {"CreationRequestDateTime", LabelEpochSeconds(account.stream_label)},
+                           {"CreationRequestDateTime", StreamLabelEpochSeconds(account.stream_label)},
                            {"TableName", account.table_name},
                            {"KeySchema", json::array{json::object{{"AttributeName", "id"}, {"KeyType", "HASH"}}}},
                            {"Shards", std::move(shards)}};

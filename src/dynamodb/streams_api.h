@@ -44,6 +44,10 @@ class StreamsApi {
   const stream::StreamViewType view_type_;
 };
 
+// The stream label ("2026-12-07T03:45:12.123", UTC) as epoch seconds: the stream's
+// CreationRequestDateTime and the table's CreationDateTime.
+double StreamLabelEpochSeconds(std::string_view label);
+
 // A record as GetRecords returns it: the stored text without its trailing eventSourceARN member.
 std::string StreamsApiRecord(std::string_view stored, std::string_view stream_arn);
 

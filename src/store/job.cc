@@ -228,19 +228,27 @@ Result<Job> Job::FromItemJson(std::string_view json) {
   if (parse_error != std::errc() || end != version->get_string().data() + version->get_string().size()) {
     return Malformed("version is not an integer");
   }
-  const boost::json::value* states = PayloadOf(item.if_contains(kJobStatusAttribute), "M");
-  if (states == nullptr || !states->is_object()) return Malformed("job_status is not a map attribute");
-  for (const auto& [name, entry] : states->get_object()) {
+  // An item written through the DynamoDB API is kept exactly as its client wrote it, so it may
+  // lack what POST /jobs always writes: no job_status is no consumer entry yet (the consumers add
+  // theirs), and missing timestamps read as the epoch (jobstream's next write adds them).
+  const boost::json::value* status_attribute = item.if_contains(kJobStatusAttribute);
+  const boost::json::value* states = PayloadOf(status_attribute, "M");
+  if (status_attribute != nullptr && (states == nullptr || !states->is_object())) {
+    return Malformed("job_status is not a map attribute");
+  }
+  static const boost::json::object kNoStates;
+  for (const auto& [name, entry] : states != nullptr ? states->get_object() : kNoStates) {
     auto state = ReadConsumerState(name, entry);
     if (!state.ok()) return state.error();
     job.consumers.emplace(std::string(name), std::move(state).value());
   }
-  auto created = ReadTimestampAttribute(item, kCreatedAtAttribute);
-  if (!created.ok()) return created.error();
-  auto updated = ReadTimestampAttribute(item, kUpdatedAtAttribute);
-  if (!updated.ok()) return updated.error();
-  job.created_at = *created;
-  job.updated_at = *updated;
+  for (auto [name, out] :
+       {std::pair{kCreatedAtAttribute, &job.created_at}, std::pair{kUpdatedAtAttribute, &job.updated_at}}) {
+    if (!item.contains(name)) continue;
+    auto time = ReadTimestampAttribute(item, name);
+    if (!time.ok()) return time.error();
+    *out = *time;
+  }
   for (auto& [name, attribute] : item) {
     if (!IsReservedAttribute(name)) job.attributes.emplace(name, std::move(attribute));
   }

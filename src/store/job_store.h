@@ -16,6 +16,7 @@
 
 #include "common/aws_account.h"
 #include "common/result.h"
+#include "store/item_write.h"
 #include "store/job.h"
 #include "stream/stream_record.h"
 
@@ -59,10 +60,20 @@ class JobStore {
   // written.
   virtual void UpdateConsumerState(const Job& current, std::string consumer, ConsumerState state, UpdateDone done) = 0;
 
+  // One item's atomic read-decide-write (store/item_write.h): `mutate` runs on the writer inside
+  // the transaction; the decided item is written (the version column kept equal to its
+  // `version`, ItemVersion's rule enforced) with its INSERT, MODIFY or REMOVE record.
+  virtual void WriteItem(std::string id, ItemMutation mutate, ItemWriteDone done) = 0;
+
   // The latest committed job, or kNotFound.
   virtual Result<Job> GetJob(std::string_view id) = 0;
   // The latest committed job's item as its typed JSON text (as stored and streamed).
   virtual Result<std::string> GetJobJson(std::string_view id) = 0;
+
+  // Up to `limit` items (typed JSON text) with ids greater than `after_id`, in id order.
+  virtual Result<std::vector<std::string>> ScanItems(std::string_view after_id, std::size_t limit) = 0;
+  // How many items the table holds (one count over the id index).
+  virtual Result<std::int64_t> CountItems() = 0;
 
   // Up to `limit` records of `shard` with sequence > after_sequence, in order; INSERT records
   // carry their job's current item (StreamRecord::job_item).

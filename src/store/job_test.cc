@@ -104,6 +104,15 @@ TEST(JobTest, AnUnreadableItemIsCorruptionNotARetry) {
   }
 }
 
+// PutItem through the DynamoDB API stores the item as its client wrote it.
+TEST(JobTest, AnItemWithoutJobstreamsTimestampsOrJobStatusIsStillAJob) {
+  auto read = Job::FromItemJson(R"({"id": {"S": "x"}, "seconds": {"N": "2"}, "version": {"N": "0"}})");
+  ASSERT_TRUE(read.ok()) << read.error().message();
+  EXPECT_TRUE(read->consumers.empty());
+  EXPECT_EQ(read->created_at, SystemTime{});
+  EXPECT_EQ(read->attributes.at("seconds").at("N").as_string(), "2");
+}
+
 TEST(JobTest, AJobNoConsumerAcceptedIsFiltered) {
   Job job = SampleJob();
   job.consumers.clear();

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/json/serialize.hpp>
 
+#include <exception>
 #include <future>
 #include <limits>
 
@@ -73,15 +74,18 @@ class SqliteJobStore::Writer {
         save_sequence_(connection_->handle(),
                        "INSERT INTO meta (key, value) VALUES ('last_sequence', ?1) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+        select_item_(connection_->handle(), "SELECT item FROM jobs WHERE id = ?1"),
+        replace_item_(connection_->handle(), "UPDATE jobs SET item = ?2, version = ?3 WHERE id = ?1"),
+        delete_item_(connection_->handle(), "DELETE FROM jobs WHERE id = ?1"),
         used_bytes_(
             connection_->handle(),
             "SELECT ((SELECT page_count FROM pragma_page_count()) - "
             "(SELECT freelist_count FROM pragma_freelist_count())) * (SELECT page_size FROM pragma_page_size())") {}
 
   Status PreparedStatus() const {
-    for (const Statement* s :
-         {&begin_, &commit_, &rollback_, &savepoint_, &release_, &rollback_to_, &insert_job_, &select_job_,
-          &update_job_, &insert_record_, &save_checkpoint_, &save_sequence_, &used_bytes_}) {
+    for (const Statement* s : {&begin_, &commit_, &rollback_, &savepoint_, &release_, &rollback_to_, &insert_job_,
+                               &select_job_, &update_job_, &select_item_, &replace_item_, &delete_item_,
+                               &insert_record_, &save_checkpoint_, &save_sequence_, &used_bytes_}) {
       if (!s->status().ok()) return s->status();
     }
     return Status::Ok();
@@ -94,7 +98,8 @@ class SqliteJobStore::Writer {
   std::unique_ptr<Connection> connection_;
   Statement begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
   Statement insert_job_, select_job_, update_job_, insert_record_, save_checkpoint_, save_sequence_;
-  Statement used_bytes_;  // a bounded store's pages in use, measured before every batch
+  Statement select_item_, replace_item_, delete_item_;  // WriteItem (sqlite_item_write.cc)
+  Statement used_bytes_;                                // a bounded store's pages in use, measured before every batch
   std::int64_t last_sequence_ = 0;
   std::int64_t saved_sequence_ = 0;  // as stored in meta (0: unknown, save at the next trim)
   // Frames in the log after the last commit (SQLite's WAL hook reports them; the log file is
@@ -362,6 +367,13 @@ void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consume
   if (!status.ok()) callback(status);
 }
 
+void SqliteJobStore::WriteItem(std::string id, ItemMutation mutate, ItemWriteDone done) {
+  auto callback = done;
+  Status status =
+      Enqueue(ItemWriteOp{std::move(id), std::move(mutate), std::move(done), {}, {}, {}, false, {}, {}, {}});
+  if (!status.ok()) callback(ItemWriteOutcome{status, std::nullopt, std::nullopt, false});
+}
+
 void SqliteJobStore::SaveCheckpoint(std::string consumer, int shard, std::int64_t sequence, WriteDone done) {
   auto callback = done;
   if (Status status = Enqueue(CheckpointOp{std::move(consumer), shard, sequence, std::move(done), {}}); !status.ok()) {
@@ -482,22 +494,28 @@ void SqliteJobStore::KeepLogWithinBound() {
   }
 }
 
-bool SqliteJobStore::LogHasRoom(const InsertOp& op) const {
-  if (options_.max_size_bytes == 0) return true;
+std::int64_t SqliteJobStore::InsertBytes(const InsertOp& op) {
   std::int64_t bytes = 0;
   for (const EncodedJob& job : op.jobs)
     bytes += static_cast<std::int64_t>(job.item_json.size() + job.record.json.size());
+  return bytes;
+}
+
+bool SqliteJobStore::LogHasRoom(const InsertOp& op) const { return LogHasRoomFor(InsertBytes(op)); }
+
+bool SqliteJobStore::LogHasRoomFor(std::int64_t bytes) const {
+  if (options_.max_size_bytes == 0) return true;
   double needed = static_cast<double>(LogBytes()) + 2.0 * static_cast<double>(space_.batch_bytes + bytes);
   return needed <= kRefuseFraction * static_cast<double>(LogBound());
 }
 
 bool SqliteJobStore::Admits(const InsertOp& op) const {
+  return AdmitsNew(InsertBytes(op), static_cast<std::int64_t>(op.jobs.size()));
+}
+
+bool SqliteJobStore::AdmitsNew(std::int64_t bytes, std::int64_t new_jobs) const {
   if (options_.max_size_bytes == 0) return true;
-  std::int64_t bytes = 0;
-  for (const EncodedJob& job : op.jobs)
-    bytes += static_cast<std::int64_t>(job.item_json.size() + job.record.json.size());
-  auto jobs =
-      static_cast<double>(space_.unfinished_jobs + space_.batch_jobs + static_cast<std::int64_t>(op.jobs.size()));
+  auto jobs = static_cast<double>(space_.unfinished_jobs + space_.batch_jobs + new_jobs);
   // Twice the bytes: rows are stored in whole pages, and big ones fill a page each.
   double reserve = jobs * 2 * space_.job_bytes * kStatusWritesPerConsumer *
                    static_cast<double>(std::max<std::size_t>(space_.consumers, 1));
@@ -622,6 +640,11 @@ void SqliteJobStore::Acknowledge(std::vector<Op>& ops, const Status& failure) {
           Status outcome = failure.ok() ? o.outcome : failure;
           if constexpr (std::is_same_v<std::decay_t<decltype(o)>, UpdateOp>) {
             o.done(outcome.ok() ? Result<Job>(std::move(o.written)) : Result<Job>(outcome));
+          } else if constexpr (std::is_same_v<std::decay_t<decltype(o)>, ItemWriteOp>) {
+            // A refusal keeps the item it saw (ReturnValuesOnConditionCheckFailure); a failed
+            // transaction wrote nothing.
+            o.done(ItemWriteOutcome{outcome, failure.ok() ? std::move(o.old_item) : std::nullopt,
+                                    outcome.ok() ? std::move(o.new_item) : std::nullopt, failure.ok() && o.refused});
           } else {
             o.done(outcome);
           }
@@ -676,6 +699,7 @@ Status SqliteJobStore::ApplyBatch(std::vector<Op>& batch, const std::vector<std:
             using T = std::decay_t<decltype(o)>;
             if constexpr (std::is_same_v<T, InsertOp>) complete = ApplyInsert(o, isolation, sequence, touched);
             if constexpr (std::is_same_v<T, UpdateOp>) complete = ApplyUpdate(o, isolation, sequence, touched);
+            if constexpr (std::is_same_v<T, ItemWriteOp>) complete = ApplyItemWrite(o, isolation, sequence, touched);
             if constexpr (std::is_same_v<T, CheckpointOp>) ApplyCheckpoint(o);
             if constexpr (std::is_same_v<T, TrimOp>) ApplyTrim(o, trim_consumers, sequence);
           },
@@ -766,6 +790,13 @@ std::shared_ptr<const CommittedRecords> SqliteJobStore::CollectRecords(std::vect
       // The written job keeps its id: `done` hands it over.
       std::string job_id = update->written.id;
       take("MODIFY", job_id, update->appended, update->record, nullptr);
+    } else if (auto* write = std::get_if<ItemWriteOp>(&op);
+               write != nullptr && write->outcome.ok() && !write->event_name.empty()) {
+      // Copies: `done` hands the items over after the sync. An INSERT carries its item, as
+      // InsertJob's do, so consumers see the new job without reading it.
+      std::string job_id = write->id;
+      std::string item = write->event_name == "INSERT" && write->new_item ? *write->new_item : std::string();
+      take(write->event_name, job_id, write->appended, write->record, item.empty() ? nullptr : &item);
     }
   }
   if (committed->records.empty()) return nullptr;
@@ -838,6 +869,97 @@ bool SqliteJobStore::ApplyUpdate(UpdateOp& op, Isolation isolation, std::int64_t
   } else if (status.ok()) {
     status = AppendRecord("MODIFY", job.id, op.record, op.appended, sequence, touched);
   }
+  op.outcome = status;
+  if (!savepoint) return status.ok() || !changed;
+  (void)(status.ok() ? w.release_.Run() : (w.rollback_to_.Run(), w.release_.Run()));
+  return true;
+}
+
+bool SqliteJobStore::ApplyItemWrite(ItemWriteOp& op, Isolation isolation, std::int64_t& sequence,
+                                    TouchedShards& touched) {
+  Writer& w = *writer_;
+  op.old_item.reset();  // from an earlier pass over the batch, rolled back
+  op.new_item.reset();
+  op.refused = false;
+  op.event_name.clear();
+  bool savepoint = isolation == Isolation::kSavepoints;
+  if (savepoint) (void)w.savepoint_.Run();
+  w.select_item_.Bind(1, op.id);
+  if (w.select_item_.Step()) op.old_item = std::string(w.select_item_.ColumnText(0));
+  Status status = w.select_item_.status();
+  w.select_item_.Reset();
+  bool changed = false;
+  if (status.ok()) {
+    ItemDecision decision;
+    bool threw = false;
+    try {
+      decision = op.mutate(op.old_item ? &*op.old_item : nullptr);
+    } catch (const std::exception& error) {
+      // The caller's code on the one writer thread: whatever it throws fails this write alone
+      // instead of ending the thread every write depends on.
+      decision = ItemDecision::Refuse(Status::Internal(std::string("an item write failed: ") + error.what()));
+      threw = true;
+    }
+    switch (decision.action) {
+      case ItemDecision::Action::kKeep:
+        op.new_item = op.old_item;
+        break;
+      case ItemDecision::Action::kRefuse:
+        status = decision.refusal.ok() ? Status::Internal("a refusal without a reason") : decision.refusal;
+        op.refused = !threw;
+        break;
+      case ItemDecision::Action::kPut: {
+        const boost::json::value* id = decision.item.if_contains(kIdAttribute);
+        auto version = ItemVersion(decision.item);
+        if (id == nullptr || *id != boost::json::value(boost::json::object{{"S", op.id}})) {
+          status = Status::Internal("an item write changed the item's id");
+        } else if (!version.ok()) {
+          status = version.error();
+        } else {
+          op.new_item = boost::json::serialize(decision.item);
+          // A new item is a new job: admitted to a bounded store as POST /jobs's are (its record
+          // costs about what the item does).
+          const auto bytes = static_cast<std::int64_t>(2 * op.new_item->size());
+          if (!op.old_item && (!AdmitsNew(bytes, 1) || !LogHasRoomFor(bytes))) {
+            NoteFullRefusal();
+            status = StoreFull();
+            break;
+          }
+          if (!op.old_item && options_.max_size_bytes > 0) {
+            space_.batch_bytes += bytes;
+            space_.batch_jobs += 1;
+          }
+          status = op.old_item ? w.replace_item_.Bind(1, op.id).Bind(2, *op.new_item).Bind(3, *version).Run()
+                               : w.insert_job_.Bind(1, op.id).Bind(2, *op.new_item).Bind(3, *version).Run();
+          changed = status.ok();
+          op.event_name = op.old_item ? "MODIFY" : "INSERT";
+        }
+        break;
+      }
+      case ItemDecision::Action::kDelete:
+        if (!op.old_item) break;  // nothing to delete: no change, no record (as DynamoDB)
+        status = w.delete_item_.Bind(1, op.id).Run();
+        changed = status.ok();
+        op.event_name = "REMOVE";
+        break;
+    }
+  }
+  if (changed) {
+    const bool remove = op.event_name == "REMOVE";
+    const bool old_image = op.old_item && (remove || options_.view_type == stream::StreamViewType::kNewAndOldImages);
+    op.record = stream::EncodeRecord(stream::RecordInput{
+        .event_name = remove ? stream::EventName::kRemove
+                             : (op.event_name == "INSERT" ? stream::EventName::kInsert : stream::EventName::kModify),
+        .job_id = op.id,
+        .created_at = options_.clock->Now(),
+        .view_type = options_.view_type,
+        .account = &account_,
+        .size_bytes = remove ? op.old_item->size() : op.new_item->size(),
+        .new_image_json = remove ? std::string_view() : std::string_view(*op.new_item),
+        .old_image_json = old_image ? std::string_view(*op.old_item) : std::string_view()});
+    status = AppendRecord(op.event_name, op.id, op.record, op.appended, sequence, touched);
+  }
+  if (!status.ok()) op.event_name.clear();
   op.outcome = status;
   if (!savepoint) return status.ok() || !changed;
   (void)(status.ok() ? w.release_.Run() : (w.rollback_to_.Run(), w.release_.Run()));
@@ -988,6 +1110,34 @@ Result<std::string> SqliteJobStore::ReadText(Statement Reader::*query, const Key
 
 Result<std::string> SqliteJobStore::GetJobJson(std::string_view id) {
   return ReadText(&Reader::get_job_, id, "Job not found");
+}
+
+Result<std::vector<std::string>> SqliteJobStore::ScanItems(std::string_view after_id, std::size_t limit) {
+  Status status;
+  auto reader = AcquireReader(status);
+  if (!reader) return status;
+  // Prepared per scan (a few microseconds): scans are rare next to point reads.
+  Statement scan(reader->connection_->handle(), "SELECT item FROM jobs WHERE id > ?1 ORDER BY id LIMIT ?2");
+  scan.Bind(1, after_id).Bind(2, static_cast<std::int64_t>(limit));
+  std::vector<std::string> items;
+  while (scan.Step()) items.emplace_back(scan.ColumnText(0));
+  Result<std::vector<std::string>> result = std::move(items);
+  if (!scan.status().ok()) result = scan.status();
+  scan.Reset();
+  ReleaseReader(std::move(reader));
+  return result;
+}
+
+Result<std::int64_t> SqliteJobStore::CountItems() {
+  Status status;
+  auto reader = AcquireReader(status);
+  if (!reader) return status;
+  Statement count(reader->connection_->handle(), "SELECT count(*) FROM jobs");
+  Result<std::int64_t> result = count.Step() ? Result<std::int64_t>(count.ColumnInt(0)) : Result<std::int64_t>(0);
+  if (!count.status().ok()) result = count.status();
+  count.Reset();
+  ReleaseReader(std::move(reader));
+  return result;
 }
 
 Result<Job> SqliteJobStore::GetJob(std::string_view id) {

@@ -66,6 +66,9 @@ class SqliteJobStore final : public JobStore {
   void InsertJob(Job job, WriteDone done) override;
   void InsertJobs(std::vector<Job> jobs, WriteDone done) override;
   void UpdateConsumerState(const Job& current, std::string consumer, ConsumerState state, UpdateDone done) override;
+  void WriteItem(std::string id, ItemMutation mutate, ItemWriteDone done) override;
+  Result<std::vector<std::string>> ScanItems(std::string_view after_id, std::size_t limit) override;
+  Result<std::int64_t> CountItems() override;
   Result<Job> GetJob(std::string_view id) override;
   Result<std::string> GetJobJson(std::string_view id) override;
   Result<std::vector<stream::StreamRecord>> ReadStream(int shard, std::int64_t after_sequence,
@@ -114,6 +117,21 @@ class SqliteJobStore final : public JobStore {
     UpdateDone done;
     Status outcome;
   };
+  // WriteItem: unlike the others decided on the writer thread (sqlite_item_write.cc), since the
+  // decision depends on the item as committed; its record is encoded there too.
+  struct ItemWriteOp {
+    std::string id;
+    ItemMutation mutate;
+    ItemWriteDone done;
+    Status outcome;
+    // Set by the writer.
+    std::optional<std::string> old_item;
+    std::optional<std::string> new_item;
+    bool refused = false;    // the mutation refused: outcome is its refusal
+    std::string event_name;  // of the record appended; empty when nothing was written
+    stream::EncodedRecord record;
+    Appended appended;
+  };
   struct CheckpointOp {
     std::string consumer;
     int shard;
@@ -130,7 +148,7 @@ class SqliteJobStore final : public JobStore {
     // size-based retention), so that space freed for the jobs still running.
     bool beyond_retention = false;
   };
-  using Op = std::variant<InsertOp, UpdateOp, CheckpointOp, TrimOp>;
+  using Op = std::variant<InsertOp, UpdateOp, ItemWriteOp, CheckpointOp, TrimOp>;
   // A transaction the writer committed to the log, waiting for the sync thread.
   struct CommittedBatch {
     std::vector<Op> ops;
@@ -173,6 +191,7 @@ class SqliteJobStore final : public JobStore {
   stream::EncodedRecord EncodeChange(stream::EventName event_name, const Job& job, std::string_view item_json,
                                      const Job* old_job) const;
   bool ApplyUpdate(UpdateOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched);
+  bool ApplyItemWrite(ItemWriteOp& op, Isolation isolation, std::int64_t& sequence, TouchedShards& touched);
   void ApplyCheckpoint(CheckpointOp& op);
   void ApplyTrim(TrimOp& op, const std::vector<std::string>& trim_consumers, std::int64_t sequence);
   // The newest sequence number of a record created before `cutoff_ms` (0: none), found by
@@ -216,6 +235,9 @@ class SqliteJobStore final : public JobStore {
   SpaceAccount space_;
   std::int64_t UsedBytes();  // pages in use (not on the free list), in bytes
   bool Admits(const InsertOp& op) const;
+  // Admits for `new_jobs` new items of `bytes` (item and record) in all, as an API PutItem's.
+  bool AdmitsNew(std::int64_t bytes, std::int64_t new_jobs) const;
+  static std::int64_t InsertBytes(const InsertOp& op);
   Status LoadAccount();  // account_ from meta, stored there first if absent
   // The database's share of max_size_bytes, and the log's (the rest).
   std::uint64_t DatabaseBound() const;
@@ -225,6 +247,7 @@ class SqliteJobStore final : public JobStore {
   // it short, and refusing new jobs (not outcomes) when full. See sqlite_job_store.cc.
   void KeepLogWithinBound();
   bool LogHasRoom(const InsertOp& op) const;
+  bool LogHasRoomFor(std::int64_t bytes) const;
   std::vector<std::int64_t> shard_last_sequence_;  // per shard, as of the last commit
 
   mutable std::mutex queue_mutex_;
