@@ -144,7 +144,8 @@ Result<Item, ApiError> ParseStoredItem(std::string_view text) {
   options.max_depth = store::kMaxItemDepth;
   json::value parsed = json::parse(text, ec, {}, options);
   if (ec || !parsed.is_object()) return MakeUnexpected(InternalServerError());
-  return std::move(parsed.get_object());
+  Item item = std::move(parsed.get_object());
+  return item;
 }
 
 ApiError ToApiError(const Status& status) {

@@ -147,30 +147,30 @@ TEST_F(ItemWriteTest, AMutationThatThrowsFailsItsWriteAloneAndTheWriterGoesOn) {
 // A log sync that waits for the test's go-ahead: what is written but not synced is not durable.
 class GatedSync : public FileSync {
  public:
-  explicit GatedSync(std::shared_future<void> open) : open_(std::move(open)) {}
+  explicit GatedSync(std::shared_future<void> go_ahead) : go_ahead_(std::move(go_ahead)) {}
   Status Sync(bool /*missing_ok*/) override {
-    open_.wait();
+    go_ahead_.wait();
     return Status::Ok();
   }
 
  private:
-  std::shared_future<void> open_;
+  std::shared_future<void> go_ahead_;
 };
 
 TEST(ItemWriteDurabilityTest, AWriteIsAnsweredOnlyOnceItsTransactionIsSynced) {
   testing::TempDir dir;
   std::promise<void> gate;
-  std::shared_future<void> open = gate.get_future().share();
+  std::shared_future<void> go_ahead = gate.get_future().share();
   std::atomic<bool> started{false};
   SqliteStoreOptions options;
   options.data_dir = dir.path();
   options.shards = 1;
   // The first sync (at startup) passes; every later one waits for the gate.
-  options.open_log_sync = [open, &started](const std::filesystem::path&) -> std::unique_ptr<FileSync> {
+  options.open_log_sync = [go_ahead, &started](const std::filesystem::path&) -> std::unique_ptr<FileSync> {
     class StartupThenGated : public FileSync {
      public:
-      StartupThenGated(std::shared_future<void> open, std::atomic<bool>& started)
-          : gated_(std::move(open)), started_(started) {}
+      StartupThenGated(std::shared_future<void> go_ahead, std::atomic<bool>& started)
+          : gated_(std::move(go_ahead)), started_(started) {}
       Status Sync(bool missing_ok) override {
         if (!started_.exchange(true)) return Status::Ok();
         return gated_.Sync(missing_ok);
@@ -180,7 +180,7 @@ TEST(ItemWriteDurabilityTest, AWriteIsAnsweredOnlyOnceItsTransactionIsSynced) {
       GatedSync gated_;
       std::atomic<bool>& started_;
     };
-    return std::make_unique<StartupThenGated>(open, started);
+    return std::make_unique<StartupThenGated>(go_ahead, started);
   };
   auto store = std::move(SqliteJobStore::Open(options)).value();
   const std::string id = NewUuid();
