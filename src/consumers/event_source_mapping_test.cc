@@ -121,7 +121,8 @@ class PoisonSensitiveFunction final : public functions::Function {
     bool poisoned = false;
     for (std::size_t i = 0; i < records.size(); ++i) {
       boost::system::error_code ec;
-      const auto* seconds = records.ParseRecord(i).find_pointer("/dynamodb/NewImage/seconds/N", ec);
+      const boost::json::value record = records.ParseRecord(i);  // find_pointer points into it
+      const auto* seconds = record.find_pointer("/dynamodb/NewImage/seconds/N", ec);
       poisoned = poisoned || (seconds != nullptr && *seconds == boost::json::value(std::to_string(kPoisonSeconds)));
     }
     {
