@@ -13,20 +13,24 @@ endif()
 set(JOBSTREAM_FUZZ_CORE_SOURCES
   src/api/exact_json_parser.cc src/api/job_parameters.cc
   src/auth/signing_key_cache.cc src/auth/sigv4_canonical.cc src/auth/sigv4_claim.cc src/auth/sigv4_crypto.cc
-  src/auth/sigv4_signer.cc src/auth/sigv4_time.cc src/auth/sigv4_verifier.cc
+  src/auth/secret_key_file.cc src/auth/sigv4_signer.cc src/auth/sigv4_time.cc src/auth/sigv4_verifier.cc
   src/aws_query/query_protocol.cc
-  src/common/aws_account.cc src/common/clock.cc src/common/json_text.cc src/common/pretty_json.cc src/common/uuid.cc
+  src/common/aws_account.cc src/common/clock.cc src/common/json_text.cc src/common/pretty_json.cc src/common/private_file.cc
+  src/common/uuid.cc
   src/config/serve_config.cc src/config/toml_loader.cc
   src/consumers/consumer_config.cc
   src/dynamodb/attribute_value.cc src/dynamodb/condition_expression.cc src/dynamodb/document_path.cc
   src/dynamodb/expression_attributes.cc src/dynamodb/expression_lexer.cc src/dynamodb/expression_parser.cc
-  src/dynamodb/number.cc src/dynamodb/projection.cc src/dynamodb/reserved_words.cc src/dynamodb/update_expression.cc
+  src/dynamodb/item_writes.cc src/dynamodb/json_protocol.cc src/dynamodb/number.cc src/dynamodb/projection.cc
+  src/dynamodb/reserved_words.cc src/dynamodb/shard_id.cc src/dynamodb/shard_iterator.cc
+  src/dynamodb/streams_api.cc src/dynamodb/table_reads.cc src/dynamodb/table_request.cc
+  src/dynamodb/update_expression.cc
   src/functions/function_config.cc
   src/http/connection_registry.cc src/http/date_header.cc src/http/error_body.cc src/http/host_header.cc
   src/http/message_framing.cc src/http/request_id.cc src/http/response_serializer.cc src/http/session.cc
   src/http/valid_utf8.cc
   src/iam/policy.cc src/iam/wildcard.cc
-  src/store/job.cc
+  src/store/item_write.cc src/store/job.cc
   src/stream/dynamo_json.cc src/stream/filter_pattern.cc src/stream/stream_record.cc)
 list(TRANSFORM JOBSTREAM_FUZZ_CORE_SOURCES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/)
 add_library(jobstream_fuzz_core STATIC ${JOBSTREAM_FUZZ_CORE_SOURCES})

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "api/jobs_api.h"
+#include "auth/function_identity.h"
 #include "auth/key_file.h"
 #include "auth/session_token.h"
 #include "config/serve_config.h"
@@ -226,20 +227,12 @@ int RunServe(const ServeFlags& flags) {
   boost::asio::io_context http_io(config.io_threads);
   boost::asio::io_context worker_io(1);
   auto lambda_host = std::make_shared<functions::LambdaHost>(config.region, *account_id, functions::FindRuntimesDir());
-  lambda_host->SetCredentialSource(
-      [&key_file = **keys](const std::string& function_name) -> Result<functions::FunctionCredentials> {
-        // One key per function, made the first time it runs and kept (revoke it with `keys delete`).
-        const std::string user_name = "function." + function_name;
-        for (const auto& key : key_file.List()) {
-          if (key.user_name == user_name && key.active) {
-            return functions::FunctionCredentials{key.access_key_id, key.secret_access_key};
-          }
-        }
-        auto created = key_file.Create(user_name);
-        if (!created.ok()) return created.error();
-        spdlog::info("created access key {} for function {}", created->access_key_id, function_name);
-        return functions::FunctionCredentials{created->access_key_id, created->secret_access_key};
-      });
+  lambda_host->SetCredentialSource([&key_file = **keys, account = (*store)->account()](
+                                       const std::string& function_name) -> Result<functions::FunctionCredentials> {
+    auto key = auth::FunctionKeyFor(key_file, account, function_name);
+    if (!key.ok()) return key.error();
+    return functions::FunctionCredentials{key->access_key_id, key->secret_access_key};
+  });
   auto functions = functions::FunctionRegistry::WithBuiltins(lambda_host);
   auto consumer_set = consumers::ConsumerSet::Create(config.consumers, config.functions, functions, **store, worker_io);
   if (!consumer_set.ok()) return fail(consumer_set.error());

@@ -185,15 +185,22 @@ class LambdaFailures(ServerTestCase):
         self.assertNotIn(own["SecretAccessKey"], self.server.stderr())
         self.assertNotIn(own["SecretAccessKey"], self.server.stdout())
 
-    def test_the_functions_key_signs_requests_to_jobstream(self):
+    def test_the_functions_key_may_use_the_table_and_nothing_else(self):
         try:
             import botocore  # noqa: F401  (the handler signs with botocore, as an SDK would)
         except ImportError:
             self.skipTest("botocore is not installed")
         job, state = self.run_case("selfread")
         self.assertEqual("Success", state["status"], job)
-        self.assertEqual(200, state["results"]["status"])
-        self.assertEqual(job["id"], state["results"]["job"]["id"])
+        # The function's identity may use the table (GetItem of its own job) ...
+        self.assertEqual(200, state["results"]["status"], state)
+        self.assertEqual(job["id"], state["results"]["item_id"], state)
+        # ... and nothing else: the jobs API refuses it, as API Gateway refuses a role without
+        # execute-api:Invoke (deny by default).
+        self.assertEqual(403, state["results"]["jobs_api_status"], state)
+        self.assertRegex(state["results"]["jobs_api_denial"]["Message"],
+                         r"^User: arn:aws:iam::\d{12}:user/function\.selfread is not authorized to perform: "
+                         r"execute-api:Invoke on resource: ")
 
     def test_a_handler_exception_fails_with_its_type_and_message(self):
         job, state = self.run_case("boom")

@@ -67,8 +67,10 @@ def noop(event, context):
 
 
 def read_own_job(event, context):
-    """Reads its own job from jobstream with the function's key (SigV4, as any SDK signs)."""
+    """Reads its own job with the function's key (SigV4, as any SDK signs): through the DynamoDB
+    API, which the function's identity may use, and through the jobs API, which it may not."""
     import json
+    import urllib.error
     import urllib.request
 
     from botocore.auth import SigV4Auth
@@ -76,9 +78,23 @@ def read_own_job(event, context):
     from botocore.credentials import Credentials
 
     job_id = event["Records"][0]["dynamodb"]["Keys"]["id"]["S"]
-    url = f"{os.environ['AWS_ENDPOINT_URL']}/jobs/{job_id}"
-    request = AWSRequest(method="GET", url=url)
     credentials = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
-    SigV4Auth(credentials, "execute-api", os.environ["AWS_REGION"]).add_auth(request)
-    with urllib.request.urlopen(urllib.request.Request(url, headers=dict(request.headers))) as response:
-        return {"status": response.status, "job": json.loads(response.read())}
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+
+    def send(request, service):
+        SigV4Auth(credentials, service, os.environ["AWS_REGION"]).add_auth(request)
+        try:
+            with urllib.request.urlopen(urllib.request.Request(request.url, data=request.body, method=request.method,
+                                                               headers=dict(request.headers))) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read() or b"null")
+
+    get_item = AWSRequest(method="POST", url=endpoint + "/",
+                          data=json.dumps({"TableName": "jobs", "Key": {"id": {"S": job_id}}}).encode(),
+                          headers={"Content-Type": "application/x-amz-json-1.0",
+                                   "X-Amz-Target": "DynamoDB_20120810.GetItem"})
+    status, item = send(get_item, "dynamodb")
+    jobs_api_status, denial = send(AWSRequest(method="GET", url=f"{endpoint}/jobs/{job_id}"), "execute-api")
+    return {"status": status, "item_id": item["Item"]["id"]["S"], "jobs_api_status": jobs_api_status,
+            "jobs_api_denial": denial}
