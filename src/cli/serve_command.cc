@@ -23,9 +23,12 @@
 #include "auth/session_token.h"
 #include "config/serve_config.h"
 #include "consumers/consumer_set.h"
+#include "destinations/delivery_queue.h"
+#include "destinations/failure_path.h"
 #include "dynamodb/streams_api.h"
 #include "dynamodb/table_api.h"
 #include "dynamodb/table_request.h"
+#include "functions/record_failure_function.h"
 #include "http/server.h"
 #include "iam/account_id.h"
 #include "store/sqlite_job_store.h"
@@ -234,8 +237,27 @@ int RunServe(const ServeFlags& flags) {
     return functions::FunctionCredentials{key->access_key_id, key->secret_access_key};
   });
   auto functions = functions::FunctionRegistry::WithBuiltins(lambda_host);
-  auto consumer_set = consumers::ConsumerSet::Create(config.consumers, config.functions, functions, **store, worker_io);
+  functions.Register(std::string(functions::RecordFailureFunction::kName),
+                     [&job_store = **store, by_topic = destinations::ConsumersByTopic(config.consumers)](
+                         const functions::FunctionConfig&,
+                         const boost::asio::any_io_executor& executor) -> Result<std::unique_ptr<functions::Function>> {
+                       return std::unique_ptr<functions::Function>(
+                           std::make_unique<functions::RecordFailureFunction>(job_store, by_topic, executor));
+                     });
+  const std::vector<functions::FunctionConfig> all_functions = config.AllFunctions();
+  auto consumer_set = consumers::ConsumerSet::Create(config.consumers, all_functions, functions, **store, worker_io);
   if (!consumer_set.ok()) return fail(consumer_set.error());
+  auto delivery_queue = destinations::DeliveryQueue::Open(config.data_dir);
+  if (!delivery_queue.ok()) return fail(delivery_queue.error());
+  auto failure_path = destinations::FailurePath::Create(config.topics, config.consumers, all_functions, functions,
+                                                        **delivery_queue, (*store)->account(), worker_io);
+  if (!failure_path.ok()) return fail(failure_path.error());
+  if (Status status = (*consumer_set)->AttachFailureDestinations([&path = **failure_path](std::string_view consumer) {
+        return path.DestinationFor(consumer);
+      });
+      !status.ok()) {
+    return fail(status);
+  }
 
   auto session_tokens = auth::SessionTokens::Load(config.data_dir);
   if (!session_tokens.ok()) return fail(session_tokens.error());
@@ -295,6 +317,7 @@ int RunServe(const ServeFlags& flags) {
   });
 
   lambda_host->SetEndpointUrl(url);  // starts the lambda functions' workers
+  (*failure_path)->Start();
   Status started = (*consumer_set)->Start();
   if (started.ok()) {
     server.Start();
@@ -313,6 +336,7 @@ int RunServe(const ServeFlags& flags) {
   });
   drained.get_future().wait();
   (*consumer_set)->Stop();
+  (*failure_path)->Stop();
   (*store)->Close();
   http_work.reset();
   worker_work.reset();

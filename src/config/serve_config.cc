@@ -7,15 +7,47 @@
 #include <charconv>
 
 #include "common/aws_account.h"
+#include "functions/function_registry.h"
+#include "functions/record_failure_function.h"
 
 namespace jobstream::config {
 
 std::vector<consumers::ConsumerConfig> ServeConfig::DefaultConsumers() {
   consumers::ConsumerConfig first;
   first.name = "consumer_1";
+  first.on_failure = "topic:consumer_1_failures";
   consumers::ConsumerConfig second = first;
   second.name = "consumer_2";
+  second.on_failure = "topic:consumer_2_failures";
   return {first, second};
+}
+
+std::vector<destinations::TopicConfig> ServeConfig::DefaultTopics() {
+  return {{"consumer_1_failures", {"error_handler_1"}}, {"consumer_2_failures", {"error_handler_2"}}};
+}
+
+std::vector<functions::FunctionConfig> ServeConfig::DefaultErrorHandlers() {
+  std::vector<functions::FunctionConfig> handlers;
+  for (const char* name : {"error_handler_1", "error_handler_2"}) {
+    functions::FunctionConfig handler;
+    handler.name = name;
+    handler.runtime = functions::Runtime::kBuiltin;
+    handler.builtin = "record-failure";
+    handler.timeout = std::chrono::seconds(5);
+    handler.async.max_retries = 0;
+    handlers.push_back(std::move(handler));
+  }
+  return handlers;
+}
+
+std::vector<functions::FunctionConfig> ServeConfig::AllFunctions() const {
+  std::vector<functions::FunctionConfig> all = functions;
+  for (functions::FunctionConfig& handler : DefaultErrorHandlers()) {
+    bool redefined =
+        std::any_of(all.begin(), all.end(), [&handler](const auto& function) { return function.name == handler.name; });
+    if (!redefined) all.push_back(std::move(handler));
+  }
+  return all;
 }
 
 const std::vector<std::string_view>& LogLevels() {
@@ -71,6 +103,31 @@ Status ServeConfig::Validate() const {
     if (Status status = consumer.Validate(); !status.ok()) return status;
   }
   if (Status status = functions::ValidateFunctions(functions); !status.ok()) return status;
+  // Checked here, before a data directory is made (FailurePath checks again as it builds them).
+  std::vector<std::string> known = functions::FunctionRegistry::WithBuiltins().Names();
+  known.emplace_back(functions::RecordFailureFunction::kName);
+  for (const auto& function : AllFunctions()) known.push_back(function.name);
+  for (std::size_t i = 0; i < topics.size(); ++i) {
+    if (Status status = topics[i].Validate(); !status.ok()) {
+      return fail(fmt::format("topics[{}] ('{}'): {}", i, topics[i].name, status.message()));
+    }
+    for (const std::string& subscriber : topics[i].subscribers) {
+      if (std::find(known.begin(), known.end(), subscriber) == known.end()) {
+        return fail(
+            fmt::format("topics[{}] ('{}'): subscribers: unknown function '{}'", i, topics[i].name, subscriber));
+      }
+    }
+  }
+  for (const auto& consumer : consumers) {
+    auto destination = destinations::ParseDestination(consumer.on_failure);
+    if (!destination.ok() || destination->kind != destinations::Destination::Kind::kTopic) continue;
+    bool defined = std::any_of(topics.begin(), topics.end(),
+                               [&destination](const auto& topic) { return topic.name == destination->name; });
+    if (!defined) {
+      return fail(fmt::format("consumer '{}': on_failure names topic '{}', which [[topics]] does not define",
+                              consumer.name, destination->name));
+    }
+  }
   return Status::Ok();
 }
 

@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "consumers/consumer_config.h"
+#include "destinations/topic.h"
 #include "functions/function_config.h"
 #include "stream/stream_record.h"
 
@@ -45,11 +46,17 @@ struct ServeConfig {
   std::string account_id;  // empty: a random one
   std::string table_name = "jobs";
 
-  // [[consumers]]: by default the reference deployment's two consumers.
+  // [[consumers]]: by default the reference deployment's two consumers, each sending its failed
+  // records to its own topic.
   std::vector<consumers::ConsumerConfig> consumers = DefaultConsumers();
 
-  // [[functions]]: named functions consumers refer to (none by default: sleep and noop are
-  // built in).
+  // [[topics]]: by default consumer_N_failures, subscribed by error_handler_N. A file that defines
+  // [[consumers]] but no [[topics]] has none (the default topics belong to the default consumers).
+  std::vector<destinations::TopicConfig> topics = DefaultTopics();
+
+  // [[functions]]: named functions consumers and topics refer to. The default error handlers
+  // (error_handler_N: record-failure, 5 s, no async retries) exist unless a file defines a
+  // function of that name, so a file with its own [[functions]] keeps the default topics working.
   std::vector<functions::FunctionConfig> functions;
 
   // Upper bounds of Validate that are not obvious from the setting (documented in
@@ -61,6 +68,11 @@ struct ServeConfig {
   static constexpr std::size_t kMaxConnections = 1000000;
 
   static std::vector<consumers::ConsumerConfig> DefaultConsumers();
+  static std::vector<destinations::TopicConfig> DefaultTopics();
+  // error_handler_1 and error_handler_2, as the reference deploys them.
+  static std::vector<functions::FunctionConfig> DefaultErrorHandlers();
+  // The functions serve builds: `functions` and the default error handlers it does not redefine.
+  std::vector<functions::FunctionConfig> AllFunctions() const;
   // Range checks over every setting; the message names the setting and its valid range.
   Status Validate() const;
 };

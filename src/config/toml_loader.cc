@@ -135,6 +135,7 @@ Status ReadConsumer(const toml::table& table, std::size_t index, consumers::Cons
   reader.Read("enabled", consumer.enabled);
   reader.Read("record_outcome", consumer.record_outcome);
   reader.ReadStrings("function_response_types", consumer.function_response_types);
+  reader.Read("on_failure", consumer.on_failure);
   return reader.Finish();
 }
 
@@ -174,7 +175,18 @@ Status ReadFunction(const toml::table& table, std::size_t index, functions::Func
   reader.Read("error_type", function.error_type);
   reader.Read("error_message", function.error_message);
   reader.Read("failures", function.failures);
+  reader.MarkKnown("async");
   if (Status status = reader.Finish(); !status.ok()) return status;
+  if (const toml::node* node = table.get("async")) {
+    const toml::table* async = node->as_table();
+    if (async == nullptr) return Status::InvalidArgument(fmt::format("setting '{}async' must be a table", path));
+    TableReader async_reader(*async, path + "async.");
+    async_reader.Read("max_retries", function.async.max_retries);
+    async_reader.ReadDuration("max_event_age_seconds", function.async.max_event_age);
+    async_reader.ReadDuration("retry_delay_ms", function.async.retry_delay);
+    async_reader.Read("on_failure", function.async.on_failure);
+    if (Status status = async_reader.Finish(); !status.ok()) return status;
+  }
   if (Status status = functions::ParseRuntime(runtime, function.runtime); !status.ok()) {
     return Status::InvalidArgument(fmt::format("setting '{}runtime': {}", path, status.message()));
   }
@@ -190,6 +202,36 @@ Status ReadFunction(const toml::table& table, std::size_t index, functions::Func
       }
       function.environment.emplace_back(std::string(key.str()), *text);
     }
+  }
+  return Status::Ok();
+}
+
+Status ReadTopic(const toml::table& table, std::size_t index, destinations::TopicConfig& topic) {
+  TableReader reader(table, fmt::format("topics[{}].", index));
+  reader.Read("name", topic.name);
+  reader.ReadStrings("subscribers", topic.subscribers);
+  return reader.Finish();
+}
+
+// An array of tables ([[name]]): when the file has it, it replaces `out` (the defaults), each
+// table read by `read(table, index, entry)`.
+template <typename Entry>
+Status ReadTables(const toml::table& root, std::string_view name,
+                  Status (*read)(const toml::table&, std::size_t, Entry&), std::vector<Entry>& out) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return Status::Ok();
+  auto not_tables = [name] {
+    return Status::InvalidArgument(fmt::format("'{}' must be an array of tables ([[{}]])", name, name));
+  };
+  const toml::array* array = node->as_array();
+  if (array == nullptr) return not_tables();
+  out.clear();
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const toml::table* table = array->get(i)->as_table();
+    if (table == nullptr) return not_tables();
+    Entry entry;
+    if (Status status = read(*table, i, entry); !status.ok()) return status;
+    out.push_back(std::move(entry));
   }
   return Status::Ok();
 }
@@ -220,7 +262,7 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
   config.data_dir = data_dir;
   top.Read("listen", config.listen);
   top.Read("log_level", config.log_level);
-  for (const char* section : {"http", "auth", "store", "consumers", "functions"}) top.MarkKnown(section);
+  for (const char* section : {"http", "auth", "store", "consumers", "functions", "topics"}) top.MarkKnown(section);
   if (Status status = top.Finish(); !status.ok()) return status;
 
   Status status = ReadSection(root, "http", [&config](TableReader& r) {
@@ -254,30 +296,12 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
     return Status::InvalidArgument("store.stream_view_type must be NEW_IMAGE, NEW_AND_OLD_IMAGES or KEYS_ONLY");
   }
 
-  if (const toml::node* node = root.get("consumers")) {
-    const toml::array* array = node->as_array();
-    if (array == nullptr) return Status::InvalidArgument("'consumers' must be an array of tables ([[consumers]])");
-    config.consumers.clear();
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      const toml::table* table = array->get(i)->as_table();
-      if (table == nullptr) return Status::InvalidArgument("'consumers' must be an array of tables ([[consumers]])");
-      consumers::ConsumerConfig consumer;
-      if (status = ReadConsumer(*table, i, consumer); !status.ok()) return status;
-      config.consumers.push_back(std::move(consumer));
-    }
+  if (status = ReadTables(root, "consumers", ReadConsumer, config.consumers); !status.ok()) return status;
+  if (root.contains("consumers") && !root.contains("topics")) {
+    config.topics.clear();  // the default topics belong to the default consumers
   }
-  if (const toml::node* node = root.get("functions")) {
-    const toml::array* array = node->as_array();
-    if (array == nullptr) return Status::InvalidArgument("'functions' must be an array of tables ([[functions]])");
-    config.functions.clear();
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      const toml::table* table = array->get(i)->as_table();
-      if (table == nullptr) return Status::InvalidArgument("'functions' must be an array of tables ([[functions]])");
-      functions::FunctionConfig function;
-      if (status = ReadFunction(*table, i, function); !status.ok()) return status;
-      config.functions.push_back(std::move(function));
-    }
-  }
+  if (status = ReadTables(root, "topics", ReadTopic, config.topics); !status.ok()) return status;
+  if (status = ReadTables(root, "functions", ReadFunction, config.functions); !status.ok()) return status;
   if (status = config.Validate(); !status.ok()) return status;
   return config;
 }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "destinations/topic.h"
+
 namespace jobstream::consumers {
 
 Status ConsumerConfig::Validate() const {
@@ -45,6 +47,11 @@ Status ConsumerConfig::Validate() const {
                       "ReportBatchItemFailures)",
                       type.substr(0, 64)));
     }
+  }
+  auto destination = destinations::ParseDestination(on_failure);
+  if (!destination.ok()) return fail("on_failure: " + destination.error().message());
+  if (destination->kind == destinations::Destination::Kind::kBus) {
+    return fail("on_failure: a consumer's destination is a topic (\"topic:<name>\"), as SNS is for a mapping");
   }
   return Status::Ok();
 }

@@ -51,9 +51,14 @@ struct ConsumerConfig {
   // value as results, or Failure with its error. false: the function writes the job itself, as
   // the reference deployment's handlers do through the DynamoDB API, and jobstream only retries;
   // a record that finally fails (retries exhausted, timeout, record age) still gets Failure with
-  // the error from jobstream, because nothing else would record it (an on-failure destination
-  // will take that over, as on AWS).
+  // the error from jobstream, because nothing else would record it, unless on_failure sends it
+  // to an error handler.
   bool record_outcome = true;
+  // Lambda's on-failure destination: "topic:<name>" publishes the on-failure record of a record
+  // that failed for good (retries exhausted, too old, timed out) to that topic, whose subscribed
+  // functions (an error handler) record the failure; jobstream then does not write Failure
+  // itself, as on AWS. Empty: jobstream writes Failure with the error.
+  std::string on_failure;
   // Lambda's FunctionResponseTypes; the one type there is, "ReportBatchItemFailures", lets the
   // function report which records of a batch failed (batch_item_failures.h).
   std::vector<std::string> function_response_types;

@@ -78,6 +78,20 @@ Result<std::unique_ptr<ConsumerSet>> ConsumerSet::Create(const std::vector<Consu
   return set;
 }
 
+Status ConsumerSet::AttachFailureDestinations(
+    const std::function<FailureDestination*(std::string_view consumer)>& lookup) {
+  for (const auto& mapping : mappings_) {
+    if (mapping->config().on_failure.empty()) continue;
+    FailureDestination* destination = lookup(mapping->config().name);
+    if (destination == nullptr) {
+      return Status::InvalidArgument(fmt::format("consumer '{}': on_failure '{}' is not a configured destination",
+                                                 mapping->config().name, mapping->config().on_failure));
+    }
+    mapping->SetFailureDestination(destination);
+  }
+  return Status::Ok();
+}
+
 Status ConsumerSet::Start() {
   std::vector<std::string> names;
   for (const auto& mapping : mappings_) names.push_back(mapping->config().name);

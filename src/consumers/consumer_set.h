@@ -28,6 +28,10 @@ class ConsumerSet final : public ConsumerControl {
     return Create(configs, {}, registry, store, io);
   }
 
+  // Gives each consumer with an on_failure its destination (`lookup` by consumer name); fails
+  // when one has none. Before Start.
+  Status AttachFailureDestinations(const std::function<FailureDestination*(std::string_view consumer)>& lookup);
+
   // Subscribes to the store's commits, then starts every mapping from its checkpoints.
   Status Start();
   void Stop();

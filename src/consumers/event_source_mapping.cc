@@ -281,13 +281,13 @@ void EventSourceMapping::RunBatch(const std::shared_ptr<Batch>& batch) {
   auto now = std::chrono::system_clock::now();
   for (std::size_t i = 0; i < batch->records.size(); ++i) {
     PendingRecord& record = batch->records[i];
-    if (!record.is_insert) {
-      batch->to_invoke.push_back(i);
-      continue;
-    }
     if (now - record.created_at > config_.max_record_age) {
       ++*pending;
-      WriteState(record.job_id, RecordAgeExceeded(), [one_done](bool) { one_done(); });
+      Settle(*batch, record, RecordAgeExceeded(0), one_done);
+      continue;
+    }
+    if (!record.is_insert) {
+      batch->to_invoke.push_back(i);
       continue;
     }
     if (record.job_item.empty()) continue;  // the job is gone
@@ -456,18 +456,21 @@ void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vec
     if (!result.ok) {
       failed_jobs_.Log(
           fmt::format("consumer {}: job {} failed: {}", config_.name, record.job_id, result.error_message));
+      ++*pending;
+      Settle(
+          *batch, record,
+          FinalFailure{destinations::FailureCondition::kRetryAttemptsExhausted, record.attempts + 1,
+                       std::move(result.error_type), std::move(result.error_message), std::move(result.error_stderr)},
+          one_done);
+      continue;
     }
     if (!record.is_insert) continue;  // outcomes are written onto jobs for job submissions only
-    // record_outcome = false: a success is the function's to write; a final failure is still
-    // written, since nothing else would record it (see ConsumerConfig::record_outcome).
-    if (result.ok && !config_.record_outcome) continue;
-    store::ConsumerState state =
-        result.ok ? store::ConsumerState{"Success", std::move(result.results), nullptr}
-                  : store::ConsumerState{"Failure", nullptr,
-                                         ErrorValue(result.error_type, result.error_message, result.error_stderr)};
+    // record_outcome = false: a success is the function's to write.
+    if (!config_.record_outcome) continue;
     ++*pending;
     WriteState(
-        record.job_id, std::move(state), [one_done](bool) { one_done(); }, record.job);
+        record.job_id, store::ConsumerState{"Success", std::move(result.results), nullptr},
+        [one_done](bool) { one_done(); }, record.job);
   }
   one_done();
 }
@@ -509,10 +512,9 @@ void EventSourceMapping::Retry(const std::shared_ptr<Batch>& batch, const std::v
     const PendingRecord& record = batch->records[index];
     if (now - record.created_at <= config_.max_record_age) {
       batch->to_invoke.push_back(index);
-    } else if (record.is_insert) {
+    } else {
       ++*pending;
-      WriteState(
-          record.job_id, RecordAgeExceeded(), [one_done](bool) { one_done(); }, record.job);
+      Settle(*batch, record, RecordAgeExceeded(record.attempts), one_done);
     }
   }
   one_done();
@@ -527,11 +529,53 @@ std::chrono::milliseconds EventSourceMapping::RetryBackoff(int attempt) {
   return std::chrono::milliseconds(upper_half(jitter_));
 }
 
-store::ConsumerState EventSourceMapping::RecordAgeExceeded() const {
-  return store::ConsumerState{
-      "Failure", nullptr,
-      ErrorValue("RecordAgeExceeded", fmt::format("The record is older than the maximum record age of {} seconds",
-                                                  config_.max_record_age.count()))};
+EventSourceMapping::FinalFailure EventSourceMapping::RecordAgeExceeded(int invocations) const {
+  return FinalFailure{
+      destinations::FailureCondition::kRecordAgeExceeded,
+      invocations,
+      "RecordAgeExceeded",
+      fmt::format("The record is older than the maximum record age of {} seconds", config_.max_record_age.count()),
+      {}};
+}
+
+void EventSourceMapping::Settle(const Batch& batch, const PendingRecord& record, FinalFailure failure,
+                                std::function<void()> done) {
+  if (destination_ == nullptr) {
+    if (!record.is_insert) return done();  // outcomes are written onto jobs for job submissions only
+    WriteState(
+        record.job_id,
+        store::ConsumerState{"Failure", nullptr,
+                             ErrorValue(failure.error_type, failure.error_message, failure.error_stderr)},
+        [done = std::move(done)](bool) { done(); }, record.job);
+    return;
+  }
+  // One on-failure record per failed record (batchSize 1), whatever the batch: each names exactly
+  // the job that failed, so its handler records each job's failure on its own.
+  auto failed = std::make_shared<destinations::FailedBatch>();
+  failed->function_name = config_.function;
+  failed->condition = failure.condition;
+  failed->invoke_count = failure.invocations;
+  failed->error_type = std::move(failure.error_type);
+  failed->error_message = std::move(failure.error_message);
+  failed->shard = static_cast<int>(batch.shard);
+  failed->first_sequence = failed->last_sequence = record.sequence;
+  failed->first_arrival = failed->last_arrival = record.created_at;
+  failed->batch_size = 1;
+  Deliver(std::move(failed), std::move(done));
+}
+
+void EventSourceMapping::Deliver(std::shared_ptr<const destinations::FailedBatch> failed, std::function<void()> done) {
+  destination_->Deliver(*failed, [this, failed, done = std::move(done)](const Status& status) mutable {
+    boost::asio::post(strand_, [this, failed = std::move(failed), done = std::move(done), status]() mutable {
+      if (status.ok()) return done();
+      // Not durable: the record holds the checkpoint until it is.
+      store_errors_.Log(fmt::format("consumer {}: cannot hand record {} to its on-failure destination: {}",
+                                    config_.name, failed->first_sequence, status.message()));
+      RetryLater([this, failed = std::move(failed), done = std::move(done)]() mutable {
+        Deliver(std::move(failed), std::move(done));
+      });
+    });
+  });
 }
 
 // With ReportBatchItemFailures, a successful invocation's return value says which records failed:

@@ -25,6 +25,7 @@
 
 #include "common/rate_limited_log.h"
 #include "consumers/consumer_config.h"
+#include "consumers/failure_destination.h"
 #include "functions/function.h"
 #include "store/job_store.h"
 #include "stream/filter_pattern.h"
@@ -39,6 +40,9 @@ class EventSourceMapping {
                      boost::asio::io_context& io);
   ~EventSourceMapping();
 
+  // The consumer's on-failure destination (outlives the mapping); set before Start. Without one,
+  // a record that fails for good gets Failure written onto its job.
+  void SetFailureDestination(FailureDestination* destination) { destination_ = destination; }
   // Loads the checkpoints and starts reading. Fails if the store cannot be read.
   Status Start();
   // A durable commit appended these records (called on the store's sync thread). A shard read up
@@ -135,7 +139,19 @@ class EventSourceMapping {
   void RunNextSegment(const std::shared_ptr<Batch>& batch);
   void Retry(const std::shared_ptr<Batch>& batch, const std::vector<std::size_t>& records);
   std::chrono::milliseconds RetryBackoff(int attempt);
-  store::ConsumerState RecordAgeExceeded() const;
+  // The one way out of a record that failed for good (retries exhausted, timed out, too old): to
+  // the on-failure destination if the consumer has one, else Failure onto its job (job
+  // submissions only). `done` runs on the strand once that outcome is durable.
+  struct FinalFailure {
+    destinations::FailureCondition condition = destinations::FailureCondition::kRetryAttemptsExhausted;
+    int invocations = 0;
+    std::string error_type;
+    std::string error_message;
+    std::string error_stderr;
+  };
+  void Settle(const Batch& batch, const PendingRecord& record, FinalFailure failure, std::function<void()> done);
+  void Deliver(std::shared_ptr<const destinations::FailedBatch> failed, std::function<void()> done);
+  FinalFailure RecordAgeExceeded(int invocations) const;
   void FinishBatch(const std::shared_ptr<Batch>& batch);
   void MarkDone(Shard& shard, std::int64_t sequence);
   void AdvanceCheckpoint(Shard& shard);
@@ -166,6 +182,7 @@ class EventSourceMapping {
   stream::FilterCriteria filter_;
   std::shared_ptr<functions::Function> function_;
   store::JobStore& store_;
+  FailureDestination* destination_ = nullptr;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   std::size_t max_buffered_per_shard_;
   bool filters_on_event_name_only_ = false;

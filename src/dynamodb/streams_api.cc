@@ -43,18 +43,6 @@ Result<std::int64_t, ApiError> LimitOf(const json::object& input, std::int64_t m
   return value;
 }
 
-// A SequenceNumber as the model allows it (21 to 40 decimal digits), within our int64 range.
-std::optional<std::int64_t> ParseSequenceNumber(std::string_view text) {
-  if (text.size() < 21 || text.size() > 40) return std::nullopt;
-  std::size_t first = text.find_first_not_of('0');
-  if (text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
-  if (first == std::string_view::npos) return 0;
-  std::int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data() + first, text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 json::object ShardDescription(const AwsAccount& account, int shard, const store::ShardBounds& bounds) {
   // An empty shard starts after its trim mark: the next record it gets has a higher number.
   std::int64_t starting = bounds.first > 0 ? bounds.first : bounds.trimmed_through + 1;
@@ -210,7 +198,7 @@ OperationResult StreamsApi::GetShardIterator(const json::object& input,
       return MakeUnexpected(
           ValidationException("SequenceNumber is required for ShardIteratorType " + std::string(*type)));
     }
-    auto sequence = ParseSequenceNumber(**sequence_text);
+    auto sequence = stream::ParseSequenceNumber(**sequence_text);
     if (!sequence) {
       return MakeUnexpected(ValidationException("Invalid SequenceNumber: " + std::string(**sequence_text)));
     }

@@ -58,6 +58,21 @@ Status FunctionConfig::Validate() const {
   if (error_type.empty() || error_type.size() > 128) return fail("error_type must have 1 to 128 characters");
   if (error_message.size() > 4096) return fail("error_message must have at most 4096 characters");
   if (failures < 0 || failures > 10000) return fail("failures must be between 0 and 10000");
+  if (async.max_retries < 0 || async.max_retries > 2) return fail("async.max_retries must be between 0 and 2");
+  if (async.max_event_age < std::chrono::seconds(60) || async.max_event_age > std::chrono::seconds(21600)) {
+    return fail("async.max_event_age_seconds must be between 60 and 21600");
+  }
+  if (async.retry_delay < std::chrono::milliseconds(10) || async.retry_delay > std::chrono::hours(1)) {
+    return fail("async.retry_delay_ms must be between 10 and 3600000");
+  }
+  if (!async.on_failure.empty()) {
+    // Event buses (with their archive and replay) are the failure path's next part; until they
+    // exist a destination naming one is refused rather than dropped silently.
+    return fail(
+        fmt::format("async.on_failure '{}': event buses are not available yet; leave it unset (a "
+                    "handler's final failure is logged)",
+                    async.on_failure));
+  }
   if (runtime == Runtime::kBuiltin) {
     if (!command.empty()) return fail("command applies to exec functions only");
     if (!working_dir.empty()) return fail("working_dir applies to exec functions only");

@@ -25,6 +25,16 @@ std::string_view ToString(Runtime runtime);
 // "builtin" | "exec" | "lambda".
 Status ParseRuntime(std::string_view text, Runtime& out);
 
+// How a function is invoked asynchronously (as an error handler behind a topic), as Lambda's
+// asynchronous invocation configuration describes it.
+struct AsyncInvocationConfig {
+  int max_retries = 2;                           // Lambda's MaximumRetryAttempts: 0 to 2
+  std::chrono::seconds max_event_age{21600};     // MaximumEventAgeInSeconds: 60 to 21,600
+  std::chrono::milliseconds retry_delay{60000};  // before the first retry, doubled for the next
+                                                 // (Lambda waits a minute, then two)
+  std::string on_failure;                        // "bus:<name>" (empty: the failure is logged)
+};
+
 struct FunctionConfig {
   std::string name;
   Runtime runtime = Runtime::kBuiltin;
@@ -61,6 +71,8 @@ struct FunctionConfig {
   std::string error_message;  // empty: one naming the function
   // builtin flaky: how many attempts of each record fail before one succeeds.
   int failures = 1;
+  // When a topic invokes it (see destinations/async_invoker.h).
+  AsyncInvocationConfig async;
 
   // The built-in a builtin entry runs.
   const std::string& BuiltinName() const { return builtin.empty() ? name : builtin; }

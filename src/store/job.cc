@@ -65,6 +65,12 @@ void AppendTypedState(std::string& out, const ConsumerState& state) {
     out.append(R"(,"error":)");
     stream::AppendAttributeValue(out, state.error);
   }
+  for (const auto& [name, attribute] : state.other) {
+    out.push_back(',');
+    AppendJsonString(out, name);
+    out.push_back(':');
+    out.append(boost::json::serialize(attribute));
+  }
   out.append("}}");
 }
 
@@ -152,6 +158,12 @@ std::string Job::ToViewJson() const {
       out.append(R"(,"error":)");
       AppendJsonValue(out, state.error);
     }
+    for (const auto& [field, attribute] : state.other) {
+      out.push_back(',');
+      AppendJsonString(out, field);
+      out.push_back(':');
+      AppendJsonValue(out, PlainOrTyped(attribute));
+    }
     out.push_back('}');
   }
   out.append(R"(},"version":)");
@@ -202,6 +214,9 @@ Result<ConsumerState> ReadConsumerState(std::string_view name, const boost::json
     auto plain = stream::FromAttributeValue(*typed);
     if (!plain.ok()) return Malformed("job_status." + std::string(name) + "." + key + ": " + plain.error().message());
     *out = std::move(plain).value();
+  }
+  for (const auto& [key, attribute] : fields) {
+    if (key != "status" && key != "results" && key != "error") state.other.emplace(key, attribute);
   }
   return state;
 }

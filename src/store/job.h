@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/clock.h"
 #include "common/result.h"
@@ -34,9 +35,18 @@ bool IsReservedAttribute(std::string_view name);
 
 // One consumer's progress on one job: its entry in job_status.
 struct ConsumerState {
+  ConsumerState() = default;
+  ConsumerState(std::string status, boost::json::value results, boost::json::value error,
+                boost::json::object other = {})
+      : status(std::move(status)), results(std::move(results)), error(std::move(error)), other(std::move(other)) {}
+
   std::string status = "Pending";  // Pending | Running | Success | Failure (or what a function wrote)
   boost::json::value results;      // set when status == Success
   boost::json::value error;        // {"errorType", "errorMessage"} when status == Failure
+  // The entry's other attributes, in typed JSON, as a handler wrote them (the reference's error
+  // handlers write the job's parameters beside the status): read, kept and shown, never
+  // interpreted, so rewriting another consumer's entry does not drop them.
+  boost::json::object other;
 
   bool IsTerminal() const { return status == "Success" || status == "Failure"; }
 };

@@ -120,5 +120,24 @@ TEST(JobTest, AJobNoConsumerAcceptedIsFiltered) {
   EXPECT_EQ(boost::json::parse(job.ToViewJson()).at("status").as_string(), "Filtered");
 }
 
+TEST(JobTest, AnEntrysOtherAttributesAreKeptThroughARewriteAndShownPlain) {
+  // The reference's error handler writes {"status": "Failure", "seconds": 3} onto its entry; a
+  // later write of another consumer's entry goes through Job and must keep it.
+  auto item = boost::json::parse(R"({"id": {"S": "j"}, "version": {"N": "2"}, "job_status": {"M": {
+      "consumer_1": {"M": {"status": {"S": "Failure"}, "seconds": {"N": "3"}, "note": {"B": "AAE="}}},
+      "consumer_2": {"M": {"status": {"S": "Pending"}}}}}})");
+  auto job = Job::FromItemJson(boost::json::serialize(item));
+  ASSERT_TRUE(job.ok()) << job.error().message();
+  EXPECT_EQ(job->consumers["consumer_1"].other.size(), 2U);
+  job->consumers["consumer_2"] = ConsumerState{"Success", "done", nullptr};
+  auto again = Job::FromItemJson(job->ToTypedItemJson());
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(again->ToTypedItem().at("job_status").at("M").at("consumer_1"),
+            item.at("job_status").at("M").at("consumer_1"));
+  auto view = boost::json::parse(again->ToViewJson());
+  EXPECT_EQ(view.at("consumers").at("consumer_1"),
+            boost::json::parse(R"({"status": "Failure", "seconds": 3, "note": {"B": "AAE="}})"));
+}
+
 }  // namespace
 }  // namespace jobstream::store

@@ -1,5 +1,7 @@
 #include "stream/stream_record.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 
@@ -47,6 +49,17 @@ std::string FormatSequenceNumber(std::int64_t sequence) {
   std::string text;
   AppendFixedDigits(text, static_cast<std::uint64_t>(sequence), 21);
   return text;
+}
+
+std::optional<std::int64_t> ParseSequenceNumber(std::string_view text) {
+  if (text.size() < 21 || text.size() > 40) return std::nullopt;
+  std::size_t first = text.find_first_not_of('0');
+  if (text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  if (first == std::string_view::npos) return 0;
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data() + first, text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
 }
 
 int ShardOf(std::string_view job_id, int shard_count) {

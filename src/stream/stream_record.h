@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -68,6 +69,9 @@ void StampSequenceNumber(EncodedRecord& record, std::int64_t sequence);
 
 // SequenceNumber text: zero-padded decimal, so string order equals numeric order like DynamoDB's.
 std::string FormatSequenceNumber(std::int64_t sequence);
+// A SequenceNumber as the Streams API's model allows it (21 to 40 decimal digits), within our
+// int64 range; nullopt otherwise.
+std::optional<std::int64_t> ParseSequenceNumber(std::string_view text);
 
 // The shard of a job id: a stable hash (FNV-1a), so it never changes between releases.
 int ShardOf(std::string_view job_id, int shard_count);

@@ -95,7 +95,10 @@ class JobWorkflow(ServerTestCase):
         self.assertEqual("Failure", final["status"], final)
         self.assertEqual({"consumer_1", "consumer_2"}, set(final["consumers"]), final)
         for name, entry in final["consumers"].items():
-            self.assertEqual({"status", "error"}, set(entry), entry)
+            # Written by the consumer's error handler (record-failure, the default): the job's
+            # parameters beside the status, as the reference's error handlers write them.
+            self.assertEqual({"status", "error", "seconds"}, set(entry), entry)
+            self.assertEqual(301, entry["seconds"], entry)
             self.assertEqual("Failure", entry["status"], entry)
             self.assertEqual("301 exceeds the timeout of 300 seconds",
                              entry["error"]["errorMessage"], entry)

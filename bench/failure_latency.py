@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Time from a failing invocation to the Failure being visible on GET /jobs/{id} (issue 12's
+closing figure), through the failure path and without it, in one run on the same machine.
+
+For each configuration a fresh server is started; jobs `{"seconds": 301}` (the built-in sleep
+fails them at once: above its timeout) are submitted one at a time and GET is polled every
+2 ms until the job is terminal. Reported: medians and p95 of submit-acknowledged → Failure
+visible, in milliseconds.
+
+  through-topic  the default set-up: consumer → on-failure record → deliveries.db (synced) →
+                 error_handler_N (record-failure) → conditional write
+  direct         on_failure = "": jobstream writes Failure itself
+
+  bench/failure_latency.py [--binary build/jobstream] [--jobs 100]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+
+import harness  # noqa: E402
+
+DIRECT = """
+log_level = "warn"
+[[consumers]]
+name = "consumer_1"
+on_failure = ""
+[[consumers]]
+name = "consumer_2"
+on_failure = ""
+"""
+THROUGH_TOPIC = 'log_level = "warn"\n'  # the defaults: topics and record-failure handlers
+
+
+def measure(config, jobs):
+    with tempfile.TemporaryDirectory(prefix="jobstream-bench-") as root:
+        data_dir = os.path.join(root, "data")
+        os.mkdir(data_dir)
+        key = harness.create_key(data_dir)
+        server = harness.Server(data_dir, config_text=config)
+        server.start()
+        client = server.client(key)
+        latencies = []
+        try:
+            for _ in range(jobs):
+                job_id = client.submit({"seconds": 301})
+                start = time.monotonic()
+                while True:
+                    job = client.job(job_id)
+                    if job["status"] in harness.TERMINAL:
+                        break
+                    time.sleep(0.002)
+                if job["status"] != "Failure":
+                    raise SystemExit(f"job ended {job['status']}: {job}")
+                latencies.append((time.monotonic() - start) * 1000)
+        finally:
+            client.close()
+            server.close()
+        return latencies
+
+
+def summary(latencies):
+    ordered = sorted(latencies)
+    return (f"median {statistics.median(ordered):7.1f} ms   p95 {ordered[int(len(ordered) * 0.95) - 1]:7.1f} ms"
+            f"   n={len(ordered)}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--binary", default=os.path.join(HERE, "..", "build", "jobstream"))
+    parser.add_argument("--jobs", type=int, default=100)
+    args = parser.parse_args()
+    os.environ["JOBSTREAM_BIN"] = os.path.abspath(args.binary)
+    for name, config in (("direct", DIRECT), ("through-topic", THROUGH_TOPIC)):
+        print(f"{name:14} {summary(measure(config, args.jobs))}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

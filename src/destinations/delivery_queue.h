@@ -1,0 +1,94 @@
+// The durable queue of asynchronous invocations: what the failure path hands on (a consumer's
+// on-failure record, as each subscriber of its topic receives it) waits here until its function
+// has taken it, failed it for good, or let it grow too old.
+//
+// A separate SQLite file in the data directory (deliveries.db), not a table of jobs.db: failures
+// are rare next to jobs, and keeping them apart keeps the job store's hot path and its group
+// commit untouched. Enqueue is itself group-committed on the queue's own thread: a burst of
+// failing records costs one sync per burst, not one per record.
+//
+// Each invocation carries a key, unique in the queue: a record redelivered after a crash (its
+// failure was queued, its checkpoint not yet saved) queues nothing twice. Finished invocations
+// keep their key for a day for that reason, then go.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "store/sqlite_connection.h"
+
+namespace jobstream::destinations {
+
+struct NewInvocation {
+  std::string key;       // unique: the same key queued twice is one invocation
+  std::string function;  // the function to invoke
+  std::string payload;   // the event's one record, JSON text (an SNS record: see sns_event.h)
+  SystemTime created_at;
+};
+
+struct QueuedInvocation {
+  std::int64_t id = 0;
+  std::string function;
+  std::string payload;
+  SystemTime created_at;
+  int attempts = 0;  // invocations that failed so far
+};
+
+class DeliveryQueue {
+ public:
+  static constexpr std::string_view kFileName = "deliveries.db";
+
+  static Result<std::unique_ptr<DeliveryQueue>> Open(const std::filesystem::path& data_dir);
+  ~DeliveryQueue();  // finishes queued enqueues (their callbacks run), then closes
+
+  // Queues invocations durably; `done` runs on the queue's thread once they are synced (or
+  // failed). Invocations whose key is queued already are left as they are.
+  void Enqueue(std::vector<NewInvocation> invocations, std::function<void(const Status&)> done);
+  // Called (on the queue's thread) after each commit that queued something new.
+  void SetListener(std::function<void()> listener);
+
+  // Up to `limit` waiting invocations due by `now`, oldest first, marked running: they are not
+  // handed out again until Reschedule, or a restart (which finds them running and takes them up
+  // again: an invocation interrupted by a crash runs again, at least once as on Lambda).
+  Result<std::vector<QueuedInvocation>> TakeDue(SystemTime now, std::size_t limit);
+  // When the next waiting invocation falls due (nullopt: none waits).
+  Result<std::optional<SystemTime>> NextDue();
+  // A failed attempt with retries left: due again at `due`.
+  Status Reschedule(std::int64_t id, int attempts, SystemTime due);
+  // Done with it (`outcome`: "Succeeded", or why it was given up); the key is kept a day.
+  Status Finish(std::int64_t id, std::string_view outcome);
+  // How many invocations wait (for tests and the CLI).
+  Result<std::int64_t> CountWaiting();
+
+ private:
+  explicit DeliveryQueue(std::unique_ptr<store::Connection> connection);
+  void WriterLoop();
+  Status Commit(const std::vector<NewInvocation>& invocations, bool& added);
+
+  std::unique_ptr<store::Connection> connection_;  // guarded by mutex_ (reads and writes are rare)
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  struct Pending {
+    std::vector<NewInvocation> invocations;
+    std::function<void(const Status&)> done;
+  };
+  std::deque<Pending> pending_;  // guarded by queue_mutex_
+  std::mutex queue_mutex_;
+  bool closing_ = false;  // guarded by queue_mutex_
+  std::mutex listener_mutex_;
+  std::function<void()> listener_;  // guarded by listener_mutex_
+  std::thread writer_;
+};
+
+}  // namespace jobstream::destinations

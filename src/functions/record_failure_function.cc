@@ -1,0 +1,139 @@
+#include "functions/record_failure_function.h"
+
+#include <fmt/format.h>
+#include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
+
+#include "dynamodb/shard_id.h"
+#include "stream/stream_record.h"
+
+namespace jobstream::functions {
+namespace {
+
+constexpr int kMaxConflictRetries = 100;
+// The most records one on-failure record may name (Lambda's largest stream batch).
+constexpr std::int64_t kMaxBatch = 10000;
+
+std::string_view StringAt(const boost::json::object& object, std::string_view key) {
+  const boost::json::value* value = object.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string_view(value->get_string()) : std::string_view();
+}
+
+const boost::json::object* ObjectAt(const boost::json::object& object, std::string_view key) {
+  const boost::json::value* value = object.if_contains(key);
+  return value != nullptr ? value->if_object() : nullptr;
+}
+
+}  // namespace
+
+// The writes one invocation makes: one per failed job and consumer, in order.
+struct RecordFailureFunction::Write {
+  struct Target {
+    std::string job_id;
+    std::string consumer;
+  };
+  std::vector<Target> targets;
+  std::size_t next = 0;
+  int attempt = 0;
+  boost::json::value error;
+  InvocationDone done;
+};
+
+RecordFailureFunction::RecordFailureFunction(store::JobStore& store,
+                                             std::map<std::string, std::vector<std::string>> consumers_by_topic,
+                                             boost::asio::any_io_executor executor)
+    : store_(store), consumers_by_topic_(std::move(consumers_by_topic)), executor_(std::move(executor)) {}
+
+void RecordFailureFunction::Invoke(StreamEvent event, const InvocationContext&, InvocationDone done) {
+  auto fail = [&done](std::string type, std::string message) {
+    done({RecordResult::Failure(std::move(type), std::move(message))});
+  };
+  if (event.size() != 1) return fail("InvalidEvent", "record-failure handles one SNS notification per event");
+  boost::json::value record = event.ParseRecord(0);
+  const boost::json::object* sns = record.is_object() ? ObjectAt(record.get_object(), "Sns") : nullptr;
+  if (sns == nullptr) return fail("InvalidEvent", "the event is not an SNS notification (no Records[0].Sns)");
+  std::string_view topic_arn = StringAt(*sns, "TopicArn");
+  std::string topic(topic_arn.substr(topic_arn.rfind(':') + 1));
+  auto consumers = consumers_by_topic_.find(topic);
+  if (consumers == consumers_by_topic_.end() || consumers->second.empty()) {
+    return fail("UnknownTopic", fmt::format("no consumer sends its failures to topic '{}'", topic));
+  }
+  boost::system::error_code ec;
+  boost::json::value message = boost::json::parse(StringAt(*sns, "Message"), ec);
+  const boost::json::object* info =
+      !ec && message.is_object() ? ObjectAt(message.get_object(), "DDBStreamBatchInfo") : nullptr;
+  if (info == nullptr) {
+    return fail("InvalidEvent", "the notification's Message is not an on-failure record (no DDBStreamBatchInfo)");
+  }
+  auto shard = dynamodb::ShardIndexOf(store_.account(), StringAt(*info, "shardId"), store_.shard_count());
+  auto first = stream::ParseSequenceNumber(StringAt(*info, "startSequenceNumber"));
+  auto last = stream::ParseSequenceNumber(StringAt(*info, "endSequenceNumber"));
+  if (!shard || !first || !last || *last < *first || *first < 1) {
+    return fail("InvalidEvent", "DDBStreamBatchInfo names no shard and sequence range of this stream");
+  }
+  // The records from the first sequence number on, at most as many as the range could hold.
+  std::int64_t span = std::min(*last - *first + 1, kMaxBatch);
+  auto records = store_.ReadStream(*shard, *first - 1, static_cast<std::size_t>(span));
+  if (!records.ok()) return fail("StoreError", records.error().message());
+  if (records->empty() || records->front().sequence != *first) {
+    return fail("RecordNotFound",
+                fmt::format("record {} is no longer in the stream (trimmed)", stream::FormatSequenceNumber(*first)));
+  }
+
+  auto write = std::make_shared<Write>();
+  const boost::json::object& on_failure = message.get_object();
+  const boost::json::object* payload = ObjectAt(on_failure, "responsePayload");
+  if (payload != nullptr && !StringAt(*payload, "errorType").empty()) {
+    write->error = boost::json::object{{"errorType", StringAt(*payload, "errorType")},
+                                       {"errorMessage", StringAt(*payload, "errorMessage")}};
+  } else {
+    const boost::json::object* context = ObjectAt(on_failure, "requestContext");
+    std::string_view condition = context != nullptr ? StringAt(*context, "condition") : std::string_view();
+    write->error = boost::json::object{{"errorType", condition.empty() ? std::string_view("FunctionError") : condition},
+                                       {"errorMessage", "the consumer's function failed for good"}};
+  }
+  for (const stream::StreamRecord& failed : *records) {
+    // Outcomes are recorded for job submissions (INSERT records), as the consumers do.
+    if (failed.sequence > *last || failed.event_name != "INSERT") continue;
+    for (const std::string& consumer : consumers->second) write->targets.push_back({failed.job_id, consumer});
+  }
+  write->done = std::move(done);
+  Next(write);
+}
+
+void RecordFailureFunction::Next(const std::shared_ptr<Write>& write) {
+  if (write->next == write->targets.size()) {
+    write->done({RecordResult::Success(static_cast<std::uint64_t>(write->targets.size()))});
+    return;
+  }
+  const Write::Target& target = write->targets[write->next];
+  auto job = store_.GetJob(target.job_id);
+  auto advance = [this, write] {
+    write->next += 1;
+    write->attempt = 0;
+    Next(write);
+  };
+  if (!job.ok()) {
+    if (job.error().code() == StatusCode::kNotFound) return advance();  // deleted since: nothing to record
+    write->done({RecordResult::Failure("StoreError", job.error().message())});
+    return;
+  }
+  auto current = job->consumers.find(target.consumer);
+  if (current != job->consumers.end() && current->second.IsTerminal()) return advance();  // recorded already
+  // The job's parameters beside the status, as the reference's handler writes them.
+  store::ConsumerState state{"Failure", nullptr, write->error, job->attributes};
+  store_.UpdateConsumerState(*job, target.consumer, std::move(state), [this, write](Result<store::Job> written) {
+    boost::asio::post(executor_, [this, write, written = std::move(written)] {
+      if (written.ok() || written.error().code() == StatusCode::kNotFound) {
+        write->next += 1;
+        write->attempt = 0;
+      } else if (written.error().code() != StatusCode::kConditionFailed || ++write->attempt > kMaxConflictRetries) {
+        write->done({RecordResult::Failure("StoreError", written.error().message())});
+        return;
+      }
+      Next(write);  // the next target, or this one again after a conflicting write
+    });
+  });
+}
+
+}  // namespace jobstream::functions
