@@ -7,8 +7,6 @@
 #include <charconv>
 
 #include "common/aws_account.h"
-#include "functions/function_registry.h"
-#include "functions/record_failure_function.h"
 
 namespace jobstream::config {
 
@@ -104,8 +102,7 @@ Status ServeConfig::Validate() const {
   }
   if (Status status = functions::ValidateFunctions(functions); !status.ok()) return status;
   // Checked here, before a data directory is made (FailurePath checks again as it builds them).
-  std::vector<std::string> known = functions::FunctionRegistry::WithBuiltins().Names();
-  known.emplace_back(functions::RecordFailureFunction::kName);
+  std::vector<std::string> known(functions::kBuiltinFunctionNames.begin(), functions::kBuiltinFunctionNames.end());
   for (const auto& function : AllFunctions()) known.push_back(function.name);
   for (std::size_t i = 0; i < topics.size(); ++i) {
     if (Status status = topics[i].Validate(); !status.ok()) {

@@ -3,6 +3,7 @@
 // timeout.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -34,6 +35,12 @@ struct AsyncInvocationConfig {
                                                  // (Lambda waits a minute, then two)
   std::string on_failure;                        // "bus:<name>" (empty: the failure is logged)
 };
+
+// The built-in functions' names, sorted: function_registry.cc registers all but record-failure,
+// which serve registers (it needs the store). The configuration checks names against this list
+// without building a registry.
+inline constexpr std::array<std::string_view, 5> kBuiltinFunctionNames = {"fail", "flaky", "noop", "record-failure",
+                                                                          "sleep"};
 
 struct FunctionConfig {
   std::string name;

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "functions/function_registry.h"
+#include "functions/record_failure_function.h"
+
 namespace jobstream::functions {
 namespace {
 
@@ -61,6 +66,13 @@ TEST(FunctionConfigTest, NamesAreUniqueAndBuiltinNamesBelongToBuiltins) {
   EXPECT_EQ(ErrorOf({sleep}), "");
   sleep.command = {"x"};
   EXPECT_EQ(ErrorOf({sleep}), "functions[0] ('sleep'): command applies to exec functions only");
+}
+
+TEST(FunctionConfigTest, TheBuiltinNamesTheConfigurationKnowsAreTheRegistrysAndRecordFailure) {
+  std::vector<std::string> registered = FunctionRegistry::WithBuiltins().Names();
+  registered.emplace_back(RecordFailureFunction::kName);
+  std::sort(registered.begin(), registered.end());
+  EXPECT_EQ(registered, std::vector<std::string>(kBuiltinFunctionNames.begin(), kBuiltinFunctionNames.end()));
 }
 
 }  // namespace
