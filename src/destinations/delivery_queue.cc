@@ -98,9 +98,18 @@ void DeliveryQueue::WriterLoop() {
   }
 }
 
+Status DeliveryQueue::Durable(bool durable) {
+  if (durable == durable_) return Status::Ok();
+  Status status = connection_->Execute(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  if (status.ok()) durable_ = durable;
+  return status;
+}
+
 Status DeliveryQueue::Commit(const std::vector<NewInvocation>& invocations, bool& added) {
   std::lock_guard lock(mutex_);
   sqlite3* db = connection_->handle();
+  // Synced before the consumer moves past the failed record: this is the failure's only copy.
+  if (Status status = Durable(true); !status.ok()) return status;
   if (Status status = connection_->Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
   store::Statement insert(db,
                           "INSERT OR IGNORE INTO invocations (key, function, payload, created_ms, due_ms) "
@@ -135,6 +144,9 @@ Result<std::vector<QueuedInvocation>> DeliveryQueue::TakeDue(SystemTime now, std
   if (!select.status().ok()) return select.status();
   select.Reset();
   if (due.empty()) return due;
+  // Marks that need no sync (see Durable): a restart finds them running or waiting, and runs
+  // them either way.
+  if (Status status = Durable(false); !status.ok()) return status;
   if (Status status = connection_->Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
   store::Statement mark(connection_->handle(), "UPDATE invocations SET state = 'running' WHERE id = ?1");
   for (const QueuedInvocation& invocation : due) {
@@ -158,6 +170,7 @@ Result<std::optional<SystemTime>> DeliveryQueue::NextDue() {
 
 Status DeliveryQueue::Reschedule(std::int64_t id, int attempts, SystemTime due) {
   std::lock_guard lock(mutex_);
+  if (Status status = Durable(false); !status.ok()) return status;
   store::Statement update(connection_->handle(),
                           "UPDATE invocations SET state = 'waiting', attempts = ?2, due_ms = ?3 WHERE id = ?1");
   return update.Bind(1, id).Bind(2, std::int64_t{attempts}).Bind(3, MillisOf(due)).Run();
@@ -165,6 +178,7 @@ Status DeliveryQueue::Reschedule(std::int64_t id, int attempts, SystemTime due) 
 
 Status DeliveryQueue::Finish(std::int64_t id, std::string_view outcome) {
   std::lock_guard lock(mutex_);
+  if (Status status = Durable(false); !status.ok()) return status;
   std::int64_t now = MillisOf(std::chrono::system_clock::now());
   store::Statement update(connection_->handle(),
                           "UPDATE invocations SET state = 'done', outcome = ?2, finished_ms = ?3, payload = '' "

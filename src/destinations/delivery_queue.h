@@ -75,9 +75,15 @@ class DeliveryQueue {
   explicit DeliveryQueue(std::unique_ptr<store::Connection> connection);
   void WriterLoop();
   Status Commit(const std::vector<NewInvocation>& invocations, bool& added);
+  // Only queueing must be synced before it is acknowledged. A lost mark (running, rescheduled,
+  // finished) after a power loss costs at most one more invocation, which every handler must
+  // bear anyway (delivery is at least once), so those commits skip the sync (WAL with
+  // synchronous = NORMAL: still atomic, durable at the next synced commit or checkpoint).
+  Status Durable(bool durable);
 
   std::unique_ptr<store::Connection> connection_;  // guarded by mutex_ (reads and writes are rare)
   std::mutex mutex_;
+  bool durable_ = true;  // guarded by mutex_: the connection's synchronous setting (FULL when opened)
   std::condition_variable wake_;
   struct Pending {
     std::vector<NewInvocation> invocations;
