@@ -10,12 +10,15 @@ visible, in milliseconds.
   through-topic  the default set-up: consumer → on-failure record → deliveries.db (synced) →
                  error_handler_N (record-failure) → conditional write
   direct         on_failure = "": jobstream writes Failure itself
+  to-archive     error_handler_1 fails too (async.max_retries 0): submit-acknowledged → its
+                 invocation record in the bus's archive (DATA_DIR/deliveries.db polled every 2 ms)
 
   bench/failure_latency.py [--binary build/jobstream] [--jobs 100]
 """
 
 import argparse
 import os
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -36,9 +39,27 @@ name = "consumer_2"
 on_failure = ""
 """
 THROUGH_TOPIC = 'log_level = "warn"\n'  # the defaults: topics and record-failure handlers
+TO_ARCHIVE = """
+log_level = "warn"
+[[functions]]
+name = "error_handler_1"
+runtime = "builtin"
+builtin = "fail"
+async = { max_retries = 0, on_failure = "bus:failed-jobs" }
+"""
 
 
-def measure(config, jobs):
+def archived_count(data_dir):
+    db = sqlite3.connect(f"file:{os.path.join(data_dir, 'deliveries.db')}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT count(*) FROM archived_events").fetchone()[0]
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+    finally:
+        db.close()
+
+
+def measure(config, jobs, until_archived=False):
     with tempfile.TemporaryDirectory(prefix="jobstream-bench-") as root:
         data_dir = os.path.join(root, "data")
         os.mkdir(data_dir)
@@ -48,15 +69,19 @@ def measure(config, jobs):
         client = server.client(key)
         latencies = []
         try:
-            for _ in range(jobs):
+            for n in range(jobs):
                 job_id = client.submit({"seconds": 301})
                 start = time.monotonic()
-                while True:
+                while until_archived:
+                    if archived_count(data_dir) > n:
+                        break
+                    time.sleep(0.002)
+                while not until_archived:
                     job = client.job(job_id)
                     if job["status"] in harness.TERMINAL:
                         break
                     time.sleep(0.002)
-                if job["status"] != "Failure":
+                if not until_archived and job["status"] != "Failure":
                     raise SystemExit(f"job ended {job['status']}: {job}")
                 latencies.append((time.monotonic() - start) * 1000)
         finally:
@@ -77,8 +102,9 @@ def main():
     parser.add_argument("--jobs", type=int, default=100)
     args = parser.parse_args()
     os.environ["JOBSTREAM_BIN"] = os.path.abspath(args.binary)
-    for name, config in (("direct", DIRECT), ("through-topic", THROUGH_TOPIC)):
-        print(f"{name:14} {summary(measure(config, args.jobs))}", flush=True)
+    for name, config, archived in (("direct", DIRECT, False), ("through-topic", THROUGH_TOPIC, False),
+                                   ("to-archive", TO_ARCHIVE, True)):
+        print(f"{name:14} {summary(measure(config, args.jobs, archived))}", flush=True)
 
 
 if __name__ == "__main__":

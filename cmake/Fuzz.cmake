@@ -19,7 +19,7 @@ set(JOBSTREAM_FUZZ_CORE_SOURCES
   src/common/uuid.cc
   src/config/serve_config.cc src/config/toml_loader.cc
   src/consumers/consumer_config.cc
-  src/destinations/topic.cc
+  src/destinations/event_bus_config.cc src/destinations/invocation_record.cc src/destinations/topic.cc
   src/dynamodb/attribute_value.cc src/dynamodb/condition_expression.cc src/dynamodb/document_path.cc
   src/dynamodb/expression_attributes.cc src/dynamodb/expression_lexer.cc src/dynamodb/expression_parser.cc
   src/dynamodb/item_writes.cc src/dynamodb/json_protocol.cc src/dynamodb/number.cc src/dynamodb/projection.cc

@@ -249,8 +249,9 @@ int RunServe(const ServeFlags& flags) {
   if (!consumer_set.ok()) return fail(consumer_set.error());
   auto delivery_queue = destinations::DeliveryQueue::Open(config.data_dir);
   if (!delivery_queue.ok()) return fail(delivery_queue.error());
-  auto failure_path = destinations::FailurePath::Create(config.topics, config.consumers, all_functions, functions,
-                                                        **delivery_queue, (*store)->account(), worker_io);
+  auto failure_path =
+      destinations::FailurePath::Create(config.topics, config.event_buses, config.consumers, all_functions, functions,
+                                        **delivery_queue, (*store)->account(), worker_io);
   if (!failure_path.ok()) return fail(failure_path.error());
   if (Status status = (*consumer_set)->AttachFailureDestinations([&path = **failure_path](std::string_view consumer) {
         return path.DestinationFor(consumer);

@@ -24,6 +24,10 @@ std::vector<destinations::TopicConfig> ServeConfig::DefaultTopics() {
   return {{"consumer_1_failures", {"error_handler_1"}}, {"consumer_2_failures", {"error_handler_2"}}};
 }
 
+std::vector<destinations::EventBusConfig> ServeConfig::DefaultEventBuses() {
+  return {{"failed-jobs", {{"failed-jobs-archive", "{}", 0}}, {}}};
+}
+
 std::vector<functions::FunctionConfig> ServeConfig::DefaultErrorHandlers() {
   std::vector<functions::FunctionConfig> handlers;
   for (const char* name : {"error_handler_1", "error_handler_2"}) {
@@ -33,6 +37,7 @@ std::vector<functions::FunctionConfig> ServeConfig::DefaultErrorHandlers() {
     handler.builtin = "record-failure";
     handler.timeout = std::chrono::seconds(5);
     handler.async.max_retries = 0;
+    handler.async.on_failure = "bus:failed-jobs";
     handlers.push_back(std::move(handler));
   }
   return handlers;
@@ -43,7 +48,10 @@ std::vector<functions::FunctionConfig> ServeConfig::AllFunctions() const {
   for (functions::FunctionConfig& handler : DefaultErrorHandlers()) {
     bool redefined =
         std::any_of(all.begin(), all.end(), [&handler](const auto& function) { return function.name == handler.name; });
-    if (!redefined) all.push_back(std::move(handler));
+    bool subscribed = std::any_of(topics.begin(), topics.end(), [&handler](const auto& topic) {
+      return std::find(topic.subscribers.begin(), topic.subscribers.end(), handler.name) != topic.subscribers.end();
+    });
+    if (!redefined && subscribed) all.push_back(std::move(handler));
   }
   return all;
 }
@@ -103,7 +111,30 @@ Status ServeConfig::Validate() const {
   if (Status status = functions::ValidateFunctions(functions); !status.ok()) return status;
   // Checked here, before a data directory is made (FailurePath checks again as it builds them).
   std::vector<std::string> known(functions::kBuiltinFunctionNames.begin(), functions::kBuiltinFunctionNames.end());
-  for (const auto& function : AllFunctions()) known.push_back(function.name);
+  const std::vector<functions::FunctionConfig> all_functions = AllFunctions();
+  for (const auto& function : all_functions) known.push_back(function.name);
+  for (std::size_t i = 0; i < event_buses.size(); ++i) {
+    const destinations::EventBusConfig& bus = event_buses[i];
+    if (Status status = bus.Validate(); !status.ok()) {
+      return fail(fmt::format("event_buses[{}] ('{}'): {}", i, bus.name, status.message()));
+    }
+    for (const auto& rule : bus.rules) {
+      for (const std::string& target : rule.targets) {
+        if (std::find(known.begin(), known.end(), target) == known.end()) {
+          return fail(fmt::format("event_buses[{}] ('{}'): rule '{}': targets: unknown function '{}'", i, bus.name,
+                                  rule.name, target));
+        }
+      }
+    }
+  }
+  for (const auto& function : all_functions) {
+    if (!function.async.on_failure.starts_with("bus:")) continue;
+    std::string_view bus = std::string_view(function.async.on_failure).substr(4);
+    if (std::none_of(event_buses.begin(), event_buses.end(), [bus](const auto& b) { return b.name == bus; })) {
+      return fail(fmt::format("function '{}': async.on_failure names bus '{}', which [[event_buses]] does not define",
+                              function.name, bus));
+    }
+  }
   for (std::size_t i = 0; i < topics.size(); ++i) {
     if (Status status = topics[i].Validate(); !status.ok()) {
       return fail(fmt::format("topics[{}] ('{}'): {}", i, topics[i].name, status.message()));

@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "consumers/consumer_config.h"
+#include "destinations/event_bus_config.h"
 #include "destinations/topic.h"
 #include "functions/function_config.h"
 #include "stream/stream_record.h"
@@ -54,6 +55,10 @@ struct ServeConfig {
   // [[consumers]] but no [[topics]] has none (the default topics belong to the default consumers).
   std::vector<destinations::TopicConfig> topics = DefaultTopics();
 
+  // [[event_buses]]: by default "failed-jobs", whose archive "failed-jobs-archive" keeps every
+  // event forever: where the default error handlers send what they could not handle.
+  std::vector<destinations::EventBusConfig> event_buses = DefaultEventBuses();
+
   // [[functions]]: named functions consumers and topics refer to. The default error handlers
   // (error_handler_N: record-failure, 5 s, no async retries) exist unless a file defines a
   // function of that name, so a file with its own [[functions]] keeps the default topics working.
@@ -69,9 +74,11 @@ struct ServeConfig {
 
   static std::vector<consumers::ConsumerConfig> DefaultConsumers();
   static std::vector<destinations::TopicConfig> DefaultTopics();
+  static std::vector<destinations::EventBusConfig> DefaultEventBuses();
   // error_handler_1 and error_handler_2, as the reference deploys them.
   static std::vector<functions::FunctionConfig> DefaultErrorHandlers();
-  // The functions serve builds: `functions` and the default error handlers it does not redefine.
+  // The functions serve builds: `functions`, and the default error handlers it does not redefine
+  // that a topic subscribes.
   std::vector<functions::FunctionConfig> AllFunctions() const;
   // Range checks over every setting; the message names the setting and its valid range.
   Status Validate() const;

@@ -206,6 +206,22 @@ Status ReadFunction(const toml::table& table, std::size_t index, functions::Func
   return Status::Ok();
 }
 
+Status ReadArchive(const toml::table& table, std::size_t index, destinations::ArchiveConfig& archive) {
+  TableReader reader(table, fmt::format("archives[{}].", index));
+  reader.Read("name", archive.name);
+  reader.Read("pattern", archive.pattern);
+  reader.Read("retention_days", archive.retention_days);
+  return reader.Finish();
+}
+
+Status ReadRule(const toml::table& table, std::size_t index, destinations::RuleConfig& rule) {
+  TableReader reader(table, fmt::format("rules[{}].", index));
+  reader.Read("name", rule.name);
+  reader.Read("pattern", rule.pattern);
+  reader.ReadStrings("targets", rule.targets);
+  return reader.Finish();
+}
+
 Status ReadTopic(const toml::table& table, std::size_t index, destinations::TopicConfig& topic) {
   TableReader reader(table, fmt::format("topics[{}].", index));
   reader.Read("name", topic.name);
@@ -236,6 +252,16 @@ Status ReadTables(const toml::table& root, std::string_view name,
   return Status::Ok();
 }
 
+Status ReadEventBus(const toml::table& table, std::size_t index, destinations::EventBusConfig& bus) {
+  TableReader reader(table, fmt::format("event_buses[{}].", index));
+  reader.Read("name", bus.name);
+  reader.MarkKnown("archives");
+  reader.MarkKnown("rules");
+  if (Status status = reader.Finish(); !status.ok()) return status;
+  if (Status status = ReadTables(table, "archives", ReadArchive, bus.archives); !status.ok()) return status;
+  return ReadTables(table, "rules", ReadRule, bus.rules);
+}
+
 Status ReadSection(const toml::table& root, std::string_view name, const std::function<void(TableReader&)>& read) {
   const toml::node* node = root.get(name);
   if (node == nullptr) return Status::Ok();
@@ -262,7 +288,8 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
   config.data_dir = data_dir;
   top.Read("listen", config.listen);
   top.Read("log_level", config.log_level);
-  for (const char* section : {"http", "auth", "store", "consumers", "functions", "topics"}) top.MarkKnown(section);
+  for (const char* section : {"http", "auth", "store", "consumers", "functions", "topics", "event_buses"})
+    top.MarkKnown(section);
   if (Status status = top.Finish(); !status.ok()) return status;
 
   Status status = ReadSection(root, "http", [&config](TableReader& r) {
@@ -302,6 +329,7 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
   }
   if (status = ReadTables(root, "topics", ReadTopic, config.topics); !status.ok()) return status;
   if (status = ReadTables(root, "functions", ReadFunction, config.functions); !status.ok()) return status;
+  if (status = ReadTables(root, "event_buses", ReadEventBus, config.event_buses); !status.ok()) return status;
   if (status = config.Validate(); !status.ok()) return status;
   return config;
 }

@@ -3,7 +3,11 @@
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 
+#include <boost/json/parse.hpp>
 #include <future>
+
+#include "destinations/invocation_record.h"
+#include "destinations/topic.h"
 
 namespace jobstream::destinations {
 namespace {
@@ -16,8 +20,14 @@ constexpr auto kDefaultTimeout = std::chrono::seconds(300);
 
 }  // namespace
 
-AsyncInvoker::AsyncInvoker(DeliveryQueue& queue, std::map<std::string, Target> targets, boost::asio::io_context& io)
-    : queue_(queue), targets_(std::move(targets)), strand_(boost::asio::make_strand(io)), timer_(strand_) {}
+AsyncInvoker::AsyncInvoker(DeliveryQueue& queue, std::map<std::string, Target> targets,
+                           std::map<std::string, EventBus*> buses, AwsAccount account, boost::asio::io_context& io)
+    : queue_(queue),
+      targets_(std::move(targets)),
+      buses_(std::move(buses)),
+      account_(std::move(account)),
+      strand_(boost::asio::make_strand(io)),
+      timer_(strand_) {}
 
 void AsyncInvoker::Start() {
   queue_.SetListener([this] { boost::asio::post(strand_, [this] { Wake(); }); });
@@ -73,6 +83,10 @@ void AsyncInvoker::Run(QueuedInvocation invocation) {
     return;
   }
   const Target& target = found->second;
+  if (invocation.attempts > target.config.async.max_retries) {  // handing it on failed before
+    GiveUp(invocation, "RetriesExhausted", "the failed invocation could not be handed on earlier");
+    return;
+  }
   auto now = std::chrono::system_clock::now();
   if (now - invocation.created_at > target.config.async.max_event_age) {
     GiveUp(invocation, "EventAgeExceeded",
@@ -107,7 +121,7 @@ void AsyncInvoker::Run(QueuedInvocation invocation) {
     });
   }
   functions::InvocationContext context{"", timeout};
-  target.function->Invoke(functions::StreamEvent({invocation.payload}), context,
+  target.function->Invoke(functions::StreamEvent::WholeEvent(invocation.payload), context,
                           [this, finish](std::vector<functions::RecordResult> results) {
                             boost::asio::post(strand_, [finish, results = std::move(results)]() mutable {
                               finish(results.size() == 1
@@ -128,7 +142,7 @@ void AsyncInvoker::OnResult(const QueuedInvocation& invocation, const functions:
   const Target& target = targets_.at(invocation.function);
   std::string error = fmt::format("{}: {}", result.error_type, result.error_message);
   if (invocation.attempts >= target.config.async.max_retries) {
-    GiveUp(invocation, "RetriesExhausted", error);
+    GiveUp(invocation, "RetriesExhausted", error, &result);
     return;
   }
   // Lambda's schedule: a minute, then two (retry_delay, doubled).
@@ -142,7 +156,49 @@ void AsyncInvoker::OnResult(const QueuedInvocation& invocation, const functions:
   }
 }
 
-void AsyncInvoker::GiveUp(const QueuedInvocation& invocation, std::string_view condition, std::string_view error) {
+void AsyncInvoker::GiveUp(const QueuedInvocation& invocation, std::string_view condition, std::string_view error,
+                          const functions::RecordResult* result) {
+  auto target = targets_.find(invocation.function);
+  auto destination = target == targets_.end() ? Result<Destination>(Destination{})
+                                              : ParseDestination(target->second.config.async.on_failure);
+  auto bus =
+      destination.ok() && destination->kind == Destination::Kind::kBus ? buses_.find(destination->name) : buses_.end();
+  if (bus != buses_.end()) {
+    // Lambda's invocation record, as an EventBridge event on the bus; its id is fixed by the
+    // invocation, so handing the same failure on twice (a crash before Finish) archives it once.
+    boost::system::error_code ec;
+    boost::json::value payload = boost::json::parse(invocation.payload, ec);
+    if (ec) payload = invocation.payload;
+    FailedInvocation failed{invocation.function,
+                            std::string(condition),
+                            invocation.attempts + (result != nullptr ? 1 : 0),
+                            std::move(payload),
+                            result != nullptr ? result->error_type : std::string(),
+                            result != nullptr ? result->error_message : std::string()};
+    auto now = std::chrono::system_clock::now();
+    std::string id = StableUuid(fmt::format(
+        "{}\n{}\n{}", invocation.function,
+        std::chrono::duration_cast<std::chrono::milliseconds>(invocation.created_at.time_since_epoch()).count(),
+        invocation.payload));
+    Status put = bus->second->Put(InvocationFailureEvent(failed, account_, bus->first, id, now), now);
+    if (!put.ok()) {
+      // Kept: it is handed on again (not invoked again) once the store takes it.
+      store_errors_.Log(fmt::format("function {}: cannot put the failed invocation {} on bus {}: {}",
+                                    invocation.function, invocation.id, bus->first, put.message()));
+      int attempts = std::max(invocation.attempts, target->second.config.async.max_retries) + 1;
+      if (Status status = queue_.Reschedule(invocation.id, attempts, now + std::chrono::seconds(1)); !status.ok()) {
+        store_errors_.Log(
+            fmt::format("asynchronous invocations: cannot reschedule {}: {}", invocation.id, status.message()));
+      }
+      return;
+    }
+    failures_.Log(fmt::format("function {}: asynchronous invocation {} failed for good ({}: {}); sent to bus {}",
+                              invocation.function, invocation.id, condition, error, bus->first));
+    if (Status status = queue_.Finish(invocation.id, condition); !status.ok()) {
+      store_errors_.Log(fmt::format("asynchronous invocations: cannot finish {}: {}", invocation.id, status.message()));
+    }
+    return;
+  }
   failures_.Log(fmt::format("function {}: asynchronous invocation {} given up after {} attempts ({}): {}",
                             invocation.function, invocation.id, invocation.attempts + 1, condition, error));
   if (Status status = queue_.Finish(invocation.id, condition); !status.ok()) {

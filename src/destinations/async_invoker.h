@@ -1,9 +1,9 @@
 // Runs the delivery queue's invocations: Lambda's asynchronous invocation, for the functions
 // topics invoke (error handlers). Each invocation gets the event its queue entry holds; a failed
 // one is retried after retry_delay, doubled each time, up to the function's async.max_retries;
-// one older than async.max_event_age is not invoked again. What is given up is logged (the
-// event bus with its archive will take it then). At least once: an invocation interrupted by a
-// restart runs again.
+// one older than async.max_event_age is not invoked again. What is given up goes, as Lambda's
+// invocation record, to the function's async.on_failure bus (event_bus.h), or else is logged.
+// At least once: an invocation interrupted by a restart runs again.
 //
 // All state lives on one strand; queue reads and writes are small synchronous SQLite calls made
 // there (the queue holds failures only, so they are rare).
@@ -18,6 +18,7 @@
 
 #include "common/rate_limited_log.h"
 #include "destinations/delivery_queue.h"
+#include "destinations/event_bus.h"
 #include "functions/function.h"
 
 namespace jobstream::destinations {
@@ -28,7 +29,9 @@ class AsyncInvoker {
     std::shared_ptr<functions::Function> function;
     functions::FunctionConfig config;
   };
-  AsyncInvoker(DeliveryQueue& queue, std::map<std::string, Target> targets, boost::asio::io_context& io);
+  // `buses`: by name, the buses functions' async.on_failure may name (they outlive the invoker).
+  AsyncInvoker(DeliveryQueue& queue, std::map<std::string, Target> targets, std::map<std::string, EventBus*> buses,
+               AwsAccount account, boost::asio::io_context& io);
 
   // Starts taking due invocations (and whenever the queue gains some).
   void Start();
@@ -39,11 +42,15 @@ class AsyncInvoker {
   void Wake();
   void Run(QueuedInvocation invocation);
   void OnResult(const QueuedInvocation& invocation, const functions::RecordResult& result);
-  void GiveUp(const QueuedInvocation& invocation, std::string_view condition, std::string_view error);
+  // `result`: the last invocation's failure (null when it never ran).
+  void GiveUp(const QueuedInvocation& invocation, std::string_view condition, std::string_view error,
+              const functions::RecordResult* result = nullptr);
   void ArmTimer(std::chrono::milliseconds delay);
 
   DeliveryQueue& queue_;
   const std::map<std::string, Target> targets_;
+  const std::map<std::string, EventBus*> buses_;
+  const AwsAccount account_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   // Strand-confined.
   boost::asio::steady_timer timer_;

@@ -19,6 +19,13 @@ CREATE TABLE IF NOT EXISTS invocations (
   outcome TEXT,
   finished_ms INTEGER);
 CREATE INDEX IF NOT EXISTS invocations_due ON invocations (state, due_ms);
+CREATE TABLE IF NOT EXISTS archived_events (
+  archive TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  PRIMARY KEY (archive, event_id));
+CREATE INDEX IF NOT EXISTS archived_events_by_time ON archived_events (archive, time_ms);
 )";
 
 // Finished invocations keep their key this long, so a redelivered failure is still recognised.
@@ -93,8 +100,7 @@ void DeliveryQueue::WriterLoop() {
     Status status = Commit(all, added);
     if (!status.ok()) spdlog::error("delivery queue: cannot queue {} invocations: {}", all.size(), status.message());
     for (Pending& pending : batch) pending.done(status);
-    std::lock_guard lock(listener_mutex_);
-    if (added && listener_) listener_();
+    if (added) NotifyListener();
   }
 }
 
@@ -107,10 +113,18 @@ Status DeliveryQueue::Durable(bool durable) {
 
 Status DeliveryQueue::Commit(const std::vector<NewInvocation>& invocations, bool& added) {
   std::lock_guard lock(mutex_);
-  sqlite3* db = connection_->handle();
   // Synced before the consumer moves past the failed record: this is the failure's only copy.
   if (Status status = Durable(true); !status.ok()) return status;
   if (Status status = connection_->Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
+  if (Status status = Insert(invocations, added); !status.ok()) {
+    (void)connection_->Execute("ROLLBACK");
+    return status;
+  }
+  return connection_->Execute("COMMIT");
+}
+
+Status DeliveryQueue::Insert(const std::vector<NewInvocation>& invocations, bool& added) {
+  sqlite3* db = connection_->handle();
   store::Statement insert(db,
                           "INSERT OR IGNORE INTO invocations (key, function, payload, created_ms, due_ms) "
                           "VALUES (?1, ?2, ?3, ?4, ?4)");
@@ -120,13 +134,57 @@ Status DeliveryQueue::Commit(const std::vector<NewInvocation>& invocations, bool
                         .Bind(3, invocation.payload)
                         .Bind(4, MillisOf(invocation.created_at))
                         .Run();
-    if (!status.ok()) {
+    if (!status.ok()) return status;
+    if (sqlite3_changes(db) > 0) added = true;
+  }
+  return Status::Ok();
+}
+
+void DeliveryQueue::NotifyListener() {
+  std::lock_guard lock(listener_mutex_);
+  if (listener_) listener_();
+}
+
+Status DeliveryQueue::PutEvent(const BusEvent& event) {
+  bool added = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (Status status = Durable(true); !status.ok()) return status;
+    if (Status status = connection_->Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
+    auto commit = [&]() -> Status {
+      store::Statement archive(connection_->handle(),
+                               "INSERT OR IGNORE INTO archived_events (archive, event_id, time_ms, event) "
+                               "VALUES (?1, ?2, ?3, ?4)");
+      store::Statement expire(connection_->handle(), "DELETE FROM archived_events WHERE archive = ?1 AND time_ms < ?2");
+      for (const auto& [name, retention_days] : event.archives) {
+        Status status =
+            archive.Bind(1, name).Bind(2, event.id).Bind(3, MillisOf(event.time)).Bind(4, event.event).Run();
+        if (!status.ok()) return status;
+        if (retention_days > 0) {
+          std::int64_t cutoff = MillisOf(event.time) - std::int64_t{retention_days} * 24 * 3600 * 1000;
+          if (status = expire.Bind(1, name).Bind(2, cutoff).Run(); !status.ok()) return status;
+        }
+      }
+      return Insert(event.invocations, added);
+    };
+    if (Status status = commit(); !status.ok()) {
       (void)connection_->Execute("ROLLBACK");
       return status;
     }
-    if (sqlite3_changes(db) > 0) added = true;
+    if (Status status = connection_->Execute("COMMIT"); !status.ok()) return status;
   }
-  return connection_->Execute("COMMIT");
+  if (added) NotifyListener();
+  return Status::Ok();
+}
+
+Result<std::int64_t> DeliveryQueue::CountArchived(std::string_view archive) {
+  std::lock_guard lock(mutex_);
+  store::Statement count(connection_->handle(), "SELECT count(*) FROM archived_events WHERE archive = ?1");
+  count.Bind(1, archive);
+  std::int64_t events = 0;
+  if (count.Step()) events = count.ColumnInt(0);
+  if (!count.status().ok()) return count.status();
+  return events;
 }
 
 Result<std::vector<QueuedInvocation>> DeliveryQueue::TakeDue(SystemTime now, std::size_t limit) {

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -33,8 +34,18 @@ namespace jobstream::destinations {
 struct NewInvocation {
   std::string key;       // unique: the same key queued twice is one invocation
   std::string function;  // the function to invoke
-  std::string payload;   // the event's one record, JSON text (an SNS record: see sns_event.h)
+  std::string payload;   // the whole event the function gets, JSON text (SNS's, see topic.h; or a bus's)
   SystemTime created_at;
+};
+
+// An event put on a bus: kept in the archives whose patterns match it (with their retention in
+// days, 0 = forever), and the invocations of the targets of the rules that match it.
+struct BusEvent {
+  std::string id;  // the event's id: an event put twice is archived and delivered once
+  SystemTime time;
+  std::string event;  // the EventBridge event, JSON text
+  std::vector<std::pair<std::string, int>> archives;
+  std::vector<NewInvocation> invocations;
 };
 
 struct QueuedInvocation {
@@ -68,6 +79,12 @@ class DeliveryQueue {
   Status Reschedule(std::int64_t id, int attempts, SystemTime due);
   // Done with it (`outcome`: "Succeeded", or why it was given up); the key is kept a day.
   Status Finish(std::int64_t id, std::string_view outcome);
+  // Archives and delivers an event in one synced transaction (see BusEvent); archived events
+  // past their archive's retention go at the same time.
+  Status PutEvent(const BusEvent& event);
+  // How many events an archive holds.
+  Result<std::int64_t> CountArchived(std::string_view archive);
+
   // How many invocations wait (for tests and the CLI).
   Result<std::int64_t> CountWaiting();
 
@@ -75,6 +92,9 @@ class DeliveryQueue {
   explicit DeliveryQueue(std::unique_ptr<store::Connection> connection);
   void WriterLoop();
   Status Commit(const std::vector<NewInvocation>& invocations, bool& added);
+  // Inserts the invocations (keys already queued are left alone) inside the open transaction.
+  Status Insert(const std::vector<NewInvocation>& invocations, bool& added);
+  void NotifyListener();
   // Only queueing must be synced before it is acknowledged. A lost mark (running, rescheduled,
   // finished) after a power loss costs at most one more invocation, which every handler must
   // bear anyway (delivery is at least once), so those commits skip the sync (WAL with

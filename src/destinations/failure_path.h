@@ -1,7 +1,8 @@
 // The failure path as configured: the topics consumers send their failed records to, the
-// functions subscribed to them (error handlers), and the invoker that runs those functions
-// asynchronously from the durable delivery queue. Built once at start from [[topics]],
-// [[consumers]].on_failure and [[functions]].
+// functions subscribed to them (error handlers), the event buses those send what they could not
+// handle to (with archives and rules), and the invoker that runs the subscribers and the rules'
+// targets asynchronously from the durable delivery queue. Built once at start from [[topics]],
+// [[event_buses]], [[consumers]].on_failure and [[functions]].
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -15,6 +16,7 @@
 #include "consumers/consumer_config.h"
 #include "destinations/async_invoker.h"
 #include "destinations/delivery_queue.h"
+#include "destinations/event_bus.h"
 #include "destinations/topic.h"
 #include "destinations/topic_destination.h"
 #include "functions/function_registry.h"
@@ -31,6 +33,7 @@ class FailurePath {
   // Checks that topics are named once and valid, that every consumer's on_failure names a topic,
   // and that every subscriber is a configured or built-in function; builds the subscribers.
   static Result<std::unique_ptr<FailurePath>> Create(const std::vector<TopicConfig>& topics,
+                                                     const std::vector<EventBusConfig>& buses,
                                                      const std::vector<consumers::ConsumerConfig>& consumers,
                                                      const std::vector<functions::FunctionConfig>& functions,
                                                      const functions::FunctionRegistry& registry, DeliveryQueue& queue,
@@ -46,6 +49,7 @@ class FailurePath {
   FailurePath() = default;
 
   std::map<std::string, std::unique_ptr<TopicDestination>, std::less<>> destinations_;  // by consumer
+  std::map<std::string, std::unique_ptr<EventBus>> buses_;
   std::unique_ptr<AsyncInvoker> invoker_;
 };
 

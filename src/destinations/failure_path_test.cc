@@ -51,8 +51,9 @@ class FailurePathTest : public ::testing::Test {
     queue_ = std::move(DeliveryQueue::Open(dir_.path())).value();
   }
 
-  void Start(std::vector<consumers::ConsumerConfig> consumers, std::vector<TopicConfig> topics,
-             std::vector<functions::FunctionConfig> functions = {}) {
+  void Start(const std::vector<consumers::ConsumerConfig>& consumers, const std::vector<TopicConfig>& topics,
+             const std::vector<functions::FunctionConfig>& functions = {},
+             const std::vector<EventBusConfig>& buses = {}) {
     registry_.Register(std::string(functions::RecordFailureFunction::kName),
                        [this, by_topic = ConsumersByTopic(consumers)](
                            const functions::FunctionConfig&,
@@ -72,7 +73,7 @@ class FailurePathTest : public ::testing::Test {
     auto set = consumers::ConsumerSet::Create(consumers, functions, registry_, *store_, io_);
     ASSERT_TRUE(set.ok()) << set.error().message();
     consumers_ = std::move(set).value();
-    auto path = FailurePath::Create(topics, consumers, functions, registry_, *queue_, store_->account(), io_);
+    auto path = FailurePath::Create(topics, buses, consumers, functions, registry_, *queue_, store_->account(), io_);
     ASSERT_TRUE(path.ok()) << path.error().message();
     path_ = std::move(path).value();
     ASSERT_TRUE(
@@ -165,7 +166,9 @@ TEST_F(FailurePathTest, AConsumerWithADestinationLeavesTheJobToItAndEachSubscrib
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (recording_->events().empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
   ASSERT_EQ(recording_->events().size(), 1U);
-  auto event = boost::json::parse(recording_->events().front());
+  auto whole = boost::json::parse(recording_->events().front());
+  ASSERT_EQ(whole.at("Records").as_array().size(), 1U);  // SNS's Lambda event, one notification
+  const auto& event = whole.at("Records").at(0);
   EXPECT_EQ(event.at("EventSource"), "aws:sns");
   auto message = boost::json::parse(event.at("Sns").at("Message").as_string());
   EXPECT_EQ(message.at("requestContext").at("condition"), "RetryAttemptsExhausted");
@@ -181,13 +184,55 @@ TEST_F(FailurePathTest, AConsumerWithADestinationLeavesTheJobToItAndEachSubscrib
 
 TEST_F(FailurePathTest, ATopicWithAnUnknownSubscriberOrAConsumerNamingAnUnknownTopicIsRefused) {
   auto consumers = std::vector{Consumer("consumer_1", "noop", "topic:nowhere")};
-  auto path =
-      FailurePath::Create({{"failures", {"record-failure-typo"}}}, {}, {}, registry_, *queue_, store_->account(), io_);
+  auto path = FailurePath::Create({{"failures", {"record-failure-typo"}}}, {}, {}, {}, registry_, *queue_,
+                                  store_->account(), io_);
   ASSERT_FALSE(path.ok());
   EXPECT_NE(path.error().message().find("unknown function 'record-failure-typo'"), std::string::npos);
-  path = FailurePath::Create({{"failures", {"noop"}}}, consumers, {}, registry_, *queue_, store_->account(), io_);
+  path = FailurePath::Create({{"failures", {"noop"}}}, {}, consumers, {}, registry_, *queue_, store_->account(), io_);
   ASSERT_FALSE(path.ok());
   EXPECT_NE(path.error().message().find("topic 'nowhere'"), std::string::npos);
+}
+
+TEST_F(FailurePathTest, AnErrorHandlerThatFailsSendsTheInvocationRecordToItsBusArchivedOnceAndRoutedByRules) {
+  functions::FunctionConfig handler = Failing();
+  handler.name = "broken_handler";
+  handler.error_message = "handler down";
+  handler.async.max_retries = 1;
+  handler.async.retry_delay = 10ms;
+  handler.async.on_failure = "bus:failed-jobs";
+  EventBusConfig bus{
+      "failed-jobs",
+      {{"everything", "{}", 0}, {"others", R"({"source": ["elsewhere"]})", 0}},
+      {{"rerecord", R"({"detail-type": ["Lambda Function Invocation Result - Failure"]})", {"record-failure"}}}};
+  Start({Consumer("consumer_1", "broken", "topic:failures")}, {{"failures", {"broken_handler"}}}, {Failing(), handler},
+        {bus});
+  std::string id = Submit(5);
+  // The handler fails twice (one retry), its invocation record goes to the bus; the rule hands it
+  // to record-failure, which finds the SNS event inside (detail.requestPayload) and records it.
+  store::Job job = WaitFinished(id);
+  EXPECT_EQ(job.consumers.at("consumer_1").status, "Failure");
+  EXPECT_EQ(job.consumers.at("consumer_1").other.at("seconds"), (boost::json::object{{"N", "5"}}));
+  EXPECT_EQ(*queue_->CountArchived("everything"), 1);
+  EXPECT_EQ(*queue_->CountArchived("others"), 0);
+}
+
+TEST_F(FailurePathTest, ARecordOlderThanTheMaximumRecordAgeGoesToTheDestinationAsRecordAgeExceeded) {
+  consumers::ConsumerConfig consumer = Consumer("consumer_1", "noop", "topic:failures");
+  consumer.max_record_age = 1s;
+  consumer.enabled = false;  // the record waits on the stream until it is too old
+  Start({consumer}, {{"failures", {"recording"}}});
+  std::string id = Submit(2);
+  std::this_thread::sleep_for(1100ms);
+  consumers_->SetEnabled("consumer_1", true);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (recording_->events().empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(recording_->events().size(), 1U);
+  auto whole = boost::json::parse(recording_->events().front());
+  auto message = boost::json::parse(whole.at("Records").at(0).at("Sns").at("Message").as_string());
+  EXPECT_EQ(message.at("requestContext").at("condition"), "RecordAgeExceeded");
+  EXPECT_EQ(message.at("requestContext").at("approximateInvokeCount"), 0);  // never invoked
+  EXPECT_EQ(message.at("responsePayload").at("errorType"), "RecordAgeExceeded");
+  EXPECT_EQ(store_->GetJob(id)->consumers.at("consumer_1").status, "Pending");  // the handler's to record
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include <boost/json/value.hpp>
 #include <cctype>
 
-#include "auth/sigv4_crypto.h"
+#include "destinations/invocation_record.h"
 
 namespace jobstream::destinations {
 
@@ -28,9 +28,8 @@ std::string TopicArn(const AwsAccount& account, std::string_view topic) {
 }
 
 std::string SubscriptionArn(const AwsAccount& account, std::string_view topic, std::string_view function) {
-  std::string hex = auth::HexSha256(fmt::format("{}\n{}\n{}", account.id, topic, function));
-  return fmt::format("{}:{}-{}-{}-{}-{}", TopicArn(account, topic), hex.substr(0, 8), hex.substr(8, 4),
-                     hex.substr(12, 4), hex.substr(16, 4), hex.substr(20, 12));
+  return fmt::format("{}:{}", TopicArn(account, topic),
+                     StableUuid(fmt::format("{}\n{}\n{}", account.id, topic, function)));
 }
 
 std::string SnsEventRecord(const AwsAccount& account, std::string_view topic, std::string_view function,

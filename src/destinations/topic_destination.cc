@@ -27,7 +27,8 @@ void TopicDestination::Deliver(const FailedBatch& batch, std::function<void(cons
     // often they are delivered (a restart before the checkpoint was saved redelivers them).
     invocations.push_back(NewInvocation{
         fmt::format("{}/{}/{}-{}/{}", consumer_, batch.shard, batch.first_sequence, batch.last_sequence, subscriber),
-        subscriber, SnsEventRecord(account_, topic_, subscriber, message_id, message, now), now});
+        subscriber, R"({"Records":[)" + SnsEventRecord(account_, topic_, subscriber, message_id, message, now) + "]}",
+        now});
   }
   queue_.Enqueue(std::move(invocations), std::move(done));
 }

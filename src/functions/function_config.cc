@@ -65,13 +65,8 @@ Status FunctionConfig::Validate() const {
   if (async.retry_delay < std::chrono::milliseconds(10) || async.retry_delay > std::chrono::hours(1)) {
     return fail("async.retry_delay_ms must be between 10 and 3600000");
   }
-  if (!async.on_failure.empty()) {
-    // Event buses (with their archive and replay) are the failure path's next part; until they
-    // exist a destination naming one is refused rather than dropped silently.
-    return fail(
-        fmt::format("async.on_failure '{}': event buses are not available yet; leave it unset (a "
-                    "handler's final failure is logged)",
-                    async.on_failure));
+  if (!async.on_failure.empty() && (!async.on_failure.starts_with("bus:") || async.on_failure.size() == 4)) {
+    return fail(fmt::format(R"(async.on_failure '{}' must name an event bus: "bus:<name>")", async.on_failure));
   }
   if (runtime == Runtime::kBuiltin) {
     if (!command.empty()) return fail("command applies to exec functions only");

@@ -33,7 +33,7 @@ struct AsyncInvocationConfig {
   std::chrono::seconds max_event_age{21600};     // MaximumEventAgeInSeconds: 60 to 21,600
   std::chrono::milliseconds retry_delay{60000};  // before the first retry, doubled for the next
                                                  // (Lambda waits a minute, then two)
-  std::string on_failure;                        // "bus:<name>" (empty: the failure is logged)
+  std::string on_failure;  // "bus:<name>": where a failure for good goes as Lambda's invocation record (empty: logged)
 };
 
 // The built-in functions' names, sorted: function_registry.cc registers all but record-failure,

@@ -50,6 +50,23 @@ void RecordFailureFunction::Invoke(StreamEvent event, const InvocationContext&, 
   };
   if (event.size() != 1) return fail("InvalidEvent", "record-failure handles one SNS notification per event");
   boost::json::value record = event.ParseRecord(0);
+  // The notification as SNS invokes Lambda ({"Records": [...]}), or inside an invocation record
+  // that a bus delivers (a replayed failure of an error handler: detail.requestPayload).
+  for (int unwrap = 0; unwrap < 4 && record.is_object(); ++unwrap) {
+    const boost::json::object& object = record.get_object();
+    if (const boost::json::object* detail = ObjectAt(object, "detail"); detail != nullptr) {
+      const boost::json::value* request = detail->if_contains("requestPayload");
+      if (request == nullptr) break;
+      boost::json::value next = *request;
+      record = std::move(next);
+    } else if (const boost::json::value* records = object.if_contains("Records");
+               records != nullptr && records->is_array() && records->get_array().size() == 1) {
+      boost::json::value next = records->get_array()[0];
+      record = std::move(next);
+    } else {
+      break;
+    }
+  }
   const boost::json::object* sns = record.is_object() ? ObjectAt(record.get_object(), "Sns") : nullptr;
   if (sns == nullptr) return fail("InvalidEvent", "the event is not an SNS notification (no Records[0].Sns)");
   std::string_view topic_arn = StringAt(*sns, "TopicArn");

@@ -1,5 +1,6 @@
 // "record-failure": the default error handler, the built-in form of the reference deployment's
-// error-handling Lambda. Invoked by a topic with SNS's event, whose message is a consumer's
+// error-handling Lambda. Invoked by a topic with SNS's event (or by a bus's rule with the
+// invocation record of an error handler that failed, which carries that event), whose message is a consumer's
 // on-failure record (destinations/on_failure_record.h), it reads the failed records back from
 // the stream by shard and sequence number and writes, for the consumer whose topic sent it, onto
 // each failed job:

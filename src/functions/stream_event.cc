@@ -16,6 +16,7 @@ boost::json::value StreamEvent::ParseRecord(std::size_t index) const {
 }
 
 std::string StreamEvent::LambdaPayload() const {
+  if (whole_) return records_.front();
   constexpr std::string_view kOpen = R"({"Records":[)";
   constexpr std::string_view kClose = "]}";
   std::size_t size = kOpen.size() + kClose.size() + records_.size();

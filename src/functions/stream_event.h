@@ -1,7 +1,9 @@
-// The records of one invocation, each as the store keeps it: DynamoDB Streams record JSON text.
-//
-// Functions that run out of process get Lambda's event, `{"Records": [...]}`, spliced together
-// from these texts without parsing or re-serialising them; built-ins that read a record parse it.
+// The event of one invocation. From a consumer: the records, each as the store keeps it
+// (DynamoDB Streams record JSON text); functions that run out of process get Lambda's event,
+// `{"Records": [...]}`, spliced together from these texts without parsing or re-serialising
+// them; built-ins that read a record parse it. From the failure path: one whole event as Lambda
+// gets it from SNS (`{"Records": [<notification>]}`) or EventBridge (the event itself), handed
+// on as it is (WholeEvent).
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -15,6 +17,13 @@ class StreamEvent {
  public:
   StreamEvent() = default;
   explicit StreamEvent(std::vector<std::string> records) : records_(std::move(records)) {}
+  // One event, complete: LambdaPayload is `event` itself, and it is the one record.
+  static StreamEvent WholeEvent(std::string event) {
+    StreamEvent whole({std::move(event)});
+    whole.whole_ = true;
+    return whole;
+  }
+  bool whole() const { return whole_; }
 
   std::size_t size() const { return records_.size(); }
   bool empty() const { return records_.empty(); }
@@ -24,11 +33,12 @@ class StreamEvent {
   // null when it is not JSON.
   boost::json::value ParseRecord(std::size_t index) const;
 
-  // Lambda's DynamoDB Streams event: {"Records":[<record 0>,<record 1>,...]}.
+  // Lambda's DynamoDB Streams event: {"Records":[<record 0>,<record 1>,...]}; a whole event as it is.
   std::string LambdaPayload() const;
 
  private:
   std::vector<std::string> records_;
+  bool whole_ = false;
 };
 
 }  // namespace jobstream::functions
