@@ -124,6 +124,16 @@ Status ServeConfig::Validate() const {
           return fail(fmt::format("event_buses[{}] ('{}'): rule '{}': targets: unknown function '{}'", i, bus.name,
                                   rule.name, target));
         }
+        // A target that sends its own failures back to this bus would loop for ever on an event it
+        // cannot handle, the event growing at every turn.
+        auto entry = std::find_if(all_functions.begin(), all_functions.end(),
+                                  [&target](const auto& function) { return function.name == target; });
+        if (entry != all_functions.end() && entry->async.on_failure == "bus:" + bus.name) {
+          return fail(
+              fmt::format("event_buses[{}] ('{}'): rule '{}': target '{}' sends its failures to this bus "
+                          "(async.on_failure): a failure would loop; give it another bus or none",
+                          i, bus.name, rule.name, target));
+        }
       }
     }
   }
@@ -131,8 +141,13 @@ Status ServeConfig::Validate() const {
     if (!function.async.on_failure.starts_with("bus:")) continue;
     std::string_view bus = std::string_view(function.async.on_failure).substr(4);
     if (std::none_of(event_buses.begin(), event_buses.end(), [bus](const auto& b) { return b.name == bus; })) {
-      return fail(fmt::format("function '{}': async.on_failure names bus '{}', which [[event_buses]] does not define",
-                              function.name, bus));
+      bool configured = std::any_of(functions.begin(), functions.end(),
+                                    [&function](const auto& entry) { return entry.name == function.name; });
+      return fail(fmt::format("function '{}': async.on_failure names bus '{}', which [[event_buses]] does not define{}",
+                              function.name, bus,
+                              configured ? ""
+                                         : " (it is a default error handler: define that bus too, or a "
+                                           "[[functions]] entry of that name)"));
     }
   }
   for (std::size_t i = 0; i < topics.size(); ++i) {

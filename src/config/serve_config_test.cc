@@ -223,7 +223,45 @@ TEST(ServeConfigTest, ExampleFileDocumentsExactlyTheDefaults) {
     EXPECT_EQ(example->consumers[i].timeout, defaults.consumers[i].timeout);
     EXPECT_EQ(example->consumers[i].max_record_age, defaults.consumers[i].max_record_age);
     EXPECT_EQ(example->consumers[i].enabled, defaults.consumers[i].enabled);
+    EXPECT_EQ(example->consumers[i].on_failure, defaults.consumers[i].on_failure);
   }
+  ASSERT_EQ(example->topics.size(), defaults.topics.size());
+  for (std::size_t i = 0; i < defaults.topics.size(); ++i) {
+    EXPECT_EQ(example->topics[i].name, defaults.topics[i].name);
+    EXPECT_EQ(example->topics[i].subscribers, defaults.topics[i].subscribers);
+  }
+  ASSERT_EQ(example->event_buses.size(), defaults.event_buses.size());
+  EXPECT_EQ(example->event_buses[0].name, defaults.event_buses[0].name);
+  ASSERT_EQ(example->event_buses[0].archives.size(), 1U);
+  EXPECT_EQ(example->event_buses[0].archives[0].name, defaults.event_buses[0].archives[0].name);
+}
+
+TEST(ServeConfigTest, TheFailurePathsTablesReplaceTheirDefaultsAndLoopsAreRefused) {
+  // [[consumers]] without [[topics]]: the default topics (and so the default handlers) go.
+  auto own = LoadTomlText("[[consumers]]\nname = \"a\"\n", ServeConfig{});
+  ASSERT_TRUE(own.ok()) << own.error().message();
+  EXPECT_TRUE(own->topics.empty());
+  EXPECT_TRUE(own->AllFunctions().empty());
+  // The defaults: both error handlers, sending what they cannot handle to failed-jobs.
+  ServeConfig defaults;
+  ASSERT_EQ(defaults.AllFunctions().size(), 2U);
+  EXPECT_EQ(defaults.AllFunctions()[0].async.on_failure, "bus:failed-jobs");
+  // A rule handing failed-jobs' events to a function that sends its failures to failed-jobs.
+  auto loop = LoadTomlText(R"(
+[[event_buses]]
+name = "failed-jobs"
+rules = [{ name = "again", targets = ["error_handler_1"] }]
+)",
+                           ServeConfig{});
+  ASSERT_FALSE(loop.ok());
+  EXPECT_NE(loop.error().message().find("would loop"), std::string::npos) << loop.error().message();
+  auto unknown_bus = LoadTomlText(R"(
+[[event_buses]]
+name = "elsewhere"
+)",
+                                  ServeConfig{});
+  ASSERT_FALSE(unknown_bus.ok());
+  EXPECT_NE(unknown_bus.error().message().find("names bus 'failed-jobs'"), std::string::npos);
 }
 
 }  // namespace

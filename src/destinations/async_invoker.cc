@@ -176,10 +176,7 @@ void AsyncInvoker::GiveUp(const QueuedInvocation& invocation, std::string_view c
                             result != nullptr ? result->error_type : std::string(),
                             result != nullptr ? result->error_message : std::string()};
     auto now = std::chrono::system_clock::now();
-    std::string id = StableUuid(fmt::format(
-        "{}\n{}\n{}", invocation.function,
-        std::chrono::duration_cast<std::chrono::milliseconds>(invocation.created_at.time_since_epoch()).count(),
-        invocation.payload));
+    std::string id = StableUuid("invocation-failure\n" + invocation.key);
     Status put = bus->second->Put(InvocationFailureEvent(failed, account_, bus->first, id, now), now);
     if (!put.ok()) {
       // Kept: it is handed on again (not invoked again) once the store takes it.

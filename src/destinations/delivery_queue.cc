@@ -120,7 +120,14 @@ Status DeliveryQueue::Commit(const std::vector<NewInvocation>& invocations, bool
     (void)connection_->Execute("ROLLBACK");
     return status;
   }
-  return connection_->Execute("COMMIT");
+  return CommitOrRollBack();
+}
+
+Status DeliveryQueue::CommitOrRollBack() {
+  Status status = connection_->Execute("COMMIT");
+  // A failed COMMIT may leave the transaction open; every later BEGIN would fail behind it.
+  if (!status.ok()) (void)connection_->Execute("ROLLBACK");
+  return status;
 }
 
 Status DeliveryQueue::Insert(const std::vector<NewInvocation>& invocations, bool& added) {
@@ -171,7 +178,7 @@ Status DeliveryQueue::PutEvent(const BusEvent& event) {
       (void)connection_->Execute("ROLLBACK");
       return status;
     }
-    if (Status status = connection_->Execute("COMMIT"); !status.ok()) return status;
+    if (Status status = CommitOrRollBack(); !status.ok()) return status;
   }
   if (added) NotifyListener();
   return Status::Ok();
@@ -190,14 +197,14 @@ Result<std::int64_t> DeliveryQueue::CountArchived(std::string_view archive) {
 Result<std::vector<QueuedInvocation>> DeliveryQueue::TakeDue(SystemTime now, std::size_t limit) {
   std::lock_guard lock(mutex_);
   store::Statement select(connection_->handle(),
-                          "SELECT id, function, payload, created_ms, attempts FROM invocations "
+                          "SELECT id, key, function, payload, created_ms, attempts FROM invocations "
                           "WHERE state = 'waiting' AND due_ms <= ?1 ORDER BY due_ms, id LIMIT ?2");
   select.Bind(1, MillisOf(now)).Bind(2, static_cast<std::int64_t>(limit));
   std::vector<QueuedInvocation> due;
   while (select.Step()) {
     due.push_back(QueuedInvocation{select.ColumnInt(0), std::string(select.ColumnText(1)),
-                                   std::string(select.ColumnText(2)), TimeOf(select.ColumnInt(3)),
-                                   static_cast<int>(select.ColumnInt(4))});
+                                   std::string(select.ColumnText(2)), std::string(select.ColumnText(3)),
+                                   TimeOf(select.ColumnInt(4)), static_cast<int>(select.ColumnInt(5))});
   }
   if (!select.status().ok()) return select.status();
   select.Reset();
@@ -213,7 +220,7 @@ Result<std::vector<QueuedInvocation>> DeliveryQueue::TakeDue(SystemTime now, std
       return status;
     }
   }
-  if (Status status = connection_->Execute("COMMIT"); !status.ok()) return status;
+  if (Status status = CommitOrRollBack(); !status.ok()) return status;
   return due;
 }
 

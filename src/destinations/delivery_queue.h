@@ -50,6 +50,7 @@ struct BusEvent {
 
 struct QueuedInvocation {
   std::int64_t id = 0;
+  std::string key;  // as queued: unique, also across restarts
   std::string function;
   std::string payload;
   SystemTime created_at;
@@ -95,6 +96,7 @@ class DeliveryQueue {
   // Inserts the invocations (keys already queued are left alone) inside the open transaction.
   Status Insert(const std::vector<NewInvocation>& invocations, bool& added);
   void NotifyListener();
+  Status CommitOrRollBack();
   // Only queueing must be synced before it is acknowledged. A lost mark (running, rescheduled,
   // finished) after a power loss costs at most one more invocation, which every handler must
   // bear anyway (delivery is at least once), so those commits skip the sync (WAL with

@@ -138,7 +138,12 @@ void RecordFailureFunction::Next(const std::shared_ptr<Write>& write) {
   auto current = job->consumers.find(target.consumer);
   if (current != job->consumers.end() && current->second.IsTerminal()) return advance();  // recorded already
   // The job's parameters beside the status, as the reference's handler writes them.
-  store::ConsumerState state{"Failure", nullptr, write->error, job->attributes};
+  // The job's parameters beside the status, except any named like the entry's own members.
+  boost::json::object parameters;
+  for (const auto& [name, attribute] : job->attributes) {
+    if (!store::ConsumerState::IsOwnMember(name)) parameters.emplace(name, attribute);
+  }
+  store::ConsumerState state{"Failure", nullptr, write->error, std::move(parameters)};
   store_.UpdateConsumerState(*job, target.consumer, std::move(state), [this, write](Result<store::Job> written) {
     boost::asio::post(executor_, [this, write, written = std::move(written)] {
       if (written.ok() || written.error().code() == StatusCode::kNotFound) {

@@ -66,6 +66,7 @@ void AppendTypedState(std::string& out, const ConsumerState& state) {
     stream::AppendAttributeValue(out, state.error);
   }
   for (const auto& [name, attribute] : state.other) {
+    if (ConsumerState::IsOwnMember(name)) continue;
     out.push_back(',');
     AppendJsonString(out, name);
     out.push_back(':');
@@ -159,6 +160,7 @@ std::string Job::ToViewJson() const {
       AppendJsonValue(out, state.error);
     }
     for (const auto& [field, attribute] : state.other) {
+      if (ConsumerState::IsOwnMember(field)) continue;
       out.push_back(',');
       AppendJsonString(out, field);
       out.push_back(':');
@@ -216,7 +218,7 @@ Result<ConsumerState> ReadConsumerState(std::string_view name, const boost::json
     *out = std::move(plain).value();
   }
   for (const auto& [key, attribute] : fields) {
-    if (key != "status" && key != "results" && key != "error") state.other.emplace(key, attribute);
+    if (!ConsumerState::IsOwnMember(key)) state.other.emplace(key, attribute);
   }
   return state;
 }

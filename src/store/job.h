@@ -49,6 +49,9 @@ struct ConsumerState {
   boost::json::object other;
 
   bool IsTerminal() const { return status == "Success" || status == "Failure"; }
+  // The entry's own members, which `other` never holds (a job parameter named "status" must not
+  // become a second status).
+  static bool IsOwnMember(std::string_view name) { return name == "status" || name == "results" || name == "error"; }
 };
 
 // A job: the item of the jobs table, shaped as the reference deployment's PutItem writes it,

@@ -120,6 +120,18 @@ TEST(JobTest, AJobNoConsumerAcceptedIsFiltered) {
   EXPECT_EQ(boost::json::parse(job.ToViewJson()).at("status").as_string(), "Filtered");
 }
 
+TEST(JobTest, AnOtherAttributeNamedLikeTheEntrysOwnMembersIsNeverWritten) {
+  // A job parameter called "status" copied beside the status must not become a second status.
+  Job job = SampleJob();
+  job.consumers["consumer_1"] = ConsumerState{"Failure", nullptr, nullptr,
+                                              boost::json::object{{"status", {{"S", "Success"}}}, {"x", {{"N", "1"}}}}};
+  auto again = Job::FromItemJson(job.ToTypedItemJson());
+  ASSERT_TRUE(again.ok()) << again.error().message();
+  EXPECT_EQ(again->consumers["consumer_1"].status, "Failure");
+  EXPECT_EQ(again->consumers["consumer_1"].other.size(), 1U);
+  EXPECT_EQ(boost::json::parse(again->ToViewJson()).at("consumers").at("consumer_1").at("status"), "Failure");
+}
+
 TEST(JobTest, AnEntrysOtherAttributesAreKeptThroughARewriteAndShownPlain) {
   // The reference's error handler writes {"status": "Failure", "seconds": 3} onto its entry; a
   // later write of another consumer's entry goes through Job and must keep it.
