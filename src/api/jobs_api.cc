@@ -95,6 +95,10 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
       return respond(
           dynamodb::JsonErrorResponse(dynamodb::CoralError(principal.error().error_type, principal.error().message)));
     }
+    if (identity_ != nullptr && identity_->events != nullptr && ScopedTo(view, "events")) {
+      return respond(dynamodb::JsonErrorResponse(
+          dynamodb::CoralError(principal.error().error_type, principal.error().message), dynamodb::kJson11ContentType));
+    }
     respond(AuthErrorResponse(principal.error()));
     return;
   }
@@ -104,6 +108,9 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
     return HandleDynamoDb(*principal, request, now, std::move(respond));
   if (principal->service == "iam" && identity_ != nullptr && identity_->iam != nullptr)
     return respond(identity_->iam->Handle(*principal, request, now));
+  // EventBridge's operations authorize on resources their input names (events_api.h).
+  if (principal->service == "events" && identity_ != nullptr && identity_->events != nullptr)
+    return identity_->events->Handle(*principal, request, now, std::move(respond));
 
   // Authorization, before any handler: the route's action on its resource (route_table.h).
   if (identity_ != nullptr) {

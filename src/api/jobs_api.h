@@ -35,6 +35,8 @@ struct IdentityServices {
   // The JSON 1.0 protocol (DynamoDB Streams) for requests scoped to `dynamodb`; null: not served.
   const dynamodb::JsonProtocol* dynamodb = nullptr;
   const iam_api::IamApi* iam = nullptr;  // null: requests scoped to iam are refused
+  // The JSON 1.1 protocol (EventBridge) for requests scoped to `events`; null: not served.
+  const dynamodb::JsonProtocol* events = nullptr;
 };
 
 class JobsApi final : public http::RequestHandler {

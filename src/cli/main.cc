@@ -7,6 +7,7 @@
 #include "cli/iam_command.h"
 #include "cli/job_commands.h"
 #include "cli/keys_command.h"
+#include "cli/replay_commands.h"
 #include "cli/serve_command.h"
 #include "cli/store_commands.h"
 
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   jobstream::cli::AddIamCommand(app, exit_code);
   jobstream::cli::AddJobCommands(app, exit_code);
   jobstream::cli::AddStoreCommands(app, exit_code);
+  jobstream::cli::AddReplayCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -28,6 +28,7 @@
 #include "dynamodb/streams_api.h"
 #include "dynamodb/table_api.h"
 #include "dynamodb/table_request.h"
+#include "events_api/events_api.h"
 #include "functions/record_failure_function.h"
 #include "http/server.h"
 #include "iam/account_id.h"
@@ -263,7 +264,7 @@ int RunServe(const ServeFlags& flags) {
   auto session_tokens = auth::SessionTokens::Load(config.data_dir);
   if (!session_tokens.ok()) return fail(session_tokens.error());
   auth::VerifierOptions verifier_options{
-      config.region, config.service, {"sts", "iam", "dynamodb"}, true, config.max_clock_skew};
+      config.region, config.service, {"sts", "iam", "dynamodb", "events"}, true, config.max_clock_skew};
   verifier_options.global_services = {"iam"};
   auth::SigV4Verifier verifier(verifier_options, **keys, session_tokens->get());
   auth::Authorizer authorizer(**keys, *account_id);
@@ -277,7 +278,10 @@ int RunServe(const ServeFlags& flags) {
   dynamodb_protocol.Register(std::string(dynamodb::kStreamsTargetPrefix), streams_api.Operations());
   dynamodb::TableApi table_api(**store, config.stream_view_type);
   dynamodb_protocol.Register(std::string(dynamodb::kTableTargetPrefix), table_api.Operations());
-  api::IdentityServices identity{authorizer, sts_api, config.region, &dynamodb_protocol, &iam_api};
+  events_api::EventsApi events_api((*failure_path)->replayer(), authorizer, (*store)->account());
+  dynamodb::JsonProtocol events_protocol(dynamodb::kJson11ContentType);
+  events_protocol.Register(std::string(events_api::kTargetPrefix), events_api.Operations());
+  api::IdentityServices identity{authorizer, sts_api, config.region, &dynamodb_protocol, &iam_api, &events_protocol};
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
       consumer_set->get(), &identity);

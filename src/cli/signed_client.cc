@@ -4,6 +4,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
@@ -28,7 +29,8 @@ SignedClient::SignedClient(ClientOptions options)
 
 SignedClient::~SignedClient() = default;
 
-Result<ClientResponse> SignedClient::Send(std::string_view method, std::string_view path, std::string_view body) {
+Result<ClientResponse> SignedClient::Send(std::string_view method, std::string_view path, std::string_view body,
+                                          const std::vector<std::pair<std::string, std::string>>& headers) {
   auto url = boost::urls::parse_uri(options_.base_url);
   if (!url || url->scheme() != "http" || url->host().empty()) {
     return Status::InvalidArgument(fmt::format("--url '{}' is not an http://HOST:PORT address", options_.base_url));
@@ -44,7 +46,12 @@ Result<ClientResponse> SignedClient::Send(std::string_view method, std::string_v
   target += path;
 
   auth::RequestToSign to_sign{method, target, {{"Host", c.host_header}}, body};
-  if (!body.empty()) to_sign.headers.emplace_back("Content-Type", "application/json");
+  bool typed = false;
+  for (const auto& [name, value] : headers) {
+    to_sign.headers.emplace_back(name, value);
+    typed = typed || boost::beast::iequals(name, "Content-Type");
+  }
+  if (!body.empty() && !typed) to_sign.headers.emplace_back("Content-Type", "application/json");
   auto signature = auth::SignRequest(to_sign, options_.credentials, options_.signer, std::chrono::system_clock::now());
   if (!signature.ok()) return signature.error();
 

@@ -1,9 +1,11 @@
-// A small blocking HTTP client that signs each request with SigV4, for `submit` and `get`.
+// A small blocking HTTP client that signs each request with SigV4, for the client commands.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "auth/sigv4_signer.h"
 #include "common/result.h"
@@ -28,7 +30,10 @@ class SignedClient {
   explicit SignedClient(ClientOptions options);
   ~SignedClient();
 
-  Result<ClientResponse> Send(std::string_view method, std::string_view path, std::string_view body);
+  // `headers` are signed with the rest (X-Amz-Target, Content-Type …); a body without a
+  // Content-Type among them is sent as application/json.
+  Result<ClientResponse> Send(std::string_view method, std::string_view path, std::string_view body,
+                              const std::vector<std::pair<std::string, std::string>>& headers = {});
 
  private:
   struct Connection;

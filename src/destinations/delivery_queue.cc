@@ -25,17 +25,32 @@ CREATE TABLE IF NOT EXISTS archived_events (
   time_ms INTEGER NOT NULL,
   event TEXT NOT NULL,
   PRIMARY KEY (archive, event_id));
-CREATE INDEX IF NOT EXISTS archived_events_by_time ON archived_events (archive, time_ms);
+DROP INDEX IF EXISTS archived_events_by_time;
+CREATE INDEX IF NOT EXISTS archived_events_in_order ON archived_events (archive, time_ms, event_id);
+CREATE TABLE IF NOT EXISTS archives (
+  name TEXT PRIMARY KEY,
+  created_ms INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS replays (
+  name TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  archive TEXT NOT NULL,
+  bus TEXT NOT NULL,
+  rules TEXT NOT NULL,
+  event_start_ms INTEGER NOT NULL,
+  event_end_ms INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  state_reason TEXT NOT NULL DEFAULT '',
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER,
+  last_replayed_ms INTEGER,
+  replayed INTEGER NOT NULL DEFAULT 0,
+  total INTEGER NOT NULL,
+  position_ms INTEGER NOT NULL,
+  position_id TEXT NOT NULL);
 )";
 
 // Finished invocations keep their key this long, so a redelivered failure is still recognised.
 constexpr std::int64_t kKeepFinishedMs = std::int64_t{24} * 3600 * 1000;
-
-std::int64_t MillisOf(SystemTime time) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
-}
-
-SystemTime TimeOf(std::int64_t ms) { return SystemTime(std::chrono::milliseconds(ms)); }
 
 }  // namespace
 
@@ -114,17 +129,14 @@ Status DeliveryQueue::Durable(bool durable) {
 Status DeliveryQueue::Commit(const std::vector<NewInvocation>& invocations, bool& added) {
   std::lock_guard lock(mutex_);
   // Synced before the consumer moves past the failed record: this is the failure's only copy.
-  if (Status status = Durable(true); !status.ok()) return status;
-  if (Status status = connection_->Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
-  if (Status status = Insert(invocations, added); !status.ok()) {
-    (void)connection_->Execute("ROLLBACK");
-    return status;
-  }
-  return CommitOrRollBack();
+  return InTransaction(true, [&] { return Insert(invocations, added); });
 }
 
-Status DeliveryQueue::CommitOrRollBack() {
-  Status status = connection_->Execute("COMMIT");
+Status DeliveryQueue::InTransaction(bool durable, const std::function<Status()>& work) {
+  if (Status status = Durable(durable); !status.ok()) return status;
+  if (Status status = connection_->Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
+  Status status = work();
+  if (status.ok()) status = connection_->Execute("COMMIT");
   // A failed COMMIT may leave the transaction open; every later BEGIN would fail behind it.
   if (!status.ok()) (void)connection_->Execute("ROLLBACK");
   return status;
@@ -139,7 +151,7 @@ Status DeliveryQueue::Insert(const std::vector<NewInvocation>& invocations, bool
     Status status = insert.Bind(1, invocation.key)
                         .Bind(2, invocation.function)
                         .Bind(3, invocation.payload)
-                        .Bind(4, MillisOf(invocation.created_at))
+                        .Bind(4, ToUnixMillis(invocation.created_at))
                         .Run();
     if (!status.ok()) return status;
     if (sqlite3_changes(db) > 0) added = true;
@@ -156,29 +168,23 @@ Status DeliveryQueue::PutEvent(const BusEvent& event) {
   bool added = false;
   {
     std::lock_guard lock(mutex_);
-    if (Status status = Durable(true); !status.ok()) return status;
-    if (Status status = connection_->Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
-    auto commit = [&]() -> Status {
+    Status status = InTransaction(true, [&]() -> Status {
       store::Statement archive(connection_->handle(),
                                "INSERT OR IGNORE INTO archived_events (archive, event_id, time_ms, event) "
                                "VALUES (?1, ?2, ?3, ?4)");
       store::Statement expire(connection_->handle(), "DELETE FROM archived_events WHERE archive = ?1 AND time_ms < ?2");
       for (const auto& [name, retention_days] : event.archives) {
         Status status =
-            archive.Bind(1, name).Bind(2, event.id).Bind(3, MillisOf(event.time)).Bind(4, event.event).Run();
+            archive.Bind(1, name).Bind(2, event.id).Bind(3, ToUnixMillis(event.time)).Bind(4, event.event).Run();
         if (!status.ok()) return status;
         if (retention_days > 0) {
-          std::int64_t cutoff = MillisOf(event.time) - std::int64_t{retention_days} * 24 * 3600 * 1000;
+          std::int64_t cutoff = ToUnixMillis(event.time) - std::int64_t{retention_days} * 24 * 3600 * 1000;
           if (status = expire.Bind(1, name).Bind(2, cutoff).Run(); !status.ok()) return status;
         }
       }
       return Insert(event.invocations, added);
-    };
-    if (Status status = commit(); !status.ok()) {
-      (void)connection_->Execute("ROLLBACK");
-      return status;
-    }
-    if (Status status = CommitOrRollBack(); !status.ok()) return status;
+    });
+    if (!status.ok()) return status;
   }
   if (added) NotifyListener();
   return Status::Ok();
@@ -199,28 +205,26 @@ Result<std::vector<QueuedInvocation>> DeliveryQueue::TakeDue(SystemTime now, std
   store::Statement select(connection_->handle(),
                           "SELECT id, key, function, payload, created_ms, attempts FROM invocations "
                           "WHERE state = 'waiting' AND due_ms <= ?1 ORDER BY due_ms, id LIMIT ?2");
-  select.Bind(1, MillisOf(now)).Bind(2, static_cast<std::int64_t>(limit));
+  select.Bind(1, ToUnixMillis(now)).Bind(2, static_cast<std::int64_t>(limit));
   std::vector<QueuedInvocation> due;
   while (select.Step()) {
     due.push_back(QueuedInvocation{select.ColumnInt(0), std::string(select.ColumnText(1)),
                                    std::string(select.ColumnText(2)), std::string(select.ColumnText(3)),
-                                   TimeOf(select.ColumnInt(4)), static_cast<int>(select.ColumnInt(5))});
+                                   FromUnixMillis(select.ColumnInt(4)), static_cast<int>(select.ColumnInt(5))});
   }
   if (!select.status().ok()) return select.status();
   select.Reset();
   if (due.empty()) return due;
   // Marks that need no sync (see Durable): a restart finds them running or waiting, and runs
   // them either way.
-  if (Status status = Durable(false); !status.ok()) return status;
-  if (Status status = connection_->Execute("BEGIN IMMEDIATE"); !status.ok()) return status;
-  store::Statement mark(connection_->handle(), "UPDATE invocations SET state = 'running' WHERE id = ?1");
-  for (const QueuedInvocation& invocation : due) {
-    if (Status status = mark.Bind(1, invocation.id).Run(); !status.ok()) {
-      (void)connection_->Execute("ROLLBACK");
-      return status;
+  Status status = InTransaction(false, [&]() -> Status {
+    store::Statement mark(connection_->handle(), "UPDATE invocations SET state = 'running' WHERE id = ?1");
+    for (const QueuedInvocation& invocation : due) {
+      if (Status status = mark.Bind(1, invocation.id).Run(); !status.ok()) return status;
     }
-  }
-  if (Status status = CommitOrRollBack(); !status.ok()) return status;
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
   return due;
 }
 
@@ -228,7 +232,7 @@ Result<std::optional<SystemTime>> DeliveryQueue::NextDue() {
   std::lock_guard lock(mutex_);
   store::Statement select(connection_->handle(), "SELECT min(due_ms) FROM invocations WHERE state = 'waiting'");
   std::optional<SystemTime> next;
-  if (select.Step() && !select.ColumnIsNull(0)) next = TimeOf(select.ColumnInt(0));
+  if (select.Step() && !select.ColumnIsNull(0)) next = FromUnixMillis(select.ColumnInt(0));
   if (!select.status().ok()) return select.status();
   return next;
 }
@@ -238,13 +242,13 @@ Status DeliveryQueue::Reschedule(std::int64_t id, int attempts, SystemTime due) 
   if (Status status = Durable(false); !status.ok()) return status;
   store::Statement update(connection_->handle(),
                           "UPDATE invocations SET state = 'waiting', attempts = ?2, due_ms = ?3 WHERE id = ?1");
-  return update.Bind(1, id).Bind(2, std::int64_t{attempts}).Bind(3, MillisOf(due)).Run();
+  return update.Bind(1, id).Bind(2, std::int64_t{attempts}).Bind(3, ToUnixMillis(due)).Run();
 }
 
 Status DeliveryQueue::Finish(std::int64_t id, std::string_view outcome) {
   std::lock_guard lock(mutex_);
   if (Status status = Durable(false); !status.ok()) return status;
-  std::int64_t now = MillisOf(std::chrono::system_clock::now());
+  std::int64_t now = ToUnixMillis(std::chrono::system_clock::now());
   store::Statement update(connection_->handle(),
                           "UPDATE invocations SET state = 'done', outcome = ?2, finished_ms = ?3, payload = '' "
                           "WHERE id = ?1");

@@ -48,6 +48,40 @@ struct BusEvent {
   std::vector<NewInvocation> invocations;
 };
 
+// A replay of an archive's events (replayer.h), as deliveries.db keeps it: what it replays, how
+// far it got (the last event replayed, in the archive's (time, id) order) and its state.
+struct ReplayRecord {
+  std::string name;
+  std::string description;
+  std::string archive;
+  std::string bus;                 // where the events go: the archive's own bus
+  std::vector<std::string> rules;  // only these rules of the bus (empty: all of them)
+  SystemTime event_start;          // events with event_start <= time < event_end
+  SystemTime event_end;
+  std::string state;  // STARTING | RUNNING | CANCELLING | COMPLETED | CANCELLED | FAILED
+  std::string state_reason;
+  SystemTime started_at;
+  std::optional<SystemTime> ended_at;
+  std::optional<SystemTime> last_replayed;  // the time of the last event replayed
+  std::int64_t replayed = 0;                // events replayed so far
+  std::int64_t total = 0;                   // events in the range when it started
+  std::int64_t position_ms = 0;             // the last event replayed: (time, id)
+  std::string position_id;
+};
+
+struct ArchivedEvent {
+  std::string id;
+  SystemTime time;
+  std::string event;  // JSON text, as put
+};
+
+// What an archive holds (DescribeArchive).
+struct ArchiveStats {
+  std::int64_t events = 0;
+  std::int64_t bytes = 0;
+  std::optional<SystemTime> created_at;  // when the server first kept this archive
+};
+
 struct QueuedInvocation {
   std::int64_t id = 0;
   std::string key;  // as queued: unique, also across restarts
@@ -86,6 +120,30 @@ class DeliveryQueue {
   // How many events an archive holds.
   Result<std::int64_t> CountArchived(std::string_view archive);
 
+  // Archives (archive_records.cc).
+  // Notes the archive's creation time, the first time it is configured.
+  Status RegisterArchive(std::string_view archive, SystemTime now);
+  Result<ArchiveStats> StatsOf(std::string_view archive);
+  // Up to `limit` of the archive's events after (after_ms, after_id) and before `end`, in
+  // (time, id) order.
+  Result<std::vector<ArchivedEvent>> ArchivedAfter(std::string_view archive, std::int64_t after_ms,
+                                                   std::string_view after_id, SystemTime end, std::size_t limit);
+
+  // Replays (archive_records.cc). Creates it in state STARTING with its total counted, in one
+  // transaction; false when the name is taken.
+  Result<bool> CreateReplay(ReplayRecord& replay);
+  Result<std::optional<ReplayRecord>> GetReplay(std::string_view name);
+  Result<std::vector<ReplayRecord>> ListReplays();
+  // Queues the invocations of replayed events and moves the replay past them, in one synced
+  // transaction: after a crash the replay resumes after the last event whose invocations are
+  // queued, never before it (nothing twice), never after it (nothing lost). STARTING becomes
+  // RUNNING; a CANCELLING replay stays CANCELLING.
+  Status AdvanceReplay(const ReplayRecord& replay, const std::vector<NewInvocation>& invocations, std::int64_t replayed,
+                       const ArchivedEvent& last);
+  // Moves the replay to `to` if it is in one of `from`; false when it was not (or is unknown).
+  Result<bool> ChangeReplayState(std::string_view name, const std::vector<std::string_view>& from, std::string_view to,
+                                 std::string_view reason, std::optional<SystemTime> ended_at);
+
   // How many invocations wait (for tests and the CLI).
   Result<std::int64_t> CountWaiting();
 
@@ -96,7 +154,9 @@ class DeliveryQueue {
   // Inserts the invocations (keys already queued are left alone) inside the open transaction.
   Status Insert(const std::vector<NewInvocation>& invocations, bool& added);
   void NotifyListener();
-  Status CommitOrRollBack();
+  // Runs `work` inside BEGIN IMMEDIATE … COMMIT with the given durability, rolling back when it
+  // or the commit fails. Caller holds mutex_.
+  Status InTransaction(bool durable, const std::function<Status()>& work);
   // Only queueing must be synced before it is acknowledged. A lost mark (running, rescheduled,
   // finished) after a power loss costs at most one more invocation, which every handler must
   // bear anyway (delivery is at least once), so those commits skip the sync (WAL with

@@ -32,6 +32,17 @@ class EventBus {
   // changes nothing.
   Status Put(const boost::json::object& event, SystemTime time);
 
+  // The invocations an archived event replayed by `replay` gets: those of the matching rules
+  // (only those named in `only_rules`, when it is not empty), with the event carrying
+  // "replay-name". Keys are the replay's own, so a replayed event is delivered once per replay
+  // however often the replay is interrupted, and never mistaken for its first delivery.
+  Result<std::vector<NewInvocation>> ReplayInvocations(std::string_view archived_event, std::string_view replay,
+                                                       const std::vector<std::string>& only_rules,
+                                                       SystemTime now) const;
+
+  const EventBusConfig& config() const { return config_; }
+  bool HasRule(std::string_view rule) const;
+
  private:
   struct Archive {
     std::string name;
@@ -43,9 +54,10 @@ class EventBus {
     stream::FilterCriteria pattern;
     std::vector<std::string> targets;
   };
-  EventBus(std::string name, DeliveryQueue& queue, AwsAccount account)
-      : name_(std::move(name)), queue_(queue), account_(std::move(account)) {}
+  EventBus(const EventBusConfig& config, DeliveryQueue& queue, AwsAccount account)
+      : config_(config), name_(config.name), queue_(queue), account_(std::move(account)) {}
 
+  const EventBusConfig config_;
   const std::string name_;
   DeliveryQueue& queue_;
   const AwsAccount account_;

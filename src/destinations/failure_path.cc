@@ -66,11 +66,17 @@ Result<std::unique_ptr<FailurePath>> FailurePath::Create(const std::vector<Topic
     }
   }
   std::map<std::string, EventBus*> bus_views;
+  std::set<std::string> archive_names;  // an archive's name is unique in the account, as on EventBridge
   for (std::size_t i = 0; i < buses.size(); ++i) {
     auto fail = [&](std::string_view what) {
       return Status::InvalidArgument(fmt::format("event_buses[{}] ('{}'): {}", i, buses[i].name, what));
     };
     if (path->buses_.contains(buses[i].name)) return fail("the bus is defined twice");
+    for (const ArchiveConfig& archive : buses[i].archives) {
+      if (!archive_names.insert(archive.name).second) {
+        return fail(fmt::format("archive '{}': another bus has an archive of that name", archive.name));
+      }
+    }
     auto bus = EventBus::Create(buses[i], queue, account);
     if (!bus.ok()) return fail(bus.error().message());
     for (const RuleConfig& rule : buses[i].rules) {
@@ -106,6 +112,7 @@ Result<std::unique_ptr<FailurePath>> FailurePath::Create(const std::vector<Topic
         consumer.name,
         std::make_unique<TopicDestination>(consumer.name, topic->first, topic->second->subscribers, queue, account));
   }
+  path->replayer_ = std::make_unique<Replayer>(queue, bus_views, io);
   path->invoker_ = std::make_unique<AsyncInvoker>(queue, std::move(targets), std::move(bus_views), account, io);
   return path;
 }
@@ -115,8 +122,14 @@ consumers::FailureDestination* FailurePath::DestinationFor(std::string_view cons
   return found == destinations_.end() ? nullptr : found->second.get();
 }
 
-void FailurePath::Start() { invoker_->Start(); }
+void FailurePath::Start() {
+  invoker_->Start();
+  replayer_->Start();
+}
 
-void FailurePath::Stop() { invoker_->Stop(); }
+void FailurePath::Stop() {
+  replayer_->Stop();
+  invoker_->Stop();
+}
 
 }  // namespace jobstream::destinations

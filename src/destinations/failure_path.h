@@ -17,6 +17,7 @@
 #include "destinations/async_invoker.h"
 #include "destinations/delivery_queue.h"
 #include "destinations/event_bus.h"
+#include "destinations/replayer.h"
 #include "destinations/topic.h"
 #include "destinations/topic_destination.h"
 #include "functions/function_registry.h"
@@ -42,6 +43,9 @@ class FailurePath {
   // The consumer's on-failure destination, or null when it has none.
   consumers::FailureDestination* DestinationFor(std::string_view consumer) const;
 
+  // The buses' archives and their replays (the EventBridge API, events_api/).
+  Replayer& replayer() const { return *replayer_; }
+
   void Start();
   void Stop();
 
@@ -51,6 +55,7 @@ class FailurePath {
   std::map<std::string, std::unique_ptr<TopicDestination>, std::less<>> destinations_;  // by consumer
   std::map<std::string, std::unique_ptr<EventBus>> buses_;
   std::unique_ptr<AsyncInvoker> invoker_;
+  std::unique_ptr<Replayer> replayer_;
 };
 
 }  // namespace jobstream::destinations

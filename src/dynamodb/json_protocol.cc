@@ -15,7 +15,6 @@ namespace json = boost::json;
 constexpr std::string_view kServiceNamespace = "com.amazonaws.dynamodb.v20120810#";
 constexpr std::string_view kValidateNamespace = "com.amazon.coral.validate#";
 constexpr std::string_view kCoralNamespace = "com.amazon.coral.service#";
-constexpr std::string_view kContentType = "application/x-amz-json-1.0";
 
 ApiError Make(std::string_view ns, std::string_view code, std::optional<std::string> message) {
   ApiError error;
@@ -61,13 +60,13 @@ ApiError CoralError(std::string_view code, std::string message) {
   return Make(kCoralNamespace, code, std::move(message));
 }
 
-http::Response JsonErrorResponse(const ApiError& error) {
+http::Response JsonErrorResponse(const ApiError& error, std::string_view content_type) {
   json::object body{{"__type", error.type}};
   if (error.message) body[error.capital_message ? "Message" : "message"] = *error.message;
   for (const auto& [name, value] : error.extra) body[name] = value;
   http::Response response;
   response.status = error.http_status;
-  response.content_type = std::string(kContentType);
+  response.content_type = std::string(content_type);
   response.body = json::serialize(body);
   return response;
 }
@@ -85,17 +84,17 @@ void JsonProtocol::Handle(const auth::Principal& principal, const http::Request&
                           std::chrono::system_clock::time_point now, http::Respond respond) const {
   namespace beast_http = boost::beast::http;
   auto operation = Find(principal, request);
-  if (!operation.ok()) return respond(JsonErrorResponse(operation.error()));
+  if (!operation.ok()) return respond(JsonErrorResponse(operation.error(), content_type_));
 
   boost::system::error_code ec;
   json::value parsed = json::parse(request.body(), ec);
-  if (ec || !parsed.is_object()) return respond(JsonErrorResponse(SerializationException()));
+  if (ec || !parsed.is_object()) return respond(JsonErrorResponse(SerializationException(), content_type_));
 
   (**operation)(parsed.get_object(), OperationContext{principal, now},
-                [respond = std::move(respond)](OperationResult result) {
-                  if (!result.ok()) return respond(JsonErrorResponse(result.error()));
+                [respond = std::move(respond), content_type = std::string_view(content_type_)](OperationResult result) {
+                  if (!result.ok()) return respond(JsonErrorResponse(result.error(), content_type));
                   http::Response response;
-                  response.content_type = std::string(kContentType);
+                  response.content_type = std::string(content_type);
                   response.body = std::move(result).value();
                   respond(std::move(response));
                 });
@@ -116,7 +115,7 @@ Result<const Operation*, ApiError> JsonProtocol::Find(const auth::Principal& pri
   auto operation = service->second.find(target.substr(dot + 1));
   if (operation == service->second.end()) return MakeUnexpected(UnknownOperationException());
   // The SDKs send exactly this type; Coral does not dispatch on anything else.
-  if (!boost::beast::iequals(request[beast_http::field::content_type], kContentType)) {
+  if (!boost::beast::iequals(request[beast_http::field::content_type], content_type_)) {
     return MakeUnexpected(UnknownOperationException());
   }
   return &operation->second;

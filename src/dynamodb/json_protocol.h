@@ -45,9 +45,12 @@ ApiError ServiceError(std::string_view code, std::string message);
 // A front-end (authentication) error by its code, e.g. "UnrecognizedClientException".
 ApiError CoralError(std::string_view code, std::string message);
 
+inline constexpr std::string_view kJson10ContentType = "application/x-amz-json-1.0";
+inline constexpr std::string_view kJson11ContentType = "application/x-amz-json-1.1";
+
 // The JSON 1.0 response for an error (also used for authentication and authorization failures of
-// requests scoped to `dynamodb`).
-http::Response JsonErrorResponse(const ApiError& error);
+// requests scoped to `dynamodb`); JSON 1.1 services answer the same with their content type.
+http::Response JsonErrorResponse(const ApiError& error, std::string_view content_type = kJson10ContentType);
 
 // What an operation gets besides its input.
 struct OperationContext {
@@ -67,9 +70,13 @@ using OperationTable = std::map<std::string, Operation, std::less<>>;
 using SyncOperation = std::function<OperationResult(const boost::json::object& input, const OperationContext& context)>;
 Operation Synchronous(SyncOperation operation);
 
-// Thread-safe once every service is registered (before the server starts).
+// Thread-safe once every service is registered (before the server starts). One protocol serves
+// one content type: JSON 1.0 (DynamoDB, DynamoDB Streams) or JSON 1.1 (EventBridge); the two
+// differ on the wire only in it.
 class JsonProtocol {
  public:
+  explicit JsonProtocol(std::string_view content_type = kJson10ContentType) : content_type_(content_type) {}
+
   // Serves target_prefix.<name> for every name in operations.
   void Register(std::string target_prefix, OperationTable operations);
 
@@ -83,6 +90,7 @@ class JsonProtocol {
   Result<const Operation*, ApiError> Find(const auth::Principal& principal, const http::Request& request) const;
 
   // Constant after registration.
+  std::string content_type_;
   std::map<std::string, OperationTable, std::less<>> services_;
 };
 

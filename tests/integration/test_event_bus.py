@@ -3,8 +3,8 @@ handler that fails too sends Lambda's invocation record, as an EventBridge event
 async.on_failure bus; the bus's archive keeps it durably, once (also across a restart), and the
 bus's rules route it to their targets.
 
-The archive is read straight from DATA_DIR/deliveries.db (read-only): the EventBridge API
-(ListArchives, DescribeArchive, StartReplay) is not built yet.
+The archive is read straight from DATA_DIR/deliveries.db (read-only), beneath the EventBridge API
+that test_events_api.py drives.
 """
 
 import json
