@@ -4,6 +4,8 @@
 //   POST /jobs        → 202 {"id"} + Location, only after the job and its INSERT record are durable
 //   POST /jobs/batch  → 202 {"ids": [...]}: up to 1,000 jobs stored atomically (like BullMQ addBulk)
 //   GET  /jobs/{id}   → 200 job | 404 {"message": "Job not found"}
+//   POST /jobs/{id}/rerun → 202 {"id", "rerun": [consumers]}: the job's failed consumers (or those
+//                     named in {"consumers": [...]}) back to Pending, to run again (store/consumer_rerun.h)
 //   /consumers…       → ConsumersApi (list, pause, resume)
 //   GET  /openapi.json → 200 this API's OpenAPI 3.1 description (docs/openapi.json, compiled in)
 #pragma once
@@ -46,11 +48,16 @@ class JobsApi final : public http::RequestHandler {
 
   void Handle(http::Request& request, http::Respond respond) override;
 
+  // Re-runs need the stream's new images (store/consumer_rerun.h): with KEYS_ONLY records the
+  // server refuses them with this reason. Call before serving.
+  void RefuseReruns(std::string reason) { reruns_refused_ = std::move(reason); }
+
  private:
   void CreateJob(http::Request& request, http::Respond respond);
   void CreateJobs(http::Request& request, http::Respond respond);
   store::Job NewJob(const boost::json::object& parameters) const;
   void GetJob(std::string_view id, const http::Respond& respond);
+  void RerunJob(std::string_view id, const http::Request& request, http::Respond respond);
   void HandleDynamoDb(const auth::Principal& principal, const http::Request& request,
                       std::chrono::system_clock::time_point now, http::Respond respond) const;
 
@@ -58,7 +65,9 @@ class JobsApi final : public http::RequestHandler {
   const auth::SigV4Verifier& verifier_;
   store::JobStore& store_;
   InitialConsumerStates initial_states_;
+  consumers::ConsumerControl* consumers_;
   ConsumersApi consumers_api_;
+  std::string reruns_refused_;
   const IdentityServices* identity_;
   // Store failures repeat for every request while they last (a full disk): one line per interval.
   mutable RateLimitedLog store_errors_{spdlog::level::err};

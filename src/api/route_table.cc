@@ -50,6 +50,10 @@ std::optional<RouteAuthorization> AuthorizationForTarget(std::string_view amz_ta
 std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std::string_view path,
                                                    std::string_view region, std::string_view account_id) {
   constexpr std::string_view kInvoke = "execute-api:Invoke";
+  if (method == "POST" && path.starts_with("/jobs/") && path.ends_with("/rerun") &&
+      OneSegmentUnder(path.substr(0, path.size() - 6), "/jobs")) {
+    return RouteAuthorization{std::string(kInvoke), ExecuteApiArn(method, path, region, account_id)};
+  }
   if ((method == "POST" && (path == "/jobs" || path == "/jobs/batch")) ||
       (method == "GET" && OneSegmentUnder(path, "/jobs"))) {
     return RouteAuthorization{std::string(kInvoke), ExecuteApiArn(method, path, region, account_id)};

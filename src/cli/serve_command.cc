@@ -285,6 +285,9 @@ int RunServe(const ServeFlags& flags) {
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
       consumer_set->get(), &identity);
+  if (config.stream_view_type == stream::StreamViewType::kKeysOnly) {
+    jobs_api.RefuseReruns("Re-runs need the stream's new images: this server's stream_view_type is KEYS_ONLY");
+  }
   http::ServerLimits limits;
   limits.max_body_bytes = config.max_body_bytes;
   limits.max_header_bytes = config.max_header_bytes;

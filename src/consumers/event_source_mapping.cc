@@ -11,6 +11,7 @@
 #include <future>
 
 #include "consumers/batch_item_failures.h"
+#include "store/consumer_rerun.h"
 
 namespace jobstream::consumers {
 namespace {
@@ -214,7 +215,9 @@ void EventSourceMapping::Pump(Shard& shard) {
 bool EventSourceMapping::Admit(Shard& shard, const stream::StreamRecord& stored) {
   shard.read_position = stored.sequence;
   bool wanted = true;
-  if (filters_on_event_name_only_) {
+  if (stored.event_name == "MODIFY" && store::IsRerunRecordFor(stored.json, config_.name)) {
+    wanted = true;  // this consumer's re-run: delivered whatever its filters
+  } else if (filters_on_event_name_only_) {
     wanted = AcceptsEventName(stored.event_name);  // decided without parsing the record
   } else {
     auto record = ParseRecord(stored.json);
@@ -226,8 +229,9 @@ bool EventSourceMapping::Admit(Shard& shard, const stream::StreamRecord& stored)
 
 void EventSourceMapping::Keep(Shard& shard, stream::StreamRecord stored, std::chrono::steady_clock::time_point now) {
   bool is_insert = stored.event_name == "INSERT";
+  bool rerun = stored.event_name == "MODIFY" && store::IsRerunRecordFor(stored.json, config_.name);
   shard.waiting.push_back(PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now,
-                                        std::move(stored.json), std::move(stored.job_item), is_insert, 0,
+                                        std::move(stored.json), std::move(stored.job_item), is_insert, rerun, 0,
                                         std::make_shared<std::optional<store::Job>>()});
 }
 
@@ -286,9 +290,25 @@ void EventSourceMapping::RunBatch(const std::shared_ptr<Batch>& batch) {
       Settle(*batch, record, RecordAgeExceeded(0), one_done);
       continue;
     }
-    if (!record.is_insert) {
+    if (!record.RecordsOutcome()) {
       batch->to_invoke.push_back(i);
       continue;
+    }
+    if (record.rerun && record.job_item.empty()) {
+      // Only INSERT records come with their job's item: a re-run reads it (rare).
+      auto item = store_.GetJobJson(record.job_id);
+      if (!item.ok() && item.error().code() != StatusCode::kNotFound) {
+        ++*pending;
+        Settle(*batch, record,
+               FinalFailure{destinations::FailureCondition::kRetryAttemptsExhausted,
+                            0,
+                            "StoreError",
+                            "the job could not be read for its re-run: " + item.error().message(),
+                            {}},
+               one_done);
+        continue;
+      }
+      if (item.ok()) record.job_item = std::move(item).value();
     }
     if (record.job_item.empty()) continue;  // the job is gone
     auto job = store::Job::FromItemJson(record.job_item);
@@ -311,7 +331,7 @@ void EventSourceMapping::RunBatch(const std::shared_ptr<Batch>& batch) {
 void EventSourceMapping::WriteRunning(const std::shared_ptr<Batch>& batch) {
   for (std::size_t index : batch->to_invoke) {
     const PendingRecord& record = batch->records[index];
-    if (record.is_insert) {
+    if (record.RecordsOutcome()) {
       // A function still running after the grace period is slow enough that one more read
       // for its outcome costs nothing; dropping the cached job keeps a waiting job small.
       WriteState(
@@ -464,7 +484,7 @@ void EventSourceMapping::OnResults(const std::shared_ptr<Batch>& batch, std::vec
           one_done);
       continue;
     }
-    if (!record.is_insert) continue;  // outcomes are written onto jobs for job submissions only
+    if (!record.RecordsOutcome()) continue;  // outcomes are written onto jobs for job submissions only
     // record_outcome = false: a success is the function's to write.
     if (!config_.record_outcome) continue;
     ++*pending;
@@ -541,7 +561,7 @@ EventSourceMapping::FinalFailure EventSourceMapping::RecordAgeExceeded(int invoc
 void EventSourceMapping::Settle(const Batch& batch, const PendingRecord& record, FinalFailure failure,
                                 std::function<void()> done) {
   if (destination_ == nullptr) {
-    if (!record.is_insert) return done();  // outcomes are written onto jobs for job submissions only
+    if (!record.RecordsOutcome()) return done();  // outcomes are written onto jobs for job submissions only
     WriteState(
         record.job_id,
         store::ConsumerState{"Failure", nullptr,

@@ -5,12 +5,13 @@
 #include <boost/json/parse.hpp>
 
 #include "dynamodb/shard_id.h"
+#include "store/consumer_rerun.h"
+#include "store/consumer_state_writer.h"
 #include "stream/stream_record.h"
 
 namespace jobstream::functions {
 namespace {
 
-constexpr int kMaxConflictRetries = 100;
 // The most records one on-failure record may name (Lambda's largest stream batch).
 constexpr std::int64_t kMaxBatch = 10000;
 
@@ -34,7 +35,6 @@ struct RecordFailureFunction::Write {
   };
   std::vector<Target> targets;
   std::size_t next = 0;
-  int attempt = 0;
   boost::json::value error;
   InvocationDone done;
 };
@@ -110,9 +110,13 @@ void RecordFailureFunction::Invoke(StreamEvent event, const InvocationContext&, 
                                        {"errorMessage", "the consumer's function failed for good"}};
   }
   for (const stream::StreamRecord& failed : *records) {
-    // Outcomes are recorded for job submissions (INSERT records), as the consumers do.
-    if (failed.sequence > *last || failed.event_name != "INSERT") continue;
-    for (const std::string& consumer : consumers->second) write->targets.push_back({failed.job_id, consumer});
+    // Outcomes are recorded for job submissions (INSERT records) and re-runs, as the consumers do.
+    if (failed.sequence > *last) continue;
+    for (const std::string& consumer : consumers->second) {
+      if (failed.event_name == "INSERT" || store::IsRerunRecordFor(failed.json, consumer)) {
+        write->targets.push_back({failed.job_id, consumer});
+      }
+    }
   }
   write->done = std::move(done);
   Next(write);
@@ -124,38 +128,31 @@ void RecordFailureFunction::Next(const std::shared_ptr<Write>& write) {
     return;
   }
   const Write::Target& target = write->targets[write->next];
-  auto job = store_.GetJob(target.job_id);
-  auto advance = [this, write] {
-    write->next += 1;
-    write->attempt = 0;
-    Next(write);
+  auto decide = [error = write->error, consumer = target.consumer](const store::Job& job) {
+    auto current = job.consumers.find(consumer);
+    if (current != job.consumers.end() && current->second.IsTerminal()) {
+      return std::optional<store::ConsumerState>();  // recorded already
+    }
+    // The job's parameters beside the status, as the reference's handler writes them, except
+    // any named like the entry's own members.
+    boost::json::object parameters;
+    for (const auto& [name, attribute] : job.attributes) {
+      if (!store::ConsumerState::IsOwnMember(name)) parameters.emplace(name, attribute);
+    }
+    return std::optional<store::ConsumerState>(store::ConsumerState{"Failure", nullptr, error, std::move(parameters)});
   };
-  if (!job.ok()) {
-    if (job.error().code() == StatusCode::kNotFound) return advance();  // deleted since: nothing to record
-    write->done({RecordResult::Failure("StoreError", job.error().message())});
-    return;
-  }
-  auto current = job->consumers.find(target.consumer);
-  if (current != job->consumers.end() && current->second.IsTerminal()) return advance();  // recorded already
-  // The job's parameters beside the status, as the reference's handler writes them.
-  // The job's parameters beside the status, except any named like the entry's own members.
-  boost::json::object parameters;
-  for (const auto& [name, attribute] : job->attributes) {
-    if (!store::ConsumerState::IsOwnMember(name)) parameters.emplace(name, attribute);
-  }
-  store::ConsumerState state{"Failure", nullptr, write->error, std::move(parameters)};
-  store_.UpdateConsumerState(*job, target.consumer, std::move(state), [this, write](Result<store::Job> written) {
-    boost::asio::post(executor_, [this, write, written = std::move(written)] {
-      if (written.ok() || written.error().code() == StatusCode::kNotFound) {
+  store::WriteConsumerState(
+      store_, target.job_id, target.consumer, std::move(decide),
+      [this, write](const Result<std::optional<store::Job>>& written) {
+        // Deleted since: nothing to record.
+        if (!written.ok() && written.error().code() != StatusCode::kNotFound) {
+          write->done({RecordResult::Failure("StoreError", written.error().message())});
+          return;
+        }
         write->next += 1;
-        write->attempt = 0;
-      } else if (written.error().code() != StatusCode::kConditionFailed || ++write->attempt > kMaxConflictRetries) {
-        write->done({RecordResult::Failure("StoreError", written.error().message())});
-        return;
-      }
-      Next(write);  // the next target, or this one again after a conflicting write
-    });
-  });
+        Next(write);
+      },
+      executor_);
 }
 
 }  // namespace jobstream::functions
