@@ -98,5 +98,66 @@ rules = [{ name = "record-anyway", pattern = '{"source": ["lambda"]}', targets =
         self.assertEqual(1, len(archived(self.data_dir, "failed-jobs-archive")))
 
 
+def archived_count(data_dir, archive):
+    """How many events an archive holds (0 before deliveries.db exists)."""
+    path = os.path.join(data_dir, "deliveries.db")
+    if not os.path.exists(path):
+        return 0
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT count(*) FROM archived_events WHERE archive = ?", (archive,)).fetchone()[0]
+    except sqlite3.OperationalError:  # the table is not created yet
+        return 0
+    finally:
+        db.close()
+
+
+class SigkillBetweenFailuresAndTheirHandling(ServerTestCase):
+    """Issue 12: "SIGKILL between a failure and its handling: after a restart nothing is lost, no
+    event is archived twice". Many jobs fail at once; the server is killed while their failures
+    are being handled (consumer_2's by record-failure, consumer_1's through its failing handler to
+    the archive), then restarted on the same data directory."""
+
+    CONFIG = FAILING_HANDLER
+    JOBS = 400
+
+    def test_every_failure_is_handled_once_after_a_kill_mid_way(self):
+        ids = []
+        for _ in range(self.JOBS // 100):
+            resp = self.client.request("POST", "/jobs/batch", {"jobs": [{"seconds": 301}] * 100})
+            self.assertEqual(202, resp.status, resp)
+            ids += resp.json()["ids"]
+        # Killed once some failures reached the archive and not all: mid-way through handling.
+        seen = wait_for(lambda: archived_count(self.data_dir, "failed-jobs-archive") or None, 30,
+                        interval=0.005, what="the first failure in the archive")
+        self.server.kill()
+        at_kill = archived_count(self.data_dir, "failed-jobs-archive")
+        print(f"archived at the kill: {at_kill} of {self.JOBS}")
+        if at_kill >= self.JOBS:
+            print(f"note: every failure was archived before the kill ({seen} seen first)")
+        self.server.start()
+        self.client = self.server.client(self.key)
+        self.addCleanup(self.client.close)
+
+        # Nothing lost: every job's consumer_2 failure is recorded, and consumer_1's handler failure
+        # of every job is archived, exactly once (an event's id is fixed by its invocation).
+        wait_for(lambda: archived_count(self.data_dir, "failed-jobs-archive") >= self.JOBS, 60,
+                 what=f"{self.JOBS} archived failures (had {at_kill} at the kill)")
+        for job_id in ids:
+            job = wait_for(lambda: (lambda j: j if j["consumers"]["consumer_2"]["status"] == "Failure" else None)(
+                self.client.job(job_id)), 30, what=f"consumer_2's failure of {job_id}")
+            self.assertEqual(301, job["consumers"]["consumer_2"]["seconds"], job)
+            self.assertEqual("Pending", job["consumers"]["consumer_1"]["status"], job)
+        events = archived(self.data_dir, "failed-jobs-archive")
+        self.assertEqual(self.JOBS, len(events))
+        self.assertEqual(self.JOBS, len({event["id"] for event in events}))
+        # One per failed record: the on-failure records inside name distinct sequence numbers.
+        sequences = set()
+        for event in events:
+            message = json.loads(event["detail"]["requestPayload"]["Records"][0]["Sns"]["Message"])
+            sequences.add(message["DDBStreamBatchInfo"]["startSequenceNumber"])
+        self.assertEqual(self.JOBS, len(sequences))
+
+
 if __name__ == "__main__":
     unittest.main()
