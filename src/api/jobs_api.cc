@@ -85,6 +85,12 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
 
   // Deny by default: nothing is routed, not even to a 404, before the signature checks out.
   if (!auth::SigV4Verifier::CarriesAuthentication(view)) {
+    // EventBridge's SDKs read the error from the body, as its front end answers.
+    if (identity_ != nullptr && identity_->events != nullptr && request["X-Amz-Target"].starts_with("AWSEvents.")) {
+      return respond(dynamodb::JsonErrorResponse(
+          dynamodb::CoralError("MissingAuthenticationTokenException", "Missing Authentication Token"),
+          dynamodb::kJson11ContentType));
+    }
     respond(AuthErrorResponse({"MissingAuthenticationTokenException", "Missing Authentication Token"}));
     return;
   }
