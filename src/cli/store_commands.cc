@@ -43,6 +43,11 @@ int RunBackup(const StoreFlags& flags) {
     return kExitError;
   }
   std::cout << "backed up " << flags.data_dir << " to " << flags.destination << "\n";
+  std::error_code ec;
+  if (std::filesystem::exists(store::DeliveriesBackupPath(flags.destination), ec)) {
+    std::cout << "and its failure path (deliveries.db) to " << store::DeliveriesBackupPath(flags.destination).string()
+              << "\n";
+  }
   return kExitOk;
 }
 

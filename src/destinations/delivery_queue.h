@@ -27,6 +27,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "store/data_dir_guard.h"
 #include "store/sqlite_connection.h"
 
 namespace jobstream::destinations {
@@ -93,7 +94,7 @@ struct QueuedInvocation {
 
 class DeliveryQueue {
  public:
-  static constexpr std::string_view kFileName = "deliveries.db";
+  static constexpr std::string_view kFileName = store::kDeliveriesFile;
 
   static Result<std::unique_ptr<DeliveryQueue>> Open(const std::filesystem::path& data_dir);
   ~DeliveryQueue();  // finishes queued enqueues (their callbacks run), then closes

@@ -16,6 +16,8 @@
 namespace jobstream::store {
 
 inline constexpr const char* kDatabaseFile = "jobs.db";
+// The failure path's database (destinations/delivery_queue.h), beside jobs.db.
+inline constexpr const char* kDeliveriesFile = "deliveries.db";
 inline constexpr const char* kLockFile = "lock";
 inline constexpr const char* kCreatedMarkerFile = "store-created";
 

@@ -21,15 +21,11 @@ Status SyncPath(const std::filesystem::path& path, int flags) {
   return rc == 0 ? Status::Ok() : Status::IOError(fmt::format("cannot sync {}", path.string()));
 }
 
-}  // namespace
-
-Status BackupStore(const std::filesystem::path& data_dir, const std::filesystem::path& destination) {
+// Copies the SQLite database `from` to `destination` (which must not exist), consistently.
+Status BackupDatabase(const std::filesystem::path& from, const std::filesystem::path& destination) {
   std::error_code ec;
-  if (std::filesystem::exists(destination, ec)) {
-    return Status::InvalidArgument(fmt::format("{} exists already: choose a new file", destination.string()));
-  }
   Status status;
-  auto source = Connection::OpenReadOnly(data_dir / kDatabaseFile, status);
+  auto source = Connection::OpenReadOnly(from, status);
   if (!source) return status;
   std::filesystem::path temporary = destination;
   temporary += ".partial";
@@ -68,6 +64,28 @@ Status BackupStore(const std::filesystem::path& data_dir, const std::filesystem:
   }
   if (!status.ok()) std::filesystem::remove(temporary, ec);
   return status;
+}
+
+}  // namespace
+
+std::filesystem::path DeliveriesBackupPath(const std::filesystem::path& destination) {
+  std::filesystem::path path = destination;
+  path += ".deliveries.db";
+  return path;
+}
+
+Status BackupStore(const std::filesystem::path& data_dir, const std::filesystem::path& destination) {
+  std::error_code ec;
+  const std::filesystem::path deliveries = data_dir / kDeliveriesFile;
+  const bool with_deliveries = std::filesystem::exists(deliveries, ec);
+  for (const auto& target : {destination, DeliveriesBackupPath(destination)}) {
+    if (std::filesystem::exists(target, ec)) {
+      return Status::InvalidArgument(fmt::format("{} exists already: choose a new file", target.string()));
+    }
+  }
+  if (Status status = BackupDatabase(data_dir / kDatabaseFile, destination); !status.ok()) return status;
+  if (!with_deliveries) return Status::Ok();
+  return BackupDatabase(deliveries, DeliveriesBackupPath(destination));
 }
 
 }  // namespace jobstream::store

@@ -12,8 +12,14 @@
 
 namespace jobstream::store {
 
-// Copies DATA_DIR/jobs.db (with everything committed to its log) to `destination`, which must not
-// exist. kNotFound without a database; kInvalidArgument if the destination exists.
+// Copies DATA_DIR/jobs.db (with everything committed to its log) to `destination`, and, when the
+// data directory has one, the failure path's deliveries.db (queued failure handling, archives,
+// replays) to DeliveriesBackupPath(destination); neither may exist. The two are copied one after
+// the other, each consistent in itself: a failure handled in between may be handled once more
+// after a restore (every step of the failure path is idempotent). kNotFound without a database;
+// kInvalidArgument if a destination exists.
 Status BackupStore(const std::filesystem::path& data_dir, const std::filesystem::path& destination);
+// "<destination>.deliveries.db"
+std::filesystem::path DeliveriesBackupPath(const std::filesystem::path& destination);
 
 }  // namespace jobstream::store

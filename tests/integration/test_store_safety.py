@@ -150,6 +150,18 @@ class StoreSafetyTest(unittest.TestCase):
         backup = os.path.join(self.root, "jobs-backup.db")
         result = run_cli("backup", "--data-dir", self.data_dir, "--to", backup)
         self.assertEqual(result.returncode, 0, result.stderr)
+        # The failure path's queue, archives and replays are copied beside it, self-contained.
+        import sqlite3
+        deliveries = backup + ".deliveries.db"
+        self.assertIn(deliveries, result.stdout)
+        self.assertFalse(os.path.exists(deliveries + "-wal"))
+        db = sqlite3.connect(f"file:{deliveries}?mode=ro", uri=True)
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        db.close()
+        self.assertTrue({"invocations", "archived_events", "replays"} <= tables, tables)
+        again = run_cli("backup", "--data-dir", self.data_dir, "--to", backup)
+        self.assertNotEqual(again.returncode, 0, again.stdout)  # never overwritten
+        self.assertIn("exists already", again.stderr)
         check = run_cli("check", "--data-dir", self.data_dir)
         self.assertEqual(check.returncode, 0, check.stdout + check.stderr)
         self.assertIn("ok", check.stdout)
