@@ -4,6 +4,8 @@
 //   POST /jobs        → 202 {"id"} + Location, only after the job and its INSERT record are durable
 //   POST /jobs/batch  → 202 {"ids": [...]}: up to 1,000 jobs stored atomically (like BullMQ addBulk)
 //   GET  /jobs/{id}   → 200 job | 404 {"message": "Job not found"}
+//   GET  /jobs?status=&limit=&cursor=  → 200 {"jobs": [job, ...], "nextCursor"}: newest first, one
+//                       status or all, paged by an opaque cursor (api/job_listing.h)
 //   /consumers…       → ConsumersApi (list, pause, resume)
 //   GET  /openapi.json → 200 this API's OpenAPI 3.1 description (docs/openapi.json, compiled in)
 #pragma once
@@ -49,6 +51,7 @@ class JobsApi final : public http::RequestHandler {
   void CreateJobs(http::Request& request, http::Respond respond);
   store::Job NewJob(const boost::json::object& parameters) const;
   void GetJob(std::string_view id, const http::Respond& respond);
+  void ListJobs(const http::Request& request, const http::Respond& respond);
   void HandleDynamoDb(const auth::Principal& principal, const http::Request& request,
                       std::chrono::system_clock::time_point now, http::Respond respond) const;
 

@@ -51,7 +51,7 @@ std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std:
                                                    std::string_view region, std::string_view account_id) {
   constexpr std::string_view kInvoke = "execute-api:Invoke";
   if ((method == "POST" && (path == "/jobs" || path == "/jobs/batch")) ||
-      (method == "GET" && OneSegmentUnder(path, "/jobs"))) {
+      (method == "GET" && (path == "/jobs" || OneSegmentUnder(path, "/jobs")))) {
     return RouteAuthorization{std::string(kInvoke), ExecuteApiArn(method, path, region, account_id)};
   }
   if (method == "GET" && path == "/openapi.json") {
