@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "auth/sigv4_canonical.h"
+#include "auth/sigv4_crypto.h"
 
 namespace jobstream::api {
 namespace {
@@ -16,6 +17,10 @@ namespace {
 // What the cursor's text starts with: its format, so that a later format can tell it apart.
 constexpr std::string_view kCursorFormat = "j1";
 constexpr char kCursorSeparator = '\n';
+// The cursor ends with this many bytes of the SHA-256 of the rest: a cursor cut short, extended
+// or mistyped is refused (400) rather than read as another position. Integrity against mistakes,
+// not against forgery: a forged position only pages the caller's own listing from elsewhere.
+constexpr std::size_t kCheckBytes = 4;
 // Ids are UUIDs for POST /jobs; items the DynamoDB API writes may carry longer keys (DynamoDB's
 // bound on a partition key is 2048 bytes).
 constexpr std::size_t kMaxCursorIdBytes = 2048;
@@ -67,6 +72,10 @@ std::optional<std::string> Base64UrlDecode(std::string_view text) {
 
 Status Invalid(std::string message) { return Status::InvalidArgument(std::move(message)); }
 
+std::string_view CheckOf(const auth::Sha256Digest& digest) {
+  return {reinterpret_cast<const char*>(digest.data()), kCheckBytes};
+}
+
 }  // namespace
 
 std::string EncodeJobCursor(std::string_view status, std::string_view last_id) {
@@ -75,11 +84,20 @@ std::string EncodeJobCursor(std::string_view status, std::string_view last_id) {
   text.append(kCursorFormat).push_back(kCursorSeparator);
   text.append(status).push_back(kCursorSeparator);
   text.append(last_id);
+  const auto digest = auth::Sha256(text);
+  text.append(CheckOf(digest));
   return Base64UrlEncode(text);
 }
 
 Result<std::string> DecodeJobCursor(std::string_view cursor, std::string_view status) {
   auto text = Base64UrlDecode(cursor);
+  if (text && text->size() > kCheckBytes) {
+    const std::string check = text->substr(text->size() - kCheckBytes);  // a copy: resize writes the end
+    text->resize(text->size() - kCheckBytes);
+    if (CheckOf(auth::Sha256(*text)) != check) text.reset();
+  } else {
+    text.reset();
+  }
   const std::string_view prefix = kCursorFormat;
   if (!text || !std::string_view(*text).starts_with(prefix) || text->size() <= prefix.size() ||
       (*text)[prefix.size()] != kCursorSeparator) {

@@ -4,9 +4,9 @@
 //
 // Jobs come newest first (by id: ids are time-ordered UUIDs). nextCursor is absent on the last
 // page. The cursor is base64url text that the server alone interprets: it names the last job
-// shown and the status filter it was issued under, so a cursor is valid only with that filter.
-// It is not a secret and not signed: it only says where to resume, in a listing the caller may
-// read whole anyway.
+// shown and the status filter it was issued under, so a cursor is valid only with that filter,
+// and ends with a checksum, so a damaged one is refused. It is not a secret and not signed with a
+// key: it only says where to resume, in a listing the caller may read whole anyway.
 #pragma once
 
 #include <cstddef>

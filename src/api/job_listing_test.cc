@@ -74,7 +74,9 @@ TEST(JobCursorTest, GarbageOrAnotherListingsCursorIsRefusedNamingTheCursor) {
   const std::string cursor = EncodeJobCursor("Failure", "0190f1a2-0000-7000-8000-000000000001");
   for (std::string bad : {std::string(""), std::string("garbage"), std::string("!!!!"), cursor + "A",
                           cursor.substr(0, cursor.size() - 1), cursor + "=", EncodeJobCursor("Failure", ""),
-                          EncodeJobCursor("Failure", std::string(2049, 'x')), std::string("ajEKRmFpbHVyZQ")}) {
+                          EncodeJobCursor("Failure", std::string(2049, 'x')), std::string("ajEKRmFpbHVyZQ"),
+                          // The format without its checksum: j1\nFailure\nx
+                          std::string("ajEKRmFpbHVyZQp4")}) {
     auto decoded = DecodeJobCursor(bad, "Failure");
     ASSERT_FALSE(decoded.ok()) << bad;
     EXPECT_EQ(decoded.error().code(), StatusCode::kInvalidArgument);

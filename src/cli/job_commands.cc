@@ -197,7 +197,9 @@ int RunList(ClientFlags& flags) {
   std::string cursor;
   for (;;) {
     // The cursor is base64url: nothing in it needs encoding either.
-    auto answer = (*client)->Send("GET", cursor.empty() ? base : base + "&cursor=" + cursor, "");
+    std::string target = base;
+    if (!cursor.empty()) target.append("&cursor=").append(cursor);
+    auto answer = (*client)->Send("GET", target, "");
     if (int code = Report(answer, 200); code != kExitOk) return code;
     auto page = ReadPage(answer->body);
     if (!page.ok()) {

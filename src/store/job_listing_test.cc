@@ -187,7 +187,9 @@ TEST_F(JobListingTest, ListingReadsAnIndexNotTheWholeTable) {
       ASSERT_TRUE(plan.status().ok()) << plan.status().message();
       EXPECT_NE(details.find("USING INDEX"), std::string::npos) << details;
       EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << "sorted by the index, not afterwards: " << details;
-      if (by_status) EXPECT_NE(details.find("jobs_by_status"), std::string::npos) << details;
+      if (by_status) {
+        EXPECT_NE(details.find("jobs_by_status"), std::string::npos) << details;
+      }
     }
   }
 }
