@@ -13,7 +13,7 @@ import time
 import urllib.parse
 
 import sigv4
-from harness import ServerTestCase, run_cli
+from harness import ServerTestCase, run_cli, wait_for
 
 
 def ids_of(page):
@@ -141,6 +141,34 @@ class JobListing(ServerTestCase):
         body, _, status = result.stdout.rpartition("\n")
         self.assertEqual("200", status, body)
         self.assertEqual(self.failed[:3], ids_of(json.loads(body)))
+
+    def test_listing_needs_invoke_on_get_jobs_itself(self):
+        """GET /jobs/* (reading a job by its id) does not cover GET /jobs (every job)."""
+        def user_with(resources):
+            name = f"lister{len(resources)}"
+            run_cli("iam", "create-user", "--user-name", name, "--data-dir", self.data_dir, check=True)
+            policy = {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": resources}]}
+            run_cli("iam", "put-user-policy", "--user-name", name, "--policy-name", "invoke",
+                    "--policy-document", json.dumps(policy), "--data-dir", self.data_dir, check=True)
+            key = json.loads(run_cli("iam", "create-access-key", "--user-name", name,
+                                     "--data-dir", self.data_dir, check=True).stdout)["AccessKey"]
+            client = self.server.client(key)
+            self.addCleanup(client.close)
+            return client
+
+        by_id = user_with(["arn:aws:execute-api:*:*:*/*/GET/jobs/*"])
+        lister = user_with(["arn:aws:execute-api:*:*:*/*/GET/jobs/*",
+                            "arn:aws:execute-api:*:*:*/*/GET/jobs"])
+        # A new key is picked up within a second.
+        wait_for(lambda: by_id.request("GET", f"/jobs/{self.failed[0]}").status == 200, 10,
+                 what="the new user's key to be known")
+        denied = by_id.request("GET", "/jobs?status=Failure")
+        self.assertEqual(403, denied.status, denied)
+        self.assertIn("GET/jobs", denied.text)
+        wait_for(lambda: lister.request("GET", "/jobs?status=Failure").status == 200, 10,
+                 what="the lister's key to be known")
+        self.assertEqual(self.failed, ids_of(lister.request("GET", "/jobs?status=Failure").json()))
 
     def test_cli_prints_one_job_per_line_and_follows_every_page_with_all(self):
         common = ("--url", self.server.base_url, "--data-dir", self.data_dir)
