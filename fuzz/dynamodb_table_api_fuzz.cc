@@ -81,6 +81,7 @@ class MemoryStore final : public store::JobStore {
     done(Unused());
   }
   Result<store::Job> GetJob(std::string_view) override { return Unused(); }
+  Result<store::JobListing> ListJobs(std::string_view, std::string_view, std::size_t) override { return Unused(); }
   Result<std::vector<stream::StreamRecord>> ReadStream(int, std::int64_t, std::size_t) override { return Unused(); }
   Result<store::ShardBounds> ReadShardBounds(int) override { return Unused(); }
   Result<std::string> ReadRecord(std::int64_t) override { return Unused(); }

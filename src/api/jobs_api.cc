@@ -7,9 +7,11 @@
 #include <algorithm>
 
 #include "api/error_response.h"
+#include "api/job_listing.h"
 #include "api/job_parameters.h"
 #include "api/openapi_document.h"
 #include "api/route_table.h"
+#include "auth/sigv4_canonical.h"
 #include "common/uuid.h"
 #include "store/consumer_rerun.h"
 #include "stream/dynamo_json.h"
@@ -146,7 +148,8 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
   // signers produce.
   const std::string_view path = principal->signed_path;
   if (path == kJobsPath) {
-    if (request.method() != beast_http::verb::post) return respond(MethodNotAllowed("POST"));
+    if (request.method() == beast_http::verb::get) return ListJobs(request, respond);
+    if (request.method() != beast_http::verb::post) return respond(MethodNotAllowed("GET, POST"));
     return CreateJob(request, std::move(respond));
   }
   if (path.starts_with(kJobsPath) && path.size() > kJobsPath.size() && path[kJobsPath.size()] == '/') {
@@ -237,6 +240,41 @@ void JobsApi::CreateJobs(http::Request& request, http::Respond respond) {
         response.body = boost::json::serialize(boost::json::object{{"ids", std::move(ids)}});
         respond(std::move(response));
       });
+}
+
+void JobsApi::ListJobs(const http::Request& request, const http::Respond& respond) {
+  // The query as sent: the signature covers it (SigV4's canonical query string).
+  auto query = ParseListJobsQuery(auth::SplitTarget(request.target()).second);
+  if (!query.ok()) return respond(ErrorResponse(query.error()));
+  auto listing = store_.ListJobs(query->status, query->before_id, query->limit);
+  if (!listing.ok()) {
+    store_errors_.Log(fmt::format("cannot list jobs: {}", listing.error().message()));
+    return respond(ErrorResponse(listing.error()));
+  }
+  http::Response response;
+  response.body.reserve(listing->jobs.size() * 512 + 64);
+  response.body.append(R"({"jobs":[)");
+  bool first = true;
+  for (const auto& [id, item] : listing->jobs) {
+    auto job = store::Job::FromItemJson(item);
+    if (!job.ok()) {
+      // An item the DynamoDB API wrote in a shape that is not a job's: GET /jobs/{id} cannot show
+      // it either. Left out (the cursor still moves past it) rather than failing every page.
+      store_errors_.Log(fmt::format("job {} is left out of a listing: {}", id, job.error().message()));
+      continue;
+    }
+    if (!first) response.body.push_back(',');
+    first = false;
+    response.body.append(job->ToViewJson());
+  }
+  response.body.push_back(']');
+  if (listing->more && !listing->jobs.empty()) {
+    response.body.append(R"(,"nextCursor":")");
+    // base64url: nothing in it needs escaping.
+    response.body.append(EncodeJobCursor(query->status, listing->jobs.back().id)).push_back('"');
+  }
+  response.body.push_back('}');
+  respond(std::move(response));
 }
 
 void JobsApi::GetJob(std::string_view id, const http::Respond& respond) {

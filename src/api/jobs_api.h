@@ -6,6 +6,8 @@
 //   GET  /jobs/{id}   → 200 job | 404 {"message": "Job not found"}
 //   POST /jobs/{id}/rerun → 202 {"id", "rerun": [consumers]}: the job's failed consumers (or those
 //                     named in {"consumers": [...]}) back to Pending, to run again (store/consumer_rerun.h)
+//   GET  /jobs?status=&limit=&cursor=  → 200 {"jobs": [job, ...], "nextCursor"}: newest first, one
+//                       status or all, paged by an opaque cursor (api/job_listing.h)
 //   /consumers…       → ConsumersApi (list, pause, resume)
 //   GET  /openapi.json → 200 this API's OpenAPI 3.1 description (docs/openapi.json, compiled in)
 #pragma once
@@ -58,6 +60,7 @@ class JobsApi final : public http::RequestHandler {
   store::Job NewJob(const boost::json::object& parameters) const;
   void GetJob(std::string_view id, const http::Respond& respond);
   void RerunJob(std::string_view id, const http::Request& request, http::Respond respond);
+  void ListJobs(const http::Request& request, const http::Respond& respond);
   void HandleDynamoDb(const auth::Principal& principal, const http::Request& request,
                       std::chrono::system_clock::time_point now, http::Respond respond) const;
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <thread>
 
 #include "api/openapi_document.h"
 #include "auth/sigv4_signer.h"
@@ -133,7 +134,7 @@ TEST_F(JobsApiTest, SignedRequestsToUnknownRoutesGet404And405) {
   EXPECT_EQ(Call("GET", "/jobs/a/b").status, 404u);
   http::Response wrong_method = Call("DELETE", "/jobs");
   EXPECT_EQ(wrong_method.status, 405u);
-  EXPECT_EQ(Header(wrong_method, "Allow"), "POST");
+  EXPECT_EQ(Header(wrong_method, "Allow"), "GET, POST");
   EXPECT_EQ(Header(Call("POST", "/jobs/0b0c1d2e-0000-4000-8000-000000000000"), "Allow"), "GET");
 }
 
@@ -160,6 +161,84 @@ TEST_F(JobsApiTest, RequestIsRoutedOnThePathItsSignatureCoversNeverTheRawOne) {
   // Escapes are signed as sent and matched as sent: an id spelled with one is no id.
   const std::string escaped_first = fmt::format("%{:02X}", static_cast<unsigned char>(id[0]));
   EXPECT_EQ(Call("GET", "/jobs/" + escaped_first + id.substr(1)).status, 404u);
+}
+
+TEST_F(JobsApiTest, ListingShowsJobsNewestFirstAsGetShowsThemAndPagesByCursor) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    http::Response created = Call("POST", "/jobs", fmt::format(R"({{"seconds": {}}})", i + 1));
+    ASSERT_EQ(created.status, 202u) << created.body;
+    ids.insert(ids.begin(), std::string(boost::json::parse(created.body).at("id").as_string()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // ids order by millisecond
+  }
+  http::Response first = Call("GET", "/jobs?limit=2");
+  ASSERT_EQ(first.status, 200u) << first.body;
+  auto page = boost::json::parse(first.body).as_object();
+  ASSERT_EQ(page.at("jobs").as_array().size(), 2u);
+  EXPECT_EQ(page.at("jobs").as_array()[0], boost::json::parse(Call("GET", "/jobs/" + ids[0]).body));
+  std::vector<std::string> listed;
+  std::string cursor;
+  for (int pages = 1;; ++pages) {
+    http::Response response = Call("GET", cursor.empty() ? "/jobs?limit=2" : "/jobs?limit=2&cursor=" + cursor);
+    ASSERT_EQ(response.status, 200u) << response.body;
+    auto body = boost::json::parse(response.body).as_object();
+    for (const auto& job : body.at("jobs").as_array()) listed.emplace_back(job.at("id").as_string());
+    if (!body.contains("nextCursor")) {
+      EXPECT_EQ(pages, 3);
+      break;
+    }
+    cursor = std::string(body.at("nextCursor").as_string());
+    ASSERT_LT(pages, 3);
+  }
+  EXPECT_EQ(listed, ids);
+  // Without a limit, all five fit in the default page; a status no job has lists none.
+  EXPECT_EQ(boost::json::parse(Call("GET", "/jobs").body).at("jobs").as_array().size(), 5u);
+  EXPECT_EQ(boost::json::parse(Call("GET", "/jobs?status=Pending").body).at("jobs").as_array().size(), 5u);
+  EXPECT_EQ(Call("GET", "/jobs?status=Failure").body, R"({"jobs":[]})");
+}
+
+TEST_F(JobsApiTest, ListingRefusesBadParametersWith400NamingThem) {
+  for (auto [target, named] :
+       std::initializer_list<std::pair<std::string_view, std::string_view>>{{"/jobs?limit=0", "limit"},
+                                                                            {"/jobs?limit=1001", "limit"},
+                                                                            {"/jobs?limit=ten", "limit"},
+                                                                            {"/jobs?limit=-1", "limit"},
+                                                                            {"/jobs?status=failure", "status"},
+                                                                            {"/jobs?status=", "status"},
+                                                                            {"/jobs?cursor=garbage", "cursor"},
+                                                                            {"/jobs?cursor=", "cursor"},
+                                                                            {"/jobs?page=2", "page"},
+                                                                            {"/jobs?limit=1&limit=2", "limit"}}) {
+    http::Response response = Call("GET", target);
+    EXPECT_EQ(response.status, 400u) << target << " " << response.body;
+    EXPECT_NE(Message(response).find(named), std::string::npos) << target << ": " << Message(response);
+  }
+  // A cursor from a listing under one status does not resume another.
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(Call("POST", "/jobs", R"({"seconds": 1})").status, 202u);
+  http::Response pending = Call("GET", "/jobs?status=Pending&limit=1");
+  ASSERT_EQ(pending.status, 200u);
+  const std::string cursor(boost::json::parse(pending.body).at("nextCursor").as_string());
+  EXPECT_EQ(Call("GET", "/jobs?status=Pending&limit=1&cursor=" + cursor).status, 200u);
+  http::Response other = Call("GET", "/jobs?status=Failure&cursor=" + cursor);
+  EXPECT_EQ(other.status, 400u);
+  EXPECT_NE(Message(other).find("cursor"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/jobs?cursor=" + cursor).status, 400u);
+}
+
+TEST_F(JobsApiTest, ListingIsSignedLikeEveryRouteQueryIncluded) {
+  EXPECT_EQ(Call("GET", "/jobs?status=Failure", "", false).status, 403u);
+  // A query changed after signing no longer matches its signature.
+  http::Request request{boost::beast::http::verb::get, "/jobs?status=Failure", 11};
+  request.set("Host", "localhost:8080");
+  auth::RequestToSign to_sign{"GET", "/jobs?status=Success", {{"Host", "localhost:8080"}}, ""};
+  auto signature = auth::SignRequest(to_sign, {"AKIDTEST", "secret/key", ""}, {}, std::chrono::system_clock::now());
+  ASSERT_TRUE(signature.ok());
+  for (const auto& [name, value] : signature->headers_to_add) request.set(name, value);
+  std::promise<http::Response> answered;
+  api_->Handle(request, [&answered](http::Response response) { answered.set_value(std::move(response)); });
+  http::Response response = answered.get_future().get();
+  EXPECT_EQ(response.status, 403u);
+  EXPECT_EQ(Header(response, "x-amzn-ErrorType"), "InvalidSignatureException");
 }
 
 TEST_F(JobsApiTest, UnknownOrMalformedIdsAreJobNotFound) {

@@ -55,7 +55,7 @@ std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std:
     return RouteAuthorization{std::string(kInvoke), ExecuteApiArn(method, path, region, account_id)};
   }
   if ((method == "POST" && (path == "/jobs" || path == "/jobs/batch")) ||
-      (method == "GET" && OneSegmentUnder(path, "/jobs"))) {
+      (method == "GET" && (path == "/jobs" || OneSegmentUnder(path, "/jobs")))) {
     return RouteAuthorization{std::string(kInvoke), ExecuteApiArn(method, path, region, account_id)};
   }
   if (method == "GET" && path == "/openapi.json") {

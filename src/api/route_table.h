@@ -1,7 +1,7 @@
 // Which IAM action and resource each route of the HTTP API needs: the one table the authorizer
 // consults before any handler runs.
 //
-//   POST /jobs, POST /jobs/batch, GET /jobs/{id}   execute-api:Invoke on
+//   POST /jobs, POST /jobs/batch, GET /jobs, GET /jobs/{id}   execute-api:Invoke on
 //       arn:aws:execute-api:<region>:<account>:jobstream/prod/<METHOD><path>   (API Gateway's)
 //   GET /consumers                                 jobstream:ListConsumers on …:consumer/*
 //   GET /consumers/{name}                          jobstream:GetConsumer on …:consumer/<name>

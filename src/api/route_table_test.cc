@@ -13,6 +13,14 @@ AwsAccount Account() {
   return account;
 }
 
+TEST(RouteTableTest, ListingJobsNeedsInvokeOnGetJobsWhateverItsQuery) {
+  auto needed = AuthorizationFor("GET", "/jobs", "eu-west-1", "123456789012");
+  ASSERT_TRUE(needed.has_value());
+  EXPECT_EQ(needed->action, "execute-api:Invoke");
+  EXPECT_EQ(needed->resource, "arn:aws:execute-api:eu-west-1:123456789012:jobstream/prod/GET/jobs");
+  EXPECT_FALSE(AuthorizationFor("DELETE", "/jobs", "eu-west-1", "123456789012").has_value());
+}
+
 TEST(RouteTableTest, StreamsOperationsNeedTheirDynamoDbActionOnTheStream) {
   const std::string stream = "arn:aws:dynamodb:us-east-1:123456789012:table/jobs/stream/2026-12-07T03:45:12.123";
   for (std::string operation : {"DescribeStream", "GetShardIterator", "GetRecords"}) {

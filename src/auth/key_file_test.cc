@@ -450,6 +450,7 @@ TEST_F(KeyFileTest, TheDefaultRoleMayOnlyInvokeTheJobsRoutesAndIsAssumableByTheA
   };
   EXPECT_TRUE(invoke("POST/jobs"));
   EXPECT_TRUE(invoke("GET/jobs/0190d1c2-0000-7000-8000-000000000000"));
+  EXPECT_FALSE(invoke("GET/jobs")) << "listing every job is more than reading one by its id";
   EXPECT_FALSE(invoke("POST/jobs/batch"));
   EXPECT_FALSE(invoke("PUT/consumers/consumer_1"));
   EXPECT_FALSE(invoke("GET/consumers"));

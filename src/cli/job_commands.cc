@@ -1,24 +1,30 @@
 #include "cli/job_commands.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 #include "cli/client_flags.h"
 
 namespace jobstream::cli {
 namespace {
 
-// submit's and get's flags: the connection's, and the job's.
+// The job commands' flags: the connection's, and their own.
 struct JobFlags : ClientFlags {
   std::string parameters = R"({"seconds": 1})";
   std::string job_id;
   bool wait = false;
   int wait_timeout = 600;
+  // jobs list
+  std::string status;
+  int limit = 100;
+  bool all = false;
 };
 
 std::string StatusOf(const std::string& job_json) {
@@ -82,6 +88,56 @@ int RunGet(JobFlags& flags) {
   return kExitOk;
 }
 
+// One page of GET /jobs: its jobs' text (each as the server wrote it) and the cursor to the next.
+struct ListedPage {
+  std::vector<std::string> jobs;
+  std::string next_cursor;  // empty on the last page
+};
+
+Result<ListedPage> ReadPage(std::string_view body) {
+  boost::system::error_code ec;
+  auto page = boost::json::parse(body, ec);
+  const boost::json::object* object = ec ? nullptr : page.if_object();
+  const boost::json::value* jobs = object != nullptr ? object->if_contains("jobs") : nullptr;
+  if (jobs == nullptr || !jobs->is_array()) return Status::Internal("unexpected answer: " + std::string(body));
+  ListedPage listed;
+  for (const auto& job : jobs->get_array()) listed.jobs.push_back(boost::json::serialize(job));
+  if (const auto* cursor = object->if_contains("nextCursor"); cursor != nullptr && cursor->is_string()) {
+    listed.next_cursor = cursor->get_string();
+  }
+  return listed;
+}
+
+// Prints one job per line (JSON Lines), newest first; --all follows nextCursor to the end.
+int RunList(JobFlags& flags) {
+  std::unique_ptr<SignedClient> holder;
+  auto client = MakeClient(flags, holder);
+  if (!client.ok()) {
+    std::cerr << "jobstream jobs list: " << client.error().message() << "\n";
+    return kExitUsage;
+  }
+  std::string base = "/jobs?limit=" + std::to_string(flags.limit);
+  // The status is one of a few words (checked by the option): nothing in it needs encoding.
+  if (!flags.status.empty()) base += "&status=" + flags.status;
+  std::string cursor;
+  for (;;) {
+    // The cursor is base64url: nothing in it needs encoding either.
+    std::string target = base;
+    if (!cursor.empty()) target.append("&cursor=").append(cursor);
+    auto answer = (*client)->Send("GET", target, "");
+    if (int code = Report(answer, 200); code != kExitOk) return code;
+    auto page = ReadPage(answer->body);
+    if (!page.ok()) {
+      std::cerr << "jobstream jobs list: " << page.error().message() << "\n";
+      return kExitHttpError;
+    }
+    for (const auto& job : page->jobs) std::cout << job << '\n';
+    std::cout.flush();
+    if (!flags.all || page->next_cursor.empty()) return kExitOk;
+    cursor = std::move(page->next_cursor);
+  }
+}
+
 // Job ids are UUIDs; anything that could change the request's path or break its line is refused
 // before it is signed.
 CLI::Validator JobIdValidator() {
@@ -113,6 +169,17 @@ void AddJobCommands(CLI::App& app, int& exit_code) {
   get->add_option("JOB_ID", flags->job_id, "The job id")->required()->check(JobIdValidator());
   get->footer("Exit codes: 0 ok, 2 usage, 3 HTTP error (404: no such job), 4 server unreachable.");
   get->callback([flags, &exit_code] { exit_code = RunGet(*flags); });
+
+  CLI::App* jobs = app.add_subcommand("jobs", "Jobs in bulk");
+  jobs->require_subcommand(1);
+  CLI::App* list = jobs->add_subcommand("list", "Sign and GET /jobs: jobs newest first, one JSON object per line");
+  AddClientOptions(list, *flags);
+  list->add_option("--status", flags->status, "Only jobs whose overall status is this")
+      ->check(CLI::IsMember({"Pending", "Running", "Success", "Failure", "Filtered"}));
+  list->add_option("--limit", flags->limit, "Jobs per page (1 to 1000, default 100)")->check(CLI::Range(1, 1000));
+  list->add_flag("--all", flags->all, "Follow nextCursor through every page (default: the first page only)");
+  list->footer("Exit codes: 0 ok, 2 usage, 3 HTTP error, 4 server unreachable.");
+  list->callback([flags, &exit_code] { exit_code = RunList(*flags); });
 }
 
 }  // namespace jobstream::cli

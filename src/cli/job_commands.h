@@ -1,4 +1,4 @@
-// `jobstream submit` and `jobstream get`: signed clients of the jobs API.
+// `jobstream submit`, `jobstream get` and `jobstream jobs list`: signed clients of the jobs API.
 #pragma once
 
 #include <CLI/CLI.hpp>

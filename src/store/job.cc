@@ -14,19 +14,38 @@
 
 namespace jobstream::store {
 
-std::string Job::AggregateStatus() const {
-  // No consumer's filter accepted the job: nothing will ever write to it, so it is final.
-  if (consumers.empty()) return "Filtered";
-  bool all_terminal = true;
-  bool any_failure = false;
-  bool any_started = false;
-  for (const auto& [name, state] : consumers) {
-    if (!state.IsTerminal()) all_terminal = false;
-    if (state.status == "Failure") any_failure = true;
-    if (state.status != "Pending") any_started = true;
+namespace {
+
+// The aggregate rule (Job::AggregateStatus), fed one consumer entry's status at a time, so that
+// the job and its stored item (AggregateStatusOfItem) can never disagree.
+class StatusTally {
+ public:
+  void Add(std::string_view status) {
+    any_ = true;
+    if (status != "Success" && status != "Failure") all_terminal_ = false;
+    if (status == "Failure") any_failure_ = true;
+    if (status != "Pending") any_started_ = true;
   }
-  if (all_terminal) return any_failure ? "Failure" : "Success";
-  return any_started ? "Running" : "Pending";
+  std::string Aggregate() const {
+    // No consumer's filter accepted the job: nothing will ever write to it, so it is final.
+    if (!any_) return "Filtered";
+    if (all_terminal_) return any_failure_ ? "Failure" : "Success";
+    return any_started_ ? "Running" : "Pending";
+  }
+
+ private:
+  bool any_ = false;
+  bool all_terminal_ = true;
+  bool any_failure_ = false;
+  bool any_started_ = false;
+};
+
+}  // namespace
+
+std::string Job::AggregateStatus() const {
+  StatusTally tally;
+  for (const auto& [name, state] : consumers) tally.Add(state.status);
+  return tally.Aggregate();
 }
 
 bool Job::Finished() const {
@@ -224,6 +243,22 @@ Result<ConsumerState> ReadConsumerState(std::string_view name, const boost::json
 }
 
 }  // namespace
+
+std::optional<std::string> AggregateStatusOfItem(const boost::json::object& item) {
+  const boost::json::value* status_attribute = item.if_contains(kJobStatusAttribute);
+  if (status_attribute == nullptr) return StatusTally().Aggregate();  // no entry yet, as FromItemJson reads it
+  const boost::json::value* states = PayloadOf(status_attribute, "M");
+  if (states == nullptr || !states->is_object()) return std::nullopt;
+  StatusTally tally;
+  for (const auto& [name, entry] : states->get_object()) {
+    const boost::json::value* members = PayloadOf(&entry, "M");
+    if (members == nullptr || !members->is_object()) return std::nullopt;
+    const boost::json::value* status = PayloadOf(members->get_object().if_contains("status"), "S");
+    if (status == nullptr || !status->is_string()) return std::nullopt;
+    tally.Add(status->get_string());
+  }
+  return tally.Aggregate();
+}
 
 Result<Job> Job::FromItemJson(std::string_view json) {
   boost::system::error_code ec;

@@ -5,6 +5,7 @@
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -84,5 +85,10 @@ struct Job {
   // The job back from ToTypedItemJson's text; kCorruption if the text is not such an item.
   static Result<Job> FromItemJson(std::string_view json);
 };
+
+// Job::AggregateStatus of a typed item as the table keeps it, read from its job_status alone
+// (without building the Job): what the store indexes jobs by (JobStore::ListJobs). nullopt when
+// job_status is not shaped as FromItemJson reads it (an item the DynamoDB API wrote that way).
+std::optional<std::string> AggregateStatusOfItem(const boost::json::object& item);
 
 }  // namespace jobstream::store

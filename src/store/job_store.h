@@ -40,6 +40,15 @@ struct ShardBounds {
   std::int64_t first = 0;            // its oldest kept record
   std::int64_t last = 0;             // its newest durable record
 };
+// One page of JobStore::ListJobs.
+struct JobListing {
+  struct Entry {
+    std::string id;
+    std::string item;  // the item's typed JSON text, as GetJobJson returns it
+  };
+  std::vector<Entry> jobs;  // greatest id (newest) first
+  bool more = false;        // further jobs match after the last one
+};
 // Runs after each durable commit that appended records, on the store's sync thread.
 using CommitListener = std::function<void(const std::shared_ptr<const CommittedRecords>& committed)>;
 
@@ -69,6 +78,11 @@ class JobStore {
   virtual Result<Job> GetJob(std::string_view id) = 0;
   // The latest committed job's item as its typed JSON text (as stored and streamed).
   virtual Result<std::string> GetJobJson(std::string_view id) = 0;
+
+  // Up to `limit` jobs whose overall status (Job::AggregateStatus) is `status` (empty: any job),
+  // with ids below `before_id` (empty: from the greatest), greatest id first: ids are
+  // time-ordered, so newest first. An indexed read: its cost follows `limit`, not the table.
+  virtual Result<JobListing> ListJobs(std::string_view status, std::string_view before_id, std::size_t limit) = 0;
 
   // Up to `limit` items (typed JSON text) with ids greater than `after_id`, in id order.
   virtual Result<std::vector<std::string>> ScanItems(std::string_view after_id, std::size_t limit) = 0;

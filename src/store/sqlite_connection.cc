@@ -27,6 +27,11 @@ Statement& Statement::Bind(int index, std::int64_t number) {
   return *this;
 }
 
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(statement_, index);
+  return *this;
+}
+
 bool Statement::Step() {
   int rc = sqlite3_step(statement_);
   if (rc == SQLITE_ROW) return true;

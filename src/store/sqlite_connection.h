@@ -31,6 +31,7 @@ class Statement {
 
   Statement& Bind(int index, std::string_view text);
   Statement& Bind(int index, std::int64_t number);
+  Statement& BindNull(int index);
   // Steps once: true when a row is available, false when done. Errors land in status().
   bool Step();
   // Steps to completion (for writes); returns the outcome and resets the statement.

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "store/item_format_migration.h"
+#include "store/status_column_migration.h"
 
 namespace jobstream::store {
 namespace {
@@ -22,7 +23,9 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
   id TEXT NOT NULL UNIQUE,
   item TEXT NOT NULL,          -- the job's item in DynamoDB's typed JSON (store::Job)
-  version INTEGER NOT NULL
+  version INTEGER NOT NULL,
+  status TEXT                  -- Job::AggregateStatus of item (NULL: not readable as a job); see
+                               -- status_column_migration.h, which also creates its index
 );
 CREATE TABLE IF NOT EXISTS stream (
   seq INTEGER PRIMARY KEY,     -- the record's sequence number (rowid)
@@ -62,9 +65,11 @@ class SqliteJobStore::Writer {
         savepoint_(connection_->handle(), "SAVEPOINT op"),
         release_(connection_->handle(), "RELEASE op"),
         rollback_to_(connection_->handle(), "ROLLBACK TO op"),
-        insert_job_(connection_->handle(), "INSERT INTO jobs (id, item, version) VALUES (?1, ?2, ?3)"),
+        insert_job_(connection_->handle(), "INSERT INTO jobs (id, item, version, status) VALUES (?1, ?2, ?3, ?4)"),
         select_job_(connection_->handle(), "SELECT version FROM jobs WHERE id = ?1"),
         update_job_(connection_->handle(), "UPDATE jobs SET item = ?2, version = ?3 WHERE id = ?1 AND version = ?4"),
+        update_job_status_(connection_->handle(),
+                           "UPDATE jobs SET item = ?2, version = ?3, status = ?5 WHERE id = ?1 AND version = ?4"),
         insert_record_(connection_->handle(),
                        "INSERT INTO stream (shard, seq, job_id, event_name, created_ms, record) "
                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
@@ -75,7 +80,7 @@ class SqliteJobStore::Writer {
                        "INSERT INTO meta (key, value) VALUES ('last_sequence', ?1) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
         select_item_(connection_->handle(), "SELECT item FROM jobs WHERE id = ?1"),
-        replace_item_(connection_->handle(), "UPDATE jobs SET item = ?2, version = ?3 WHERE id = ?1"),
+        replace_item_(connection_->handle(), "UPDATE jobs SET item = ?2, version = ?3, status = ?4 WHERE id = ?1"),
         delete_item_(connection_->handle(), "DELETE FROM jobs WHERE id = ?1"),
         used_bytes_(
             connection_->handle(),
@@ -84,8 +89,8 @@ class SqliteJobStore::Writer {
 
   Status PreparedStatus() const {
     for (const Statement* s : {&begin_, &commit_, &rollback_, &savepoint_, &release_, &rollback_to_, &insert_job_,
-                               &select_job_, &update_job_, &select_item_, &replace_item_, &delete_item_,
-                               &insert_record_, &save_checkpoint_, &save_sequence_, &used_bytes_}) {
+                               &select_job_, &update_job_, &update_job_status_, &select_item_, &replace_item_,
+                               &delete_item_, &insert_record_, &save_checkpoint_, &save_sequence_, &used_bytes_}) {
       if (!s->status().ok()) return s->status();
     }
     return Status::Ok();
@@ -97,7 +102,7 @@ class SqliteJobStore::Writer {
   friend class SqliteJobStore;  // the store's writer-thread methods run these statements
   std::unique_ptr<Connection> connection_;
   Statement begin_, commit_, rollback_, savepoint_, release_, rollback_to_;
-  Statement insert_job_, select_job_, update_job_, insert_record_, save_checkpoint_, save_sequence_;
+  Statement insert_job_, select_job_, update_job_, update_job_status_, insert_record_, save_checkpoint_, save_sequence_;
   Statement select_item_, replace_item_, delete_item_;  // WriteItem (sqlite_item_write.cc)
   Statement used_bytes_;                                // a bounded store's pages in use, measured before every batch
   std::int64_t last_sequence_ = 0;
@@ -164,6 +169,7 @@ Status SqliteJobStore::Initialize() {
   }
   if (status = connection->Execute(kSchema); !status.ok()) return status;
   if (status = MigrateItemFormat(*connection); !status.ok()) return status;
+  if (status = MigrateStatusColumn(*connection); !status.ok()) return status;
   // The writer never checkpoints inside a commit; WalCheckpointer does it on its own thread.
   if (status = connection->Execute("PRAGMA wal_autocheckpoint=0"); !status.ok()) return status;
   // COMMIT only appends to the log; the sync thread makes it durable before anything is
@@ -315,7 +321,8 @@ SqliteJobStore::EncodedJob SqliteJobStore::Encode(Job& job) const {
   std::string item_json = job.ToTypedItemJson();
   auto record = EncodeChange(stream::EventName::kInsert, job, item_json, nullptr);
   bool awaits_consumers = !job.consumers.empty();
-  return EncodedJob{std::move(job.id), std::move(item_json), std::move(record), {}, awaits_consumers};
+  return EncodedJob{std::move(job.id), std::move(item_json), job.AggregateStatus(), std::move(record), {},
+                    awaits_consumers};
 }
 
 stream::EncodedRecord SqliteJobStore::EncodeChange(stream::EventName event_name, const Job& job,
@@ -361,9 +368,17 @@ void SqliteJobStore::UpdateConsumerState(const Job& current, std::string consume
   std::string item_json = written.ToTypedItemJson();
   auto record = EncodeChange(stream::EventName::kModify, written, item_json, &current);
   bool finishes_job = !current.Finished() && written.Finished();
+  std::optional<std::string> new_status = written.AggregateStatus();
+  if (*new_status == current.AggregateStatus()) new_status.reset();
   auto callback = done;
-  Status status = Enqueue(
-      UpdateOp{std::move(written), std::move(item_json), std::move(record), {}, finishes_job, std::move(done), {}});
+  Status status = Enqueue(UpdateOp{std::move(written),
+                                   std::move(item_json),
+                                   std::move(new_status),
+                                   std::move(record),
+                                   {},
+                                   finishes_job,
+                                   std::move(done),
+                                   {}});
   if (!status.ok()) callback(status);
 }
 
@@ -820,7 +835,8 @@ bool SqliteJobStore::ApplyInsert(InsertOp& op, Isolation isolation, std::int64_t
   }
   bool changed = false;
   for (EncodedJob& job : op.jobs) {
-    op.outcome = w.insert_job_.Bind(1, job.job_id).Bind(2, job.item_json).Bind(3, std::int64_t{0}).Run();
+    op.outcome =
+        w.insert_job_.Bind(1, job.job_id).Bind(2, job.item_json).Bind(3, std::int64_t{0}).Bind(4, job.status).Run();
     if (op.outcome.ok()) {
       changed = true;
       op.outcome = AppendRecord("INSERT", job.job_id, job.record, job.appended, sequence, touched);
@@ -853,8 +869,9 @@ bool SqliteJobStore::ApplyUpdate(UpdateOp& op, Isolation isolation, std::int64_t
   bool savepoint = isolation == Isolation::kSavepoints;
   if (savepoint) (void)w.savepoint_.Run();
   // The conditional write itself: it changes a row only if the version is the one read.
-  Status status =
-      w.update_job_.Bind(1, job.id).Bind(2, op.item_json).Bind(3, job.version).Bind(4, job.version - 1).Run();
+  Statement& update = op.new_status ? w.update_job_status_ : w.update_job_;
+  if (op.new_status) update.Bind(5, *op.new_status);
+  Status status = update.Bind(1, job.id).Bind(2, op.item_json).Bind(3, job.version).Bind(4, job.version - 1).Run();
   bool changed = status.ok() && sqlite3_changes(w.connection().handle()) > 0;
   if (status.ok() && !changed) {
     w.select_job_.Bind(1, job.id);
@@ -929,8 +946,14 @@ bool SqliteJobStore::ApplyItemWrite(ItemWriteOp& op, Isolation isolation, std::i
             space_.batch_bytes += bytes;
             space_.batch_jobs += 1;
           }
-          status = op.old_item ? w.replace_item_.Bind(1, op.id).Bind(2, *op.new_item).Bind(3, *version).Run()
-                               : w.insert_job_.Bind(1, op.id).Bind(2, *op.new_item).Bind(3, *version).Run();
+          // The status column follows the item whoever wrote it (NULL: not readable as a job).
+          Statement& write = op.old_item ? w.replace_item_ : w.insert_job_;
+          if (auto job_status = AggregateStatusOfItem(decision.item)) {
+            write.Bind(4, *job_status);
+          } else {
+            write.BindNull(4);
+          }
+          status = write.Bind(1, op.id).Bind(2, *op.new_item).Bind(3, *version).Run();
           changed = status.ok();
           op.event_name = op.old_item ? "MODIFY" : "INSERT";
         }
@@ -1110,6 +1133,39 @@ Result<std::string> SqliteJobStore::ReadText(Statement Reader::*query, const Key
 
 Result<std::string> SqliteJobStore::GetJobJson(std::string_view id) {
   return ReadText(&Reader::get_job_, id, "Job not found");
+}
+
+std::string SqliteJobStore::ListJobsSql(bool by_status, bool before_id) {
+  // Index (status, id) with a status, the id's own (UNIQUE) index without: both walked backwards
+  // from the cursor, so a page reads `limit` + 1 index entries and their rows, whatever the table
+  // holds. One row beyond the page tells whether another follows.
+  return fmt::format("SELECT id, item FROM jobs{}{}{} ORDER BY id DESC LIMIT ?3",
+                     by_status || before_id ? " WHERE " : "", by_status ? "status = ?1" : "",
+                     before_id ? (by_status ? " AND id < ?2" : "id < ?2") : "");
+}
+
+Result<JobListing> SqliteJobStore::ListJobs(std::string_view status, std::string_view before_id, std::size_t limit) {
+  Status failure;
+  auto reader = AcquireReader(failure);
+  if (!reader) return failure;
+  // Prepared per listing, as scans are: a few microseconds beside reading a page of items.
+  Statement list(reader->connection_->handle(), ListJobsSql(!status.empty(), !before_id.empty()));
+  if (!status.empty()) list.Bind(1, status);
+  if (!before_id.empty()) list.Bind(2, before_id);
+  list.Bind(3, static_cast<std::int64_t>(std::min<std::size_t>(limit, std::numeric_limits<std::int32_t>::max()) + 1));
+  JobListing listing;
+  while (list.Step()) {
+    if (listing.jobs.size() == limit) {
+      listing.more = true;
+      break;
+    }
+    listing.jobs.push_back({std::string(list.ColumnText(0)), std::string(list.ColumnText(1))});
+  }
+  Result<JobListing> result = std::move(listing);
+  if (!list.status().ok()) result = list.status();
+  list.Reset();
+  ReleaseReader(std::move(reader));
+  return result;
 }
 
 Result<std::vector<std::string>> SqliteJobStore::ScanItems(std::string_view after_id, std::size_t limit) {

@@ -67,6 +67,7 @@ class SqliteJobStore final : public JobStore {
   void InsertJobs(std::vector<Job> jobs, WriteDone done) override;
   void UpdateConsumerState(const Job& current, std::string consumer, ConsumerState state, UpdateDone done) override;
   void WriteItem(std::string id, ItemMutation mutate, ItemWriteDone done) override;
+  Result<JobListing> ListJobs(std::string_view status, std::string_view before_id, std::size_t limit) override;
   Result<std::vector<std::string>> ScanItems(std::string_view after_id, std::size_t limit) override;
   Result<std::int64_t> CountItems() override;
   Result<Job> GetJob(std::string_view id) override;
@@ -86,6 +87,8 @@ class SqliteJobStore final : public JobStore {
 
   // Runs a trim pass now (tests; the writer also trims every trim_interval). Blocks until done.
   Status TrimNow(SystemTime now);
+  // The statement ListJobs runs (for the test that proves it reads an index, not the table).
+  static std::string ListJobsSql(bool by_status, bool before_id);
 
  private:
   // Writes arrive fully encoded (item JSON, record JSON awaiting its sequence number): the
@@ -99,6 +102,7 @@ class SqliteJobStore final : public JobStore {
   struct EncodedJob {
     std::string job_id;
     std::string item_json;
+    std::string status;  // Job::AggregateStatus, kept in the jobs table's status column
     stream::EncodedRecord record;
     Appended appended;
     bool awaits_consumers = false;  // some consumer will write its state (a bounded store reserves room)
@@ -111,6 +115,9 @@ class SqliteJobStore final : public JobStore {
   struct UpdateOp {
     Job written;  // the job as it will be once the write succeeds; handed to `done` then
     std::string item_json;
+    // Set only when the write changes the job's overall status (Job::AggregateStatus): most
+    // outcome writes leave it as it was, and then the status column and its index stay untouched.
+    std::optional<std::string> new_status;
     stream::EncodedRecord record;
     Appended appended;
     bool finishes_job = false;  // the job's last consumer reaches Success/Failure with this write

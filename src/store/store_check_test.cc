@@ -65,6 +65,7 @@ TEST(StoreCheckTest, UnreadableItemsOrphansAndCheckpointsAheadAreReported) {
   auto ids = InsertJobs(*store, 3);
   Execute(dir.path(), "UPDATE jobs SET item = '{\"broken' WHERE id = '" + ids[0] + "'");
   Execute(dir.path(), "UPDATE jobs SET version = 7 WHERE id = '" + ids[1] + "'");
+  Execute(dir.path(), "UPDATE jobs SET status = 'Failure' WHERE id = '" + ids[2] + "'");
   Execute(dir.path(), "INSERT INTO checkpoints (consumer, shard, seq) VALUES ('consumer_1', 0, 999)");
   Execute(dir.path(),
           "INSERT INTO stream (seq, shard, job_id, event_name, created_ms, record) "
@@ -75,6 +76,7 @@ TEST(StoreCheckTest, UnreadableItemsOrphansAndCheckpointsAheadAreReported) {
   for (const auto& problem : report->problems) all += problem + "\n";
   EXPECT_NE(all.find("job " + ids[0] + ": stored job item"), std::string::npos) << all;
   EXPECT_NE(all.find("version 7 in its row"), std::string::npos) << all;
+  EXPECT_NE(all.find("job " + ids[2] + ": status Failure in its row, Pending by its item"), std::string::npos) << all;
   EXPECT_NE(all.find("is in shard 9"), std::string::npos) << all;
   EXPECT_NE(all.find("belongs to job nobody"), std::string::npos) << all;
   EXPECT_NE(all.find("checkpointed at 999"), std::string::npos) << all;
