@@ -78,6 +78,10 @@ std::string_view CheckOf(const auth::Sha256Digest& digest) {
 
 }  // namespace
 
+bool IsJobStatus(std::string_view status) {
+  return std::find(kStatuses.begin(), kStatuses.end(), status) != kStatuses.end();
+}
+
 std::string EncodeJobCursor(std::string_view status, std::string_view last_id) {
   std::string text;
   text.reserve(kCursorFormat.size() + status.size() + last_id.size() + 2);
@@ -144,7 +148,7 @@ Result<ListJobsQuery> ParseListJobsQuery(std::string_view raw_query) {
     if (*seen) return Invalid("query parameter '" + key + "' is given more than once");
     *seen = true;
     if (key == "status") {
-      if (std::find(kStatuses.begin(), kStatuses.end(), value) == kStatuses.end()) {
+      if (!IsJobStatus(value)) {
         return Invalid("status must be one of Pending, Running, Success, Failure, Filtered");
       }
       query.status = std::move(value);

@@ -32,6 +32,10 @@ struct ListJobsQuery {
 // parameter or a bad value is kInvalidArgument with a message naming the parameter.
 Result<ListJobsQuery> ParseListJobsQuery(std::string_view raw_query);
 
+// True for a job's overall status as GET /jobs/{id} shows it: Pending, Running, Success,
+// Failure, Filtered.
+bool IsJobStatus(std::string_view status);
+
 // The cursor that resumes a listing under `status` after the job `last_id`.
 std::string EncodeJobCursor(std::string_view status, std::string_view last_id);
 // The id a cursor resumes after, if it is one EncodeJobCursor made for `status`; otherwise

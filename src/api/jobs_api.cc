@@ -13,7 +13,6 @@
 #include "api/route_table.h"
 #include "auth/sigv4_canonical.h"
 #include "common/uuid.h"
-#include "store/consumer_rerun.h"
 #include "stream/dynamo_json.h"
 
 namespace jobstream::api {
@@ -24,7 +23,6 @@ namespace beast_http = boost::beast::http;
 constexpr std::string_view kJobsPath = "/jobs";
 constexpr std::string_view kRerunSuffix = "/rerun";  // POST /jobs/{id}/rerun
 constexpr std::string_view kConsumersPath = "/consumers";
-constexpr std::size_t kMaxRerunConsumers = 100;
 // The API's description (docs/openapi.json): signed, like every route but the two probes.
 constexpr std::string_view kOpenApiPath = "/openapi.json";
 constexpr std::string_view kHealthPath = "/healthz";  // alive: the process answers
@@ -64,8 +62,8 @@ JobsApi::JobsApi(const auth::SigV4Verifier& verifier, store::JobStore& store, In
     : verifier_(verifier),
       store_(store),
       initial_states_(std::move(initial_states)),
-      consumers_(consumers),
       consumers_api_(consumers),
+      reruns_(store, consumers),
       identity_(identity) {}
 
 void JobsApi::Handle(http::Request& request, http::Respond respond) {
@@ -156,10 +154,13 @@ void JobsApi::Handle(http::Request& request, http::Respond respond) {
     std::string_view id = path.substr(kJobsPath.size() + 1);
     if (id.ends_with(kRerunSuffix) && id.find('/') == id.size() - kRerunSuffix.size()) {
       if (request.method() != beast_http::verb::post) return respond(MethodNotAllowed("POST"));
-      return RerunJob(id.substr(0, id.size() - kRerunSuffix.size()), request, std::move(respond));
+      return reruns_.RerunJob(id.substr(0, id.size() - kRerunSuffix.size()), request.body(), std::move(respond));
     }
     if (id.find('/') != std::string_view::npos) return respond(MessageResponse(404, "Not Found"));
     if (id == "batch" && request.method() == beast_http::verb::post) return CreateJobs(request, std::move(respond));
+    if (id == "rerun" && request.method() == beast_http::verb::post) {
+      return reruns_.RerunJobs(request.body(), std::move(respond));
+    }
     if (request.method() != beast_http::verb::get) return respond(MethodNotAllowed("GET"));
     return GetJob(id, respond);
   }
@@ -289,59 +290,6 @@ void JobsApi::GetJob(std::string_view id, const http::Respond& respond) {
   http::Response response;
   response.body = job->ToViewJson();
   respond(std::move(response));
-}
-
-}  // namespace jobstream::api
-
-namespace jobstream::api {
-
-void JobsApi::RerunJob(std::string_view id, const http::Request& request, http::Respond respond) {
-  if (!IsUuid(id)) return respond(MessageResponse(404, "Job not found"));
-  if (!reruns_refused_.empty()) return respond(MessageResponse(400, reruns_refused_));
-  // {} or no body: the job's failed consumers; {"consumers": [names]}: those, whatever their state
-  // but Pending or Running.
-  std::vector<std::string> names;
-  if (!request.body().empty()) {
-    boost::system::error_code ec;
-    boost::json::value body = boost::json::parse(request.body(), ec);
-    if (ec || !body.is_object()) return respond(MessageResponse(400, "The body must be a JSON object"));
-    for (const auto& [member, value] : body.get_object()) {
-      if (member != "consumers") {
-        return respond(MessageResponse(
-            400, fmt::format("Unknown member '{}': only \"consumers\" is allowed", std::string_view(member))));
-      }
-      if (!value.is_array() || value.get_array().size() > kMaxRerunConsumers) {
-        return respond(MessageResponse(400, "consumers must be an array of at most 100 consumer names"));
-      }
-      for (const boost::json::value& name : value.get_array()) {
-        if (!name.is_string()) return respond(MessageResponse(400, "consumers must hold consumer names (strings)"));
-        names.emplace_back(name.get_string());
-      }
-    }
-  }
-  if (consumers_ != nullptr) {
-    std::vector<consumers::ConsumerView> configured = consumers_->List();
-    for (const std::string& name : names) {
-      bool known = std::any_of(configured.begin(), configured.end(),
-                               [&name](const consumers::ConsumerView& view) { return view.name == name; });
-      if (!known) return respond(MessageResponse(400, fmt::format("consumers: no consumer is named '{}'", name)));
-    }
-  }
-  store::RerunConsumers(
-      store_, std::string(id), std::move(names),
-      [this, respond = std::move(respond), id = std::string(id)](Result<std::vector<std::string>> rerun) {
-        if (!rerun.ok()) {
-          if (rerun.error().code() == StatusCode::kNotFound) return respond(MessageResponse(404, "Job not found"));
-          store_errors_.Log(fmt::format("job {} was not re-run: {}", id, rerun.error().message()));
-          return respond(ErrorResponse(rerun.error()));
-        }
-        boost::json::array consumers;
-        for (std::string& name : *rerun) consumers.emplace_back(std::move(name));
-        http::Response response;
-        response.status = 202;
-        response.body = boost::json::serialize(boost::json::object{{"id", id}, {"rerun", std::move(consumers)}});
-        respond(std::move(response));
-      });
 }
 
 }  // namespace jobstream::api

@@ -4,8 +4,8 @@
 //   POST /jobs        → 202 {"id"} + Location, only after the job and its INSERT record are durable
 //   POST /jobs/batch  → 202 {"ids": [...]}: up to 1,000 jobs stored atomically (like BullMQ addBulk)
 //   GET  /jobs/{id}   → 200 job | 404 {"message": "Job not found"}
-//   POST /jobs/{id}/rerun → 202 {"id", "rerun": [consumers]}: the job's failed consumers (or those
-//                     named in {"consumers": [...]}) back to Pending, to run again (store/consumer_rerun.h)
+//   POST /jobs/{id}/rerun, POST /jobs/rerun → 202: failed consumers of a job, or of a page of jobs
+//                     by status and creation time, back to Pending to run again (api/job_reruns.h)
 //   GET  /jobs?status=&limit=&cursor=  → 200 {"jobs": [job, ...], "nextCursor"}: newest first, one
 //                       status or all, paged by an opaque cursor (api/job_listing.h)
 //   /consumers…       → ConsumersApi (list, pause, resume)
@@ -16,6 +16,7 @@
 #include <map>
 
 #include "api/consumers_api.h"
+#include "api/job_reruns.h"
 #include "auth/authorizer.h"
 #include "auth/sigv4_verifier.h"
 #include "common/rate_limited_log.h"
@@ -52,14 +53,13 @@ class JobsApi final : public http::RequestHandler {
 
   // Re-runs need the stream's new images (store/consumer_rerun.h): with KEYS_ONLY records the
   // server refuses them with this reason. Call before serving.
-  void RefuseReruns(std::string reason) { reruns_refused_ = std::move(reason); }
+  void RefuseReruns(std::string reason) { reruns_.Refuse(std::move(reason)); }
 
  private:
   void CreateJob(http::Request& request, http::Respond respond);
   void CreateJobs(http::Request& request, http::Respond respond);
   store::Job NewJob(const boost::json::object& parameters) const;
   void GetJob(std::string_view id, const http::Respond& respond);
-  void RerunJob(std::string_view id, const http::Request& request, http::Respond respond);
   void ListJobs(const http::Request& request, const http::Respond& respond);
   void HandleDynamoDb(const auth::Principal& principal, const http::Request& request,
                       std::chrono::system_clock::time_point now, http::Respond respond) const;
@@ -68,9 +68,8 @@ class JobsApi final : public http::RequestHandler {
   const auth::SigV4Verifier& verifier_;
   store::JobStore& store_;
   InitialConsumerStates initial_states_;
-  consumers::ConsumerControl* consumers_;
   ConsumersApi consumers_api_;
-  std::string reruns_refused_;
+  JobReruns reruns_;
   const IdentityServices* identity_;
   // Store failures repeat for every request while they last (a full disk): one line per interval.
   mutable RateLimitedLog store_errors_{spdlog::level::err};

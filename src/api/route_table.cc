@@ -54,7 +54,7 @@ std::optional<RouteAuthorization> AuthorizationFor(std::string_view method, std:
       OneSegmentUnder(path.substr(0, path.size() - 6), "/jobs")) {
     return RouteAuthorization{std::string(kInvoke), ExecuteApiArn(method, path, region, account_id)};
   }
-  if ((method == "POST" && (path == "/jobs" || path == "/jobs/batch")) ||
+  if ((method == "POST" && (path == "/jobs" || path == "/jobs/batch" || path == "/jobs/rerun")) ||
       (method == "GET" && (path == "/jobs" || OneSegmentUnder(path, "/jobs")))) {
     return RouteAuthorization{std::string(kInvoke), ExecuteApiArn(method, path, region, account_id)};
   }

@@ -1,5 +1,9 @@
 #include "cli/client_flags.h"
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <iostream>
 
 #include "auth/key_file.h"
@@ -52,6 +56,32 @@ Result<SignedClient*> MakeClient(ClientFlags& flags, std::unique_ptr<SignedClien
   options.signer.service = flags.service;
   holder = std::make_unique<SignedClient>(std::move(options));
   return holder.get();
+}
+
+std::optional<SystemTime> ParseTimeFlag(const std::string& text) {
+  if (text == "now") return std::chrono::system_clock::now();
+  auto from_seconds = [](double seconds) { return FromUnixMillis(static_cast<std::int64_t>(seconds * 1000.0)); };
+  char* end = nullptr;
+  double seconds = std::strtod(text.c_str(), &end);
+  if (!text.empty() && end == text.c_str() + text.size()) {
+    if (!std::isfinite(seconds) || seconds < 0 || seconds >= 253402300800.0) return std::nullopt;
+    return from_seconds(seconds);
+  }
+  std::tm parts{};
+  double second = 0;
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%n", &parts.tm_year, &parts.tm_mon, &parts.tm_mday,
+                  &parts.tm_hour, &parts.tm_min, &second, &consumed) != 6) {
+    return std::nullopt;
+  }
+  std::string_view rest = std::string_view(text).substr(static_cast<std::size_t>(consumed));
+  if (!(rest.empty() || rest == "Z" || rest == "+00:00") || second < 0 || second >= 61) return std::nullopt;
+  parts.tm_year -= 1900;
+  parts.tm_mon -= 1;
+  parts.tm_sec = 0;
+  std::time_t whole = timegm(&parts);
+  if (whole == -1) return std::nullopt;
+  return from_seconds(static_cast<double>(whole) + second);
 }
 
 int Report(const Result<ClientResponse>& response, unsigned expected) {

@@ -4,9 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/signed_client.h"
+#include "common/clock.h"
 #include "common/result.h"
 
 namespace jobstream::cli {
@@ -33,6 +35,10 @@ void AddClientOptions(CLI::App* command, ClientFlags& flags);
 // A client signing with the flags' credentials (read from the data directory's key file when
 // none are given; it is never created), owned by `holder`.
 Result<SignedClient*> MakeClient(ClientFlags& flags, std::unique_ptr<SignedClient>& holder);
+
+// A time as the client flags take it: "now", epoch seconds ("1765100000", "1765100000.5"), or
+// ISO 8601 in UTC ("2026-12-07T10:00:00Z", with a fraction of a second, or without the Z).
+std::optional<SystemTime> ParseTimeFlag(const std::string& text);
 
 // kExitOk when the server answered `expected`; otherwise prints why and returns the exit code.
 int Report(const Result<ClientResponse>& response, unsigned expected);

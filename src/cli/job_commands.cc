@@ -21,10 +21,13 @@ struct JobFlags : ClientFlags {
   std::string job_id;
   bool wait = false;
   int wait_timeout = 600;
-  // jobs list
+  // jobs list, jobs rerun
   std::string status;
   int limit = 100;
   bool all = false;
+  std::vector<std::string> consumers;
+  std::string created_after;
+  std::string created_before;
 };
 
 std::string StatusOf(const std::string& job_json) {
@@ -138,6 +141,70 @@ int RunList(JobFlags& flags) {
   }
 }
 
+// One job's consumers (JOB_ID), or every job of a status (and creation time range), page by page:
+// prints each re-run job as {"id", "consumers"}, one per line.
+int RunRerun(JobFlags& flags) {
+  if (flags.job_id.empty() == flags.status.empty()) {
+    std::cerr << "jobstream jobs rerun: give a JOB_ID or --status, not both\n";
+    return kExitUsage;
+  }
+  boost::json::object body;
+  if (!flags.consumers.empty()) {
+    boost::json::array names;
+    for (const std::string& name : flags.consumers) names.emplace_back(name);
+    body["consumers"] = std::move(names);
+  }
+  std::unique_ptr<SignedClient> holder;
+  auto client = MakeClient(flags, holder);
+  if (!client.ok()) {
+    std::cerr << "jobstream jobs rerun: " << client.error().message() << "\n";
+    return kExitUsage;
+  }
+  if (!flags.job_id.empty()) {
+    auto answer = (*client)->Send("POST", "/jobs/" + flags.job_id + "/rerun", boost::json::serialize(body));
+    if (int code = Report(answer, 202); code != kExitOk) return code;
+    std::cout << answer->body << std::endl;
+    return kExitOk;
+  }
+  for (auto [flag, member] :
+       {std::pair{&flags.created_after, "createdAfter"}, std::pair{&flags.created_before, "createdBefore"}}) {
+    if (flag->empty()) continue;
+    auto time = ParseTimeFlag(*flag);
+    if (!time) {
+      std::cerr << "jobstream jobs rerun: " << *flag << " is not a time (epoch seconds, ISO 8601 in UTC, or now)\n";
+      return kExitUsage;
+    }
+    body[member] = FormatIso8601(*time);
+  }
+  body["status"] = flags.status;
+  body["limit"] = flags.limit;
+  std::int64_t examined = 0;
+  std::int64_t rerun = 0;
+  for (;;) {
+    auto answer = (*client)->Send("POST", "/jobs/rerun", boost::json::serialize(body));
+    if (int code = Report(answer, 202); code != kExitOk) return code;
+    boost::system::error_code ec;
+    auto page = boost::json::parse(answer->body, ec);
+    const boost::json::object* object = ec ? nullptr : page.if_object();
+    const boost::json::value* jobs = object != nullptr ? object->if_contains("rerun") : nullptr;
+    if (jobs == nullptr || !jobs->is_array()) {
+      std::cerr << "jobstream jobs rerun: unexpected answer: " << answer->body << "\n";
+      return kExitHttpError;
+    }
+    for (const auto& job : jobs->get_array()) std::cout << boost::json::serialize(job) << '\n';
+    std::cout.flush();
+    rerun += static_cast<std::int64_t>(jobs->get_array().size());
+    if (const auto* count = object->if_contains("examined"); count != nullptr && count->is_int64()) {
+      examined += count->get_int64();
+    }
+    const auto* cursor = object->if_contains("nextCursor");
+    if (cursor == nullptr || !cursor->is_string()) break;
+    body["cursor"] = *cursor;
+  }
+  std::cerr << "jobstream jobs rerun: " << rerun << " of " << examined << " " << flags.status << " jobs re-run\n";
+  return kExitOk;
+}
+
 // Job ids are UUIDs; anything that could change the request's path or break its line is refused
 // before it is signed.
 CLI::Validator JobIdValidator() {
@@ -180,6 +247,21 @@ void AddJobCommands(CLI::App& app, int& exit_code) {
   list->add_flag("--all", flags->all, "Follow nextCursor through every page (default: the first page only)");
   list->footer("Exit codes: 0 ok, 2 usage, 3 HTTP error, 4 server unreachable.");
   list->callback([flags, &exit_code] { exit_code = RunList(*flags); });
+
+  CLI::App* rerun = jobs->add_subcommand(
+      "rerun", "Re-run the failed (or --consumer) consumers of one job, or of every job of a --status");
+  AddClientOptions(rerun, *flags);
+  rerun->add_option("JOB_ID", flags->job_id, "The job (or give --status)")->check(JobIdValidator());
+  rerun->add_option("--status", flags->status, "Every job whose overall status is this (e.g. Failure)")
+      ->check(CLI::IsMember({"Pending", "Running", "Success", "Failure", "Filtered"}));
+  rerun->add_option("--consumer", flags->consumers, "Only this consumer (repeatable; default: the failed ones)");
+  rerun->add_option("--created-after", flags->created_after, "With --status: jobs created at or after this time");
+  rerun->add_option("--created-before", flags->created_before, "With --status: jobs created before this time");
+  rerun->add_option("--limit", flags->limit, "Jobs per request (1 to 1000, default 100)")->check(CLI::Range(1, 1000));
+  rerun->footer(
+      "Prints each re-run job as {\"id\", \"consumers\"}, one per line. Exit codes: 0 ok, 2 usage, 3 HTTP "
+      "error, 4 server unreachable.");
+  rerun->callback([flags, &exit_code] { exit_code = RunRerun(*flags); });
 }
 
 }  // namespace jobstream::cli

@@ -6,7 +6,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <cmath>
 #include <ctime>
 #include <iostream>
 #include <thread>
@@ -37,30 +36,6 @@ Result<ClientResponse> Call(SignedClient& client, std::string_view operation, co
   return client.Send(
       "POST", "/", json::serialize(input),
       {{"X-Amz-Target", "AWSEvents." + std::string(operation)}, {"Content-Type", "application/x-amz-json-1.1"}});
-}
-
-// A time as the flags take it: "now", epoch seconds ("1765100000", "1765100000.5"), or ISO 8601 in
-// UTC ("2026-12-07T10:00:00Z", with a fraction of a second or without the Z).
-std::optional<double> ParseTime(const std::string& text) {
-  if (text == "now") return static_cast<double>(ToUnixMillis(std::chrono::system_clock::now())) / 1000.0;
-  char* end = nullptr;
-  double seconds = std::strtod(text.c_str(), &end);
-  if (!text.empty() && end == text.c_str() + text.size() && std::isfinite(seconds) && seconds >= 0) return seconds;
-  std::tm parts{};
-  double second = 0;
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%n", &parts.tm_year, &parts.tm_mon, &parts.tm_mday,
-                  &parts.tm_hour, &parts.tm_min, &second, &consumed) != 6) {
-    return std::nullopt;
-  }
-  std::string_view rest = std::string_view(text).substr(static_cast<std::size_t>(consumed));
-  if (!(rest.empty() || rest == "Z" || rest == "+00:00") || second < 0 || second >= 61) return std::nullopt;
-  parts.tm_year -= 1900;
-  parts.tm_mon -= 1;
-  parts.tm_sec = 0;
-  std::time_t whole = timegm(&parts);
-  if (whole == -1) return std::nullopt;
-  return static_cast<double>(whole) + second;
 }
 
 std::optional<json::object> ObjectOf(const std::string& body) {
@@ -94,8 +69,8 @@ int Describe(SignedClient& client, const std::string& name, bool wait, int wait_
 }
 
 int RunStart(ReplayFlags& flags) {
-  auto from = ParseTime(flags.from);
-  auto to = ParseTime(flags.to);
+  auto from = ParseTimeFlag(flags.from);
+  auto to = ParseTimeFlag(flags.to);
   if (!from || !to) {
     std::cerr << "jobstream replay start: --from and --to take epoch seconds, ISO 8601 in UTC "
                  "(2026-12-07T10:00:00Z) or now\n";
@@ -140,8 +115,8 @@ int RunStart(ReplayFlags& flags) {
   }
   json::object input{{"ReplayName", flags.name},
                      {"EventSourceArn", described->at("ArchiveArn")},
-                     {"EventStartTime", *from},
-                     {"EventEndTime", *to},
+                     {"EventStartTime", static_cast<double>(ToUnixMillis(*from)) / 1000.0},
+                     {"EventEndTime", static_cast<double>(ToUnixMillis(*to)) / 1000.0},
                      {"Destination", std::move(destination)}};
   if (!flags.description.empty()) input["Description"] = flags.description;
   auto started = Call(**client, "StartReplay", input);

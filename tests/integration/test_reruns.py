@@ -8,7 +8,9 @@ import os
 import tempfile
 import unittest
 
-from harness import ServerTestCase, wait_for
+import time
+
+from harness import ServerTestCase, run_cli, wait_for
 
 # "fixable" fails until the file FIXED exists (the cause, fixed by the test); "steady" always
 # succeeds; "picky" accepts only jobs with {"picky": true}, so it sees no other job unless re-run.
@@ -124,6 +126,82 @@ class Reruns(ServerTestCase):
         self.assertEqual(404, self.rerun("not-a-job").status)
         self.assertEqual(405, self.client.request("GET", f"/jobs/{job_id}/rerun").status)
         self.assertEqual(403, self.client.request("POST", f"/jobs/{job_id}/rerun", sign=False).status)
+
+
+class BulkReruns(ServerTestCase):
+    """POST /jobs/rerun and `jobstream jobs rerun --status`: every job of a status created in a
+    time range, a page at a time, and no other."""
+
+    CONFIG = CONFIG
+
+    def setUp(self):
+        if os.path.exists(FIXED):
+            os.remove(FIXED)
+
+    def failed_jobs(self, count):
+        """`count` jobs whose "fixable" consumer failed, created a few milliseconds apart."""
+        jobs = []
+        for _ in range(count):
+            job_id = self.client.submit({"seconds": 1})
+            jobs.append(job_id)
+            time.sleep(0.005)  # distinct creation times (the range bounds are milliseconds)
+        return [self.client.wait_terminal(job_id, 20) for job_id in jobs]
+
+    def cli(self, *args):
+        return run_cli("jobs", "rerun", *args, "--url", f"http://127.0.0.1:{self.server.port}",
+                       "--access-key-id", self.key["AccessKeyId"], "--secret-access-key",
+                       self.key["SecretAccessKey"])
+
+    def wait_fixed(self, job_id):
+        return wait_for(lambda: (lambda j: j if j["consumers"]["fixable"]["status"] == "Success" else None)(
+            self.client.job(job_id)), 20, what=f"{job_id} re-run to succeed")
+
+    def test_the_cli_reruns_exactly_the_failed_jobs_of_the_range_page_by_page(self):
+        jobs = self.failed_jobs(6)
+        for job in jobs:
+            self.assertEqual("Failure", job["status"], job)
+        open(FIXED, "w").close()
+        # Jobs 1 to 4 of 0..5: createdAfter is inclusive, createdBefore exclusive; two per page.
+        result = self.cli("--status", "Failure", "--created-after", jobs[1]["createdAt"],
+                          "--created-before", jobs[5]["createdAt"], "--limit", "2")
+        self.assertEqual(0, result.returncode, result.stderr)
+        printed = [json.loads(line) for line in result.stdout.splitlines()]
+        self.assertEqual([job["id"] for job in reversed(jobs[1:5])], [entry["id"] for entry in printed])
+        self.assertTrue(all(entry["consumers"] == ["fixable"] for entry in printed), printed)
+        self.assertIn("4 of 4 Failure jobs re-run", result.stderr)
+        for job in jobs[1:5]:
+            self.assertEqual("Success", self.wait_fixed(job["id"])["status"])
+        for job in (jobs[0], jobs[5]):  # outside the range: untouched
+            self.assertEqual(job["version"], self.client.job(job["id"])["version"])
+
+    def test_a_page_answers_what_it_examined_and_resumes_with_its_cursor(self):
+        jobs = self.failed_jobs(3)
+        open(FIXED, "w").close()
+        first = self.client.request("POST", "/jobs/rerun", {"status": "Failure", "limit": 2,
+                                                             "createdAfter": jobs[0]["createdAt"]})
+        self.assertEqual(202, first.status, first)
+        page = first.json()
+        self.assertEqual(2, page["examined"], page)
+        self.assertEqual([jobs[2]["id"], jobs[1]["id"]], [entry["id"] for entry in page["rerun"]], page)
+        self.assertIn("nextCursor", page)
+        second = self.client.request("POST", "/jobs/rerun", {"status": "Failure", "limit": 2,
+                                                              "createdAfter": jobs[0]["createdAt"],
+                                                              "cursor": page["nextCursor"]}).json()
+        self.assertEqual([jobs[0]["id"]], [entry["id"] for entry in second["rerun"]], second)
+        self.assertNotIn("nextCursor", second)
+        for job in jobs:
+            self.wait_fixed(job["id"])
+        # A cursor of another status, or a damaged one, is refused.
+        other = self.client.request("POST", "/jobs/rerun", {"status": "Success", "cursor": page["nextCursor"]})
+        self.assertEqual(400, other.status, other)
+        for body, mention in (({"status": "Broken"}, "status"), ({"limit": 0}, "limit"),
+                              ({"createdAfter": "yesterday"}, "createdAfter"), ({"job": 1}, "job"),
+                              ({"createdAfter": jobs[1]["createdAt"], "createdBefore": jobs[0]["createdAt"]},
+                               "createdAfter")):
+            resp = self.client.request("POST", "/jobs/rerun", body)
+            self.assertEqual(400, resp.status, resp)
+            self.assertIn(mention, resp.json()["message"])
+        self.assertEqual(2, self.cli().returncode)  # neither a job nor --status
 
 
 if __name__ == "__main__":
