@@ -128,9 +128,10 @@ class BadInput(ServerTestCase):
 
     def test_known_path_with_wrong_method_gets_405_json(self):
         job_id = self.client.submit({"seconds": 1})
-        for method, path in (("DELETE", "/jobs"), ("GET", "/jobs"), ("PUT", "/jobs"),
+        for method, path in (("DELETE", "/jobs"), ("PUT", "/jobs"),
                              ("PATCH", "/jobs"), ("DELETE", f"/jobs/{job_id}"),
-                             ("POST", f"/jobs/{job_id}"), ("PUT", f"/jobs/{job_id}")):
+                             ("POST", f"/jobs/{job_id}"), ("PUT", f"/jobs/{job_id}"),
+                             ("GET", f"/jobs/{job_id}/rerun")):
             with self.subTest(method=method, path=path):
                 body = b"{}" if method in ("PUT", "PATCH", "POST") else None
                 self.assertJsonError(self.client.request(method, path, body), 405)
