@@ -10,8 +10,10 @@
 #include "api/error_response.h"
 #include "api/job_listing.h"
 #include "common/clock.h"
+#include "common/step_loop.h"
 #include "common/uuid.h"
 #include "store/consumer_rerun.h"
+#include "store/job.h"
 
 namespace jobstream::api {
 namespace {
@@ -86,13 +88,6 @@ Result<RerunRequest> ParseRerunRequest(std::string_view body, bool bulk) {
   return request;
 }
 
-// The smallest id a job created at `time` (or later) can have: ids start with their creation's
-// milliseconds (NewTimeOrderedUuid), in lower-case hex, so ids compare as their times do.
-std::string FirstIdAt(SystemTime time) {
-  auto millis = static_cast<std::uint64_t>(std::max<std::int64_t>(ToUnixMillis(time), 0));
-  return fmt::format("{:08x}-{:04x}-0000-0000-000000000000", millis >> 16, millis & 0xFFFF);
-}
-
 http::Response Accepted(const json::object& body) {
   http::Response response;
   response.status = 202;
@@ -100,42 +95,59 @@ http::Response Accepted(const json::object& body) {
   return response;
 }
 
-// The bulk form's progress: the page's jobs, re-run one after the other.
+// The bulk form's progress: the page's jobs in the range, re-run one after the other.
 struct Page {
   store::JobStore& store;
   RateLimitedLog& errors;
   std::vector<std::string> ids;
+  std::size_t examined = 0;
   std::vector<std::string> consumers;
-  std::size_t next = 0;
+  std::vector<std::string> configured;
   json::array rerun;
   std::optional<std::string> next_cursor;
+  std::optional<Status> error;
   http::Respond respond;
 };
 
-// Re-runs the page's next job, or answers once none is left. Each re-run is a few conditional
-// writes; a page is bounded by its limit.
-void Continue(const std::shared_ptr<Page>& page) {
-  if (page->next == page->ids.size()) {
-    json::object answer{{"examined", page->ids.size()}, {"rerun", std::move(page->rerun)}};
-    if (page->next_cursor) answer["nextCursor"] = *page->next_cursor;
-    return page->respond(Accepted(answer));
-  }
-  std::string id = page->ids[page->next++];
-  store::RerunConsumers(page->store, id, page->consumers, [page, id](Result<std::vector<std::string>> rerun) {
-    if (!rerun.ok() && rerun.error().code() != StatusCode::kNotFound) {  // a job deleted since: passed over
-      page->errors.Log(fmt::format("job {} was not re-run: {}", id, rerun.error().message()));
-      return page->respond(ErrorResponse(rerun.error()));
-    }
-    if (rerun.ok() && !rerun->empty()) {
-      json::array consumers;
-      for (std::string& name : *rerun) consumers.emplace_back(std::move(name));
-      page->rerun.push_back(json::object{{"id", id}, {"consumers", std::move(consumers)}});
-    }
-    Continue(page);
-  });
+// Re-runs the page's jobs, then answers. Each re-run is a few conditional writes; a page is
+// bounded by its limit, and RunSteps keeps the stack flat when jobs need no write.
+void RerunPage(const std::shared_ptr<Page>& page) {
+  RunSteps(
+      page->ids.size(),
+      [page](std::size_t index, std::function<void(bool)> go_on) {
+        const std::string& id = page->ids[index];
+        store::RerunConsumers(
+            page->store, id, page->consumers, page->configured,
+            [page, id, go_on = std::move(go_on)](Result<std::vector<std::string>> rerun) {
+              if (!rerun.ok() && rerun.error().code() != StatusCode::kNotFound) {  // deleted since: passed over
+                page->errors.Log(fmt::format("job {} was not re-run: {}", id, rerun.error().message()));
+                page->error = rerun.error();
+                return go_on(false);
+              }
+              if (rerun.ok() && !rerun->empty()) {
+                json::array consumers;
+                for (std::string& name : *rerun) consumers.emplace_back(std::move(name));
+                page->rerun.push_back(json::object{{"id", id}, {"consumers", std::move(consumers)}});
+              }
+              go_on(true);
+            });
+      },
+      [page] {
+        if (page->error) return page->respond(ErrorResponse(*page->error));
+        json::object answer{{"examined", page->examined}, {"rerun", std::move(page->rerun)}};
+        if (page->next_cursor) answer["nextCursor"] = *page->next_cursor;
+        page->respond(Accepted(answer));
+      });
 }
 
 }  // namespace
+
+std::vector<std::string> JobReruns::ConfiguredConsumers() const {
+  std::vector<std::string> names;
+  if (consumers_ == nullptr) return names;
+  for (const consumers::ConsumerView& view : consumers_->List()) names.push_back(view.name);
+  return names;
+}
 
 std::optional<http::Response> JobReruns::UnknownConsumer(const std::vector<std::string>& names) const {
   if (consumers_ == nullptr) return std::nullopt;
@@ -155,7 +167,7 @@ void JobReruns::RerunJob(std::string_view id, std::string_view body, http::Respo
   if (!request.ok()) return respond(ErrorResponse(request.error()));
   if (auto unknown = UnknownConsumer(request->consumers)) return respond(std::move(*unknown));
   store::RerunConsumers(
-      store_, std::string(id), std::move(request->consumers),
+      store_, std::string(id), std::move(request->consumers), ConfiguredConsumers(),
       [this, respond = std::move(respond), id = std::string(id)](Result<std::vector<std::string>> rerun) {
         if (!rerun.ok()) {
           if (rerun.error().code() == StatusCode::kNotFound) return respond(MessageResponse(404, "Job not found"));
@@ -179,27 +191,33 @@ void JobReruns::RerunJobs(std::string_view body, http::Respond respond) {
     auto resumed = DecodeJobCursor(request->cursor, scope);
     if (!resumed.ok()) return respond(ErrorResponse(resumed.error()));
     before_id = *resumed;
-  } else if (request->created_before) {
-    before_id = FirstIdAt(*request->created_before);
   }
   auto listing = store_.ListJobs(request->status, before_id, request->limit);
   if (!listing.ok()) {
     store_errors_.Log(fmt::format("cannot list jobs to re-run: {}", listing.error().message()));
     return respond(ErrorResponse(listing.error()));
   }
-  auto page = std::make_shared<Page>(Page{store_, store_errors_, {}, {}, 0, {}, std::nullopt, std::move(respond)});
-  const std::string first_id = request->created_after ? FirstIdAt(*request->created_after) : std::string();
-  bool past_range = false;
+  auto page = std::make_shared<Page>(Page{store_,
+                                          store_errors_,
+                                          {},
+                                          listing->jobs.size(),
+                                          std::move(request->consumers),
+                                          ConfiguredConsumers(),
+                                          {},
+                                          std::nullopt,
+                                          std::nullopt,
+                                          std::move(respond)});
+  // The range is on each job's createdAt, as GET /jobs/{id} shows it, not on its id: items the
+  // DynamoDB API wrote, and jobs of older data directories, have ids that are not time-ordered.
   for (const store::JobListing::Entry& entry : listing->jobs) {
-    if (entry.id < first_id) {  // older than createdAfter, and so is everything after it
-      past_range = true;
-      break;
-    }
+    auto job = store::Job::FromItemJson(entry.item);
+    if (!job.ok()) continue;  // not a job's item: nothing to re-run
+    if (request->created_after && job->created_at < *request->created_after) continue;
+    if (request->created_before && job->created_at >= *request->created_before) continue;
     page->ids.push_back(entry.id);
   }
-  if (listing->more && !past_range && !page->ids.empty()) page->next_cursor = EncodeJobCursor(scope, page->ids.back());
-  page->consumers = std::move(request->consumers);
-  Continue(page);
+  if (listing->more && !listing->jobs.empty()) page->next_cursor = EncodeJobCursor(scope, listing->jobs.back().id);
+  RerunPage(page);
 }
 
 }  // namespace jobstream::api

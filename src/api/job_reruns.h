@@ -7,9 +7,10 @@
 //
 // Without "consumers", a job's consumers whose entry is Failure are re-run; with it, those named
 // (whatever their state but Pending or Running). The bulk form works one page of the status
-// listing at a time (newest first, at most `limit` jobs, createdAfter/createdBefore bounding the
-// jobs' creation time as GET /jobs/{id} shows it) and answers once every re-run of the page is
-// durable; its cursor resumes with the next older job.
+// listing at a time (newest first, `limit` jobs examined, those created in [createdAfter,
+// createdBefore) as GET /jobs/{id} shows createdAt re-run) and answers once every re-run of the
+// page is durable; its cursor resumes with the next older job. A narrow range still pages through
+// every job of the status (ids need not be time-ordered: the DynamoDB API writes any id).
 #pragma once
 
 #include <optional>
@@ -36,6 +37,8 @@ class JobReruns {
   void RerunJobs(std::string_view body, http::Respond respond);
 
  private:
+  // The configured consumers' names (empty without ConsumerControl: then none is checked).
+  std::vector<std::string> ConfiguredConsumers() const;
   // 400 naming the first name no configured consumer has.
   std::optional<http::Response> UnknownConsumer(const std::vector<std::string>& names) const;
 

@@ -60,11 +60,13 @@ Result<SignedClient*> MakeClient(ClientFlags& flags, std::unique_ptr<SignedClien
 
 std::optional<SystemTime> ParseTimeFlag(const std::string& text) {
   if (text == "now") return std::chrono::system_clock::now();
-  auto from_seconds = [](double seconds) { return FromUnixMillis(static_cast<std::int64_t>(seconds * 1000.0)); };
+  // 1970 to 2255: within what a time point of nanoseconds holds (to 2262).
+  constexpr double kMaxSeconds = 9e9;
+  auto from_seconds = [](double seconds) { return FromUnixMillis(std::llround(seconds * 1000.0)); };
   char* end = nullptr;
   double seconds = std::strtod(text.c_str(), &end);
   if (!text.empty() && end == text.c_str() + text.size()) {
-    if (!std::isfinite(seconds) || seconds < 0 || seconds >= 253402300800.0) return std::nullopt;
+    if (!std::isfinite(seconds) || seconds < 0 || seconds >= kMaxSeconds) return std::nullopt;
     return from_seconds(seconds);
   }
   std::tm parts{};
@@ -79,8 +81,13 @@ std::optional<SystemTime> ParseTimeFlag(const std::string& text) {
   parts.tm_year -= 1900;
   parts.tm_mon -= 1;
   parts.tm_sec = 0;
+  const std::tm asked = parts;
   std::time_t whole = timegm(&parts);
-  if (whole == -1) return std::nullopt;
+  // timegm normalises (month 13, February 30): a date it had to move is not one.
+  if (whole == -1 || parts.tm_mon != asked.tm_mon || parts.tm_mday != asked.tm_mday || parts.tm_hour != asked.tm_hour ||
+      parts.tm_min != asked.tm_min || whole < 0 || static_cast<double>(whole) + second >= kMaxSeconds) {
+    return std::nullopt;
+  }
   return from_seconds(static_cast<double>(whole) + second);
 }
 

@@ -145,7 +145,7 @@ int RunList(JobFlags& flags) {
 // prints each re-run job as {"id", "consumers"}, one per line.
 int RunRerun(JobFlags& flags) {
   if (flags.job_id.empty() == flags.status.empty()) {
-    std::cerr << "jobstream jobs rerun: give a JOB_ID or --status, not both\n";
+    std::cerr << "jobstream jobs rerun: give either a JOB_ID or --status\n";
     return kExitUsage;
   }
   boost::json::object body;

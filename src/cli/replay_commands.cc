@@ -86,7 +86,11 @@ int RunStart(ReplayFlags& flags) {
   auto archive = Call(**client, "DescribeArchive", {{"ArchiveName", flags.archive}});
   if (int code = Report(archive, 200); code != kExitOk) return code;
   auto described = ObjectOf(archive->body);
-  if (!described || !described->contains("ArchiveArn") || !described->contains("EventSourceArn")) {
+  auto is_text = [&described](std::string_view member) {
+    const json::value* value = described ? described->if_contains(member) : nullptr;
+    return value != nullptr && value->is_string();
+  };
+  if (!is_text("ArchiveArn") || !is_text("EventSourceArn")) {
     std::cerr << "jobstream replay start: unexpected answer: " << archive->body << "\n";
     return kExitHttpError;
   }

@@ -229,7 +229,8 @@ bool EventSourceMapping::Admit(Shard& shard, const stream::StreamRecord& stored)
 
 void EventSourceMapping::Keep(Shard& shard, stream::StreamRecord stored, std::chrono::steady_clock::time_point now) {
   bool is_insert = stored.event_name == "INSERT";
-  bool rerun = stored.event_name == "MODIFY" && store::IsRerunRecordFor(stored.json, config_.name);
+  std::optional<std::int64_t> rerun;
+  if (stored.event_name == "MODIFY") rerun = store::RerunVersionOf(stored.json, config_.name);
   shard.waiting.push_back(PendingRecord{stored.sequence, std::move(stored.job_id), stored.created_at, now,
                                         std::move(stored.json), std::move(stored.job_item), is_insert, rerun, 0,
                                         std::make_shared<std::optional<store::Job>>()});
@@ -334,8 +335,11 @@ void EventSourceMapping::WriteRunning(const std::shared_ptr<Batch>& batch) {
     if (record.RecordsOutcome()) {
       // A function still running after the grace period is slow enough that one more read
       // for its outcome costs nothing; dropping the cached job keeps a waiting job small.
+      // A re-run keeps its marker while it runs (a late failure of an earlier attempt is stale).
       WriteState(
-          record.job_id, store::ConsumerState{"Running", nullptr, nullptr},
+          record.job_id,
+          store::ConsumerState{"Running", nullptr, nullptr,
+                               record.rerun ? store::RerunMarker(*record.rerun) : boost::json::object()},
           [cache = record.job](bool) { cache->reset(); }, record.job);
     }
   }

@@ -80,10 +80,11 @@ class EventSourceMapping {
     // starts and then dropped.
     std::string job_item;
     bool is_insert = false;
-    bool rerun = false;  // a MODIFY that re-runs this consumer on the job (store/consumer_rerun.h)
+    // A MODIFY that re-runs this consumer on the job: the re-run's version (store/consumer_rerun.h).
+    std::optional<std::int64_t> rerun;
     int attempts = 0;
     // Outcomes are written onto the job for its submission (INSERT) and for a re-run of it.
-    bool RecordsOutcome() const { return is_insert || rerun; }
+    bool RecordsOutcome() const { return is_insert || rerun.has_value(); }
     JobCache job = std::make_shared<std::optional<store::Job>>();
   };
   struct Shard {

@@ -52,8 +52,9 @@ Status DeliveryQueue::RegisterArchive(std::string_view archive, SystemTime now) 
 
 Result<ArchiveStats> DeliveryQueue::StatsOf(std::string_view archive) {
   std::lock_guard lock(mutex_);
-  store::Statement count(connection_->handle(),
-                         "SELECT count(*), coalesce(sum(length(event)), 0) FROM archived_events WHERE archive = ?1");
+  store::Statement count(
+      connection_->handle(),
+      "SELECT count(*), coalesce(sum(length(CAST(event AS BLOB))), 0) FROM archived_events WHERE archive = ?1");
   ArchiveStats stats;
   if (count.Bind(1, archive).Step()) {
     stats.events = count.ColumnInt(0);

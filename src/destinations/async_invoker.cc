@@ -177,7 +177,7 @@ void AsyncInvoker::GiveUp(const QueuedInvocation& invocation, std::string_view c
                             result != nullptr ? result->error_message : std::string()};
     auto now = std::chrono::system_clock::now();
     std::string id = StableUuid("invocation-failure\n" + invocation.key);
-    Status put = bus->second->Put(InvocationFailureEvent(failed, account_, bus->first, id, now), now);
+    Status put = bus->second->Put(InvocationFailureEvent(failed, account_, bus->first, id, now), now, now);
     if (!put.ok()) {
       // Kept: it is handed on again (not invoked again) once the store takes it.
       store_errors_.Log(fmt::format("function {}: cannot put the failed invocation {} on bus {}: {}",

@@ -178,7 +178,7 @@ Status DeliveryQueue::PutEvent(const BusEvent& event) {
             archive.Bind(1, name).Bind(2, event.id).Bind(3, ToUnixMillis(event.time)).Bind(4, event.event).Run();
         if (!status.ok()) return status;
         if (retention_days > 0) {
-          std::int64_t cutoff = ToUnixMillis(event.time) - std::int64_t{retention_days} * 24 * 3600 * 1000;
+          std::int64_t cutoff = ToUnixMillis(event.received) - std::int64_t{retention_days} * 24 * 3600 * 1000;
           if (status = expire.Bind(1, name).Bind(2, cutoff).Run(); !status.ok()) return status;
         }
       }

@@ -42,9 +42,10 @@ struct NewInvocation {
 // An event put on a bus: kept in the archives whose patterns match it (with their retention in
 // days, 0 = forever), and the invocations of the targets of the rules that match it.
 struct BusEvent {
-  std::string id;  // the event's id: an event put twice is archived and delivered once
-  SystemTime time;
-  std::string event;  // the EventBridge event, JSON text
+  std::string id;       // the event's id: an event put twice is archived and delivered once
+  SystemTime time;      // the event's own (kept with it in the archives)
+  SystemTime received;  // the server's: archives' retention counts back from it
+  std::string event;    // the EventBridge event, JSON text
   std::vector<std::pair<std::string, int>> archives;
   std::vector<NewInvocation> invocations;
 };

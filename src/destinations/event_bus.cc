@@ -20,11 +20,11 @@ Result<std::unique_ptr<EventBus>> EventBus::Create(const EventBusConfig& config,
   return bus;
 }
 
-Status EventBus::Put(const boost::json::object& event, SystemTime time) {
+Status EventBus::Put(const boost::json::object& event, SystemTime event_time, SystemTime now) {
   const boost::json::value* id = event.if_contains("id");
   if (id == nullptr || !id->is_string()) return Status::InvalidArgument("an event needs an id");
   boost::json::value as_value = event;
-  BusEvent put{std::string(id->get_string()), time, boost::json::serialize(event), {}, {}};
+  BusEvent put{std::string(id->get_string()), event_time, now, boost::json::serialize(event), {}, {}};
   for (const Archive& archive : archives_) {
     if (archive.pattern.Matches(as_value)) put.archives.emplace_back(archive.name, archive.retention_days);
   }
@@ -33,7 +33,7 @@ Status EventBus::Put(const boost::json::object& event, SystemTime time) {
     for (const std::string& target : rule.targets) {
       // EventBridge invokes Lambda with the event itself.
       put.invocations.push_back(
-          NewInvocation{fmt::format("bus/{}/{}/{}/{}", name_, put.id, rule.name, target), target, put.event, time});
+          NewInvocation{fmt::format("bus/{}/{}/{}/{}", name_, put.id, rule.name, target), target, put.event, now});
     }
   }
   return queue_.PutEvent(put);

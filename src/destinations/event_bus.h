@@ -29,8 +29,10 @@ class EventBus {
   const std::string& name() const { return name_; }
   // Puts an event (its "id" and "time" set): archived where an archive's pattern matches, and
   // each matching rule's targets queued, in one synced transaction. The same id put again
-  // changes nothing.
-  Status Put(const boost::json::object& event, SystemTime time);
+  // changes nothing. `event_time` is the event's own time (what a replay selects on); `now`, the
+  // server's, is when its invocations were queued (their age) and what retention counts from:
+  // a client's clock (PutEvents' Time) never expires an archive or an invocation.
+  Status Put(const boost::json::object& event, SystemTime event_time, SystemTime now);
 
   // The invocations an archived event replayed by `replay` gets: those of the matching rules
   // (only those named in `only_rules`, when it is not empty), with the event carrying

@@ -53,7 +53,7 @@ class ReplayerTest : public ::testing::Test {
   void PutEvents(int count) {
     for (int i = 0; i < count; ++i) {
       boost::json::object event{{"id", "event-" + std::to_string(i)}, {"source", "lambda"}, {"detail", {{"n", i}}}};
-      ASSERT_TRUE(bus_->Put(event, base_ + std::chrono::seconds(i)).ok());
+      ASSERT_TRUE(bus_->Put(event, base_ + std::chrono::seconds(i), std::chrono::system_clock::now()).ok());
     }
   }
 
@@ -171,9 +171,29 @@ TEST_F(ReplayerTest, AnInterruptedReplayResumesAfterItsLastStepAndDeliversEachEv
   EXPECT_EQ(keys.size(), static_cast<std::size_t>(events));
 }
 
+TEST_F(ReplayerTest, AnEventsOwnTimeNeverExpiresAnArchiveNorAgesItsInvocations) {
+  // An archive kept a day: an event dated a year ahead (a client's clock, PutEvents' Time) must
+  // not make every event before it look a year old.
+  EventBusConfig config = BusConfig();
+  config.name = "dated";
+  config.archives = {{"dated-archive", "{}", 1}};
+  config.rules = {{"all", "{}", {"noop"}}};
+  auto bus = EventBus::Create(config, *queue_, AwsAccount{});
+  ASSERT_TRUE(bus.ok());
+  const SystemTime now = std::chrono::system_clock::now();
+  boost::json::object today{{"id", "today"}, {"source", "x"}};
+  boost::json::object next_year{{"id", "next-year"}, {"source", "x"}};
+  ASSERT_TRUE((*bus)->Put(today, now, now).ok());
+  ASSERT_TRUE((*bus)->Put(next_year, now + std::chrono::hours(24 * 365), now).ok());
+  EXPECT_EQ(queue_->StatsOf("dated-archive")->events, 2);
+  auto queued = Queued();  // both due now, not a year from now
+  EXPECT_EQ(queued.size(), 2U);
+  for (const QueuedInvocation& invocation : queued) EXPECT_LE(invocation.created_at, std::chrono::system_clock::now());
+}
+
 TEST_F(ReplayerTest, OnlyTheNamedRulesGetAReplayedEvent) {
   boost::json::object event{{"id", "elsewhere"}, {"source", "somewhere-else"}};
-  ASSERT_TRUE(bus_->Put(event, base_).ok());
+  ASSERT_TRUE(bus_->Put(event, base_, std::chrono::system_clock::now()).ok());
   EXPECT_EQ(Queued().size(), 1U);  // "other" matched when it was put
   auto only_replayed = Request("only-replayed", base_, base_ + 1s);
   only_replayed.rules = {"replayed"};

@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/uuid.h"
 #include "destinations/invocation_record.h"
@@ -20,6 +21,7 @@ using dynamodb::OperationResult;
 constexpr std::size_t kMaxEntries = 10;             // PutEvents
 constexpr std::int64_t kMaxLimit = 100;             // List*: LimitMax100
 constexpr std::size_t kMaxReplayDescription = 512;  // ReplayDescription
+constexpr double kMaxEpochSeconds = 9e9;
 
 // EventBridge's errors carry their bare code: {"__type": "ResourceNotFoundException", "message"}.
 ApiError EventsError(std::string_view code, std::string message, unsigned http_status = 400) {
@@ -67,9 +69,9 @@ Result<std::optional<SystemTime>, ApiError> OptionalTimestamp(const json::object
   } else {
     return MakeUnexpected(dynamodb::SerializationException("STRING_VALUE can not be converted to a Timestamp"));
   }
-  // Years 1970 to 9999: further is no time an event has.
-  if (!(seconds >= 0 && seconds < 253402300800.0)) return MakeUnexpected(NotValid(name, "Timestamp out of range."));
-  return std::optional<SystemTime>{FromUnixMillis(static_cast<std::int64_t>(seconds * 1000.0))};
+  // 1970 to 2255: within what a time point of nanoseconds holds (to 2262).
+  if (!(seconds >= 0 && seconds < kMaxEpochSeconds)) return MakeUnexpected(NotValid(name, "Timestamp out of range."));
+  return std::optional<SystemTime>{FromUnixMillis(std::llround(seconds * 1000.0))};
 }
 
 Result<SystemTime, ApiError> RequiredTimestamp(const json::object& input, std::string_view name) {
@@ -256,7 +258,7 @@ OperationResult EventsApi::PutEvents(const json::object& input, const OperationC
                          {"resources", std::move(resources)},
                          {"detail", std::move(detail)}};
       std::string id(event.at("id").as_string());
-      if (Status status = bus->second->Put(event, event_time); !status.ok()) {
+      if (Status status = bus->second->Put(event, event_time, context.now); !status.ok()) {
         return MakeUnexpected(Failure{"InternalFailure", "The event could not be stored."});
       }
       return id;

@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 
+#include <optional>
+
 #include "dynamodb/shard_id.h"
 #include "store/consumer_rerun.h"
 #include "store/consumer_state_writer.h"
@@ -32,6 +34,7 @@ struct RecordFailureFunction::Write {
   struct Target {
     std::string job_id;
     std::string consumer;
+    std::optional<std::int64_t> rerun;  // the failed record was this re-run (else the job's INSERT)
   };
   std::vector<Target> targets;
   std::size_t next = 0;
@@ -113,8 +116,10 @@ void RecordFailureFunction::Invoke(StreamEvent event, const InvocationContext&, 
     // Outcomes are recorded for job submissions (INSERT records) and re-runs, as the consumers do.
     if (failed.sequence > *last) continue;
     for (const std::string& consumer : consumers->second) {
-      if (failed.event_name == "INSERT" || store::IsRerunRecordFor(failed.json, consumer)) {
-        write->targets.push_back({failed.job_id, consumer});
+      if (failed.event_name == "INSERT") {
+        write->targets.push_back({failed.job_id, consumer, std::nullopt});
+      } else if (auto rerun = store::RerunVersionOf(failed.json, consumer)) {
+        write->targets.push_back({failed.job_id, consumer, rerun});
       }
     }
   }
@@ -128,10 +133,14 @@ void RecordFailureFunction::Next(const std::shared_ptr<Write>& write) {
     return;
   }
   const Write::Target& target = write->targets[write->next];
-  auto decide = [error = write->error, consumer = target.consumer](const store::Job& job) {
+  auto decide = [error = write->error, consumer = target.consumer, rerun = target.rerun](const store::Job& job) {
     auto current = job.consumers.find(consumer);
-    if (current != job.consumers.end() && current->second.IsTerminal()) {
-      return std::optional<store::ConsumerState>();  // recorded already
+    if (current != job.consumers.end()) {
+      if (current->second.IsTerminal()) return std::optional<store::ConsumerState>();  // recorded already
+      // A failure of an earlier attempt than the one under way (the INSERT's while a re-run runs,
+      // or an older re-run's) arrived late: the attempt under way will record its own outcome.
+      std::optional<std::int64_t> underway = store::RerunMarkerOf(current->second);
+      if (underway && underway != rerun) return std::optional<store::ConsumerState>();
     }
     // The job's parameters beside the status, as the reference's handler writes them, except
     // any named like the entry's own members.

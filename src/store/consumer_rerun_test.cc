@@ -28,5 +28,14 @@ TEST(ConsumerRerunTest, OnlyTheWriteThatPutTheEntryBackToPendingIsTheConsumersRe
   EXPECT_FALSE(IsRerunRecordFor(R"({"eventName":"MODIFY","dynamodb":{"Keys":{}},"rerun":1})", "consumer_1"));
 }
 
+TEST(ConsumerRerunTest, TheVersionOfTheRerunAndTheMarkerOfAnEntryReadBack) {
+  EXPECT_EQ(RerunVersionOf(Record("MODIFY", R"({"status":{"S":"Pending"},"rerun":{"N":"12"}})", "12"), "consumer_1"),
+            12);
+  EXPECT_FALSE(RerunVersionOf(Record("MODIFY", R"({"status":{"S":"Pending"},"rerun":{"N":"x"}})", "x"), "consumer_1"));
+  ConsumerState running{"Running", nullptr, nullptr, RerunMarker(7)};
+  EXPECT_EQ(RerunMarkerOf(running), 7);
+  EXPECT_FALSE(RerunMarkerOf(ConsumerState{"Running", nullptr, nullptr}));
+}
+
 }  // namespace
 }  // namespace jobstream::store
