@@ -54,7 +54,9 @@ int Describe(SignedClient& client, const std::string& name, bool wait, int wait_
     if (int code = Report(described, 200); code != kExitOk) return code;
     auto replay = ObjectOf(described->body);
     const json::value* state = replay ? replay->if_contains("State") : nullptr;
-    const std::string_view current = state != nullptr && state->is_string() ? state->get_string() : "";
+    // Both arms string_view: a json::string arm would make "" a temporary json::string.
+    const std::string_view current =
+        state != nullptr && state->is_string() ? std::string_view(state->get_string()) : std::string_view();
     const bool over = current == "COMPLETED" || current == "CANCELLED" || current == "FAILED";
     if (!wait || over) {
       std::cout << described->body << std::endl;

@@ -632,7 +632,17 @@ void EventSourceMapping::FinishBatch(const std::shared_ptr<Batch>& batch) {
   }
   --shard.running_batches;
   AdvanceCheckpoint(shard);
-  Pump(shard);  // reads more if there is room, then dispatches
+  // Reads more if there is room, then dispatches. A batch that finishes at once (every record's
+  // job already done: a backlog redelivered after a crash) finishes inside the Dispatch that
+  // started it, so a long run of them would nest Pump → Dispatch → RunBatch → … → FinishBatch
+  // once per batch and overflow the stack; past a few levels the next Pump is posted instead.
+  if (finish_depth_ >= kMaxFinishDepth) {
+    boost::asio::post(strand_, [this, &shard] { Pump(shard); });
+    return;
+  }
+  ++finish_depth_;
+  Pump(shard);
+  --finish_depth_;
 }
 
 void EventSourceMapping::MarkDone(Shard& shard, std::int64_t sequence) {

@@ -199,6 +199,9 @@ class EventSourceMapping {
   DeadlineQueue timeout_queue_;  // invocations still here after the timeout fail with TimeoutError
                                  // (only for functions that do not enforce their timeout)
   bool stopping_ = false;
+  // FinishBatch calls nested in one another (on the strand): see FinishBatch.
+  int finish_depth_ = 0;
+  static constexpr int kMaxFinishDepth = 16;
   std::set<std::shared_ptr<Batch>> backing_off_;  // batches waiting out a retry's backoff (Stop cancels them)
   std::mt19937_64 jitter_{std::random_device{}()};
   bool enabled_ = true;                   // strand-confined

@@ -665,6 +665,36 @@ TEST_F(EventSourceMappingTest, FinishedJobIsNotRunAgainAfterRestart) {
   EXPECT_EQ(invocations.load(), 1);           // only the new job ran
 }
 
+TEST_F(EventSourceMappingTest, ALongBacklogOfFinishedJobsIsPassedOverWithoutDeepeningTheStack) {
+  // Redelivered after a crash, records whose jobs are done finish their batches at once, inside
+  // the Dispatch that started them: 30,000 of them one after the other once nested a few frames
+  // per batch and overflowed the consumers' stack.
+  OpenStore(1);
+  for (int round = 0; round < 30; ++round) {
+    std::vector<store::Job> jobs;
+    for (int i = 0; i < 1000; ++i) {
+      store::Job job;
+      job.id = NewUuid();
+      job.attributes = stream::ToAttributeMap(boost::json::object{{"seconds", 1}});
+      job.created_at = job.updated_at = std::chrono::system_clock::now();
+      job.consumers.emplace("consumer_1", store::ConsumerState{"Success", "earlier", nullptr});
+      jobs.push_back(std::move(job));
+    }
+    std::promise<Status> done;
+    store_->InsertJobs(std::move(jobs), [&done](Status s) { done.set_value(s); });
+    ASSERT_TRUE(done.get_future().get().ok());
+  }
+  std::atomic<int> invocations{0};
+  registry_.Register("counting", Builtin([&invocations] { return std::make_unique<FlakyFunction>(0, invocations); }));
+  ConsumerConfig config = Consumer("consumer_1", "counting");
+  config.batch_size = 1;
+  config.parallelism = 1;
+  StartConsumers({config});
+  std::string id = Submit();
+  WaitForStatus(id, "Success", 60s);
+  EXPECT_EQ(invocations.load(), 1);  // only the new job ran
+}
+
 TEST_F(EventSourceMappingTest, BatchingWindowGathersRecordsIntoBatches) {
   OpenStore(/*shards=*/1);
   std::vector<std::size_t> sizes;
