@@ -264,7 +264,11 @@ int RunServe(const ServeFlags& flags) {
   auto session_tokens = auth::SessionTokens::Load(config.data_dir);
   if (!session_tokens.ok()) return fail(session_tokens.error());
   auth::VerifierOptions verifier_options{
-      config.region, config.service, {"sts", "iam", "dynamodb", "events"}, true, config.max_clock_skew};
+      config.region,
+      config.service,
+      {config::ServeConfig::kOtherServices.begin(), config::ServeConfig::kOtherServices.end()},
+      true,
+      config.max_clock_skew};
   verifier_options.global_services = {"iam"};
   auth::SigV4Verifier verifier(verifier_options, **keys, session_tokens->get());
   auth::Authorizer authorizer(**keys, *account_id);
@@ -285,6 +289,7 @@ int RunServe(const ServeFlags& flags) {
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
       consumer_set->get(), &identity);
+  if (config.responses == "reference") jobs_api.SetResponseStyle(api::ResponseStyle::kReference);
   if (config.stream_view_type == stream::StreamViewType::kKeysOnly) {
     jobs_api.RefuseReruns("Re-runs need the stream's new images: this server's stream_view_type is KEYS_ONLY");
   }
