@@ -117,7 +117,7 @@ Status ServeConfig::Validate() const {
   if (region.empty() || service.empty()) return fail("region and service must not be empty");
   if (Status status = ValidateJobsApiService(service); !status.ok()) return status;
   if (responses != "jobstream" && responses != "reference") {
-    return fail("api.responses must be \"jobstream\" or \"reference\" (got \"" + responses + "\")");
+    return fail(fmt::format(R"(api.responses must be "jobstream" or "reference" (got "{}"))", responses));
   }
   if (max_clock_skew < std::chrono::seconds(1) || max_clock_skew > kMaxClockSkew) {
     return fail(fmt::format("max_clock_skew must be between 1 and {} seconds", kMaxClockSkew.count()));
