@@ -202,6 +202,10 @@ void JobsApi::CreateJob(http::Request& request, http::Respond respond) {
                        return respond(ErrorResponse(status));
                      }
                      http::Response response;
+                     if (response_style_ == ResponseStyle::kReference) {
+                       response.body = ReferenceCreatedJson(id);
+                       return respond(std::move(response));
+                     }
                      response.status = 202;
                      // The id is a UUID we generated: nothing in it needs escaping.
                      response.body.reserve(id.size() + 10);
@@ -279,16 +283,24 @@ void JobsApi::ListJobs(const http::Request& request, const http::Respond& respon
 }
 
 void JobsApi::GetJob(std::string_view id, const http::Respond& respond) {
-  if (!IsUuid(id)) return respond(MessageResponse(404, "Job not found"));
+  const bool reference = response_style_ == ResponseStyle::kReference;
+  // The reference's GetItem finds no item for any id it never issued and renders that as {}.
+  // An empty id ("/jobs/") matches no route there: it stays jobstream's 404.
+  auto missing = [&] {
+    if (!reference || id.empty()) return respond(MessageResponse(404, "Job not found"));
+    http::Response response;
+    response.body = kReferenceMissingJobJson;
+    respond(std::move(response));
+  };
+  if (!IsUuid(id)) return missing();
   auto job = store_.GetJob(id);
   if (!job.ok()) {
-    if (job.error().code() != StatusCode::kNotFound) {
-      store_errors_.Log(fmt::format("cannot read job {}: {}", id, job.error().message()));
-    }
+    if (job.error().code() == StatusCode::kNotFound) return missing();
+    store_errors_.Log(fmt::format("cannot read job {}: {}", id, job.error().message()));
     return respond(ErrorResponse(job.error()));
   }
   http::Response response;
-  response.body = job->ToViewJson();
+  response.body = reference ? ReferenceJobStatusJson(*job) : job->ToViewJson();
   respond(std::move(response));
 }
 

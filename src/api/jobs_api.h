@@ -10,6 +10,8 @@
 //                       status or all, paged by an opaque cursor (api/job_listing.h)
 //   /consumers…       → ConsumersApi (list, pause, resume)
 //   GET  /openapi.json → 200 this API's OpenAPI 3.1 description (docs/openapi.json, compiled in)
+// With AnswerAsReference, POST /jobs and GET /jobs/{id} answer as the reference deployment's
+// templates render (api/reference_answers.h).
 #pragma once
 
 #include <functional>
@@ -17,6 +19,7 @@
 
 #include "api/consumers_api.h"
 #include "api/job_reruns.h"
+#include "api/reference_answers.h"
 #include "auth/authorizer.h"
 #include "auth/sigv4_verifier.h"
 #include "common/rate_limited_log.h"
@@ -54,6 +57,9 @@ class JobsApi final : public http::RequestHandler {
   // Re-runs need the stream's new images (store/consumer_rerun.h): with KEYS_ONLY records the
   // server refuses them with this reason. Call before serving.
   void RefuseReruns(std::string reason) { reruns_.Refuse(std::move(reason)); }
+  // POST /jobs and GET /jobs/{id} answer as `style` says (api/reference_answers.h). Call before
+  // serving.
+  void SetResponseStyle(ResponseStyle style) { response_style_ = style; }
 
  private:
   void CreateJob(http::Request& request, http::Respond respond);
@@ -71,6 +77,7 @@ class JobsApi final : public http::RequestHandler {
   ConsumersApi consumers_api_;
   JobReruns reruns_;
   const IdentityServices* identity_;
+  ResponseStyle response_style_ = ResponseStyle::kJobstream;  // set before serving, read-only after
   // Store failures repeat for every request while they last (a full disk): one line per interval.
   mutable RateLimitedLog store_errors_{spdlog::level::err};
 };

@@ -101,6 +101,33 @@ TEST_F(JobsApiTest, PostAnswers202WithLocationOnlyOnceTheJobIsStored) {
   EXPECT_EQ(job.at("version").as_int64(), 0);
 }
 
+TEST_F(JobsApiTest, ReferenceStyleAnswersAsTheReferenceTemplatesRender) {
+  api_->SetResponseStyle(ResponseStyle::kReference);
+  http::Response created = Call("POST", "/jobs", R"({"seconds": 2})");
+  ASSERT_EQ(created.status, 200u) << created.body;
+  EXPECT_EQ(Header(created, "Location"), "");
+  std::string id(boost::json::parse(created.body).at("id").as_string());
+  EXPECT_EQ(created.body, R"({"id": ")" + id + R"("})");
+  ASSERT_TRUE(store_->GetJob(id).ok());
+
+  http::Response pending = Call("GET", "/jobs/" + id);
+  EXPECT_EQ(pending.status, 200u);
+  EXPECT_EQ(pending.body, "{}");
+  // GetItem finds nothing for an id never issued, whatever its shape: the template renders {}.
+  for (std::string unknown : {"0190a3c4-0000-7000-8000-000000000001", "not-a-job"}) {
+    http::Response missing = Call("GET", "/jobs/" + unknown);
+    EXPECT_EQ(missing.status, 200u) << unknown;
+    EXPECT_EQ(missing.body, "{}") << unknown;
+  }
+}
+
+TEST_F(JobsApiTest, JobstreamStyleIsTheDefault) {
+  http::Response missing = Call("GET", "/jobs/0190a3c4-0000-7000-8000-000000000001");
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_EQ(Message(missing), "Job not found");
+  EXPECT_EQ(Call("GET", "/jobs/not-a-job").status, 404u);
+}
+
 TEST_F(JobsApiTest, BatchStoresEveryJobAndAnswersTheirIds) {
   http::Response created = Call("POST", "/jobs/batch", R"({"jobs": [{"seconds": 1}, {"seconds": 2}, {"seconds": 3}]})");
   ASSERT_EQ(created.status, 202u) << created.body;

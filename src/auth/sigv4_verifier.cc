@@ -1,4 +1,5 @@
 #include "auth/sigv4_verifier.h"
+#include "auth/key_last_use.h"
 
 #include <openssl/crypto.h>
 
@@ -232,6 +233,10 @@ Result<Principal, AuthFailure> SigV4Verifier::Verify(const SignedRequestView& re
     return MakeUnexpected(
         AuthFailure{std::string(kExpiredToken), "The security token included in the request is expired"});
   }
+  // Only long-term keys have a last use, as in IAM: temporary credentials are not IAM's access
+  // keys (the key that obtained them was recorded when it signed that STS call).
+  if (last_use_ != nullptr && !session)
+    last_use_->Record(credential->access_key_id, now, scope->service, scope->region);
   return Principal{std::move(credential->access_key_id), std::move(credential->user_name), std::move(signed_path),
                    std::string(scope->service), std::move(session)};
 }

@@ -15,6 +15,8 @@
 
 namespace jobstream::auth {
 
+class KeyLastUse;
+
 struct SignedRequestView {
   std::string_view method;
   // Raw request-target as received: path[?query], still percent-encoded as sent.
@@ -102,6 +104,10 @@ class SigV4Verifier {  // thread-safe
   // X-Amz-Signature / X-Amz-Credential in the query).
   static bool CarriesAuthentication(const SignedRequestView& request);
 
+  // From now on every request a long-term key signs and that verifies is noted in last_use (the
+  // time, the scope's service and region), which must outlive the verifier. Call before serving.
+  void TrackLastUse(KeyLastUse* last_use) { last_use_ = last_use; }
+
  private:
   // Constant after construction.
   const VerifierOptions options_;
@@ -109,6 +115,7 @@ class SigV4Verifier {  // thread-safe
   const SessionTokenValidator* const session_tokens_;
 
   mutable SigningKeyCache signing_keys_;  // thread-safe itself
+  KeyLastUse* last_use_ = nullptr;        // thread-safe itself; set before serving, null: not tracked
 };
 
 }  // namespace jobstream::auth

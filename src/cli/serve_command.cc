@@ -7,11 +7,13 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <charconv>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <optional>
@@ -20,6 +22,7 @@
 #include "api/jobs_api.h"
 #include "auth/function_identity.h"
 #include "auth/key_file.h"
+#include "auth/key_last_use.h"
 #include "auth/session_token.h"
 #include "config/serve_config.h"
 #include "consumers/consumer_set.h"
@@ -36,6 +39,9 @@
 
 namespace jobstream::cli {
 namespace {
+
+// How often the keys' last use is saved while serving (auth/key_last_use.h).
+constexpr std::chrono::seconds kKeyLastUseSaveInterval{60};
 
 // DynamoDB's 15 minutes, unless a test shortens it (JOBSTREAM_TEST_SHARD_ITERATOR_LIFETIME_MS, not
 // a setting: nothing but the expiry tests has a reason to change it).
@@ -264,12 +270,19 @@ int RunServe(const ServeFlags& flags) {
   auto session_tokens = auth::SessionTokens::Load(config.data_dir);
   if (!session_tokens.ok()) return fail(session_tokens.error());
   auth::VerifierOptions verifier_options{
-      config.region, config.service, {"sts", "iam", "dynamodb", "events"}, true, config.max_clock_skew};
+      config.region,
+      config.service,
+      {config::ServeConfig::kOtherServices.begin(), config::ServeConfig::kOtherServices.end()},
+      true,
+      config.max_clock_skew};
   verifier_options.global_services = {"iam"};
   auth::SigV4Verifier verifier(verifier_options, **keys, session_tokens->get());
+  auto key_last_use = auth::KeyLastUse::Load(config.data_dir);
+  if (!key_last_use.ok()) return fail(key_last_use.error());
+  verifier.TrackLastUse(key_last_use->get());
   auth::Authorizer authorizer(**keys, *account_id);
   sts::StsApi sts_api(authorizer, **session_tokens);
-  iam_api::IamApi iam_api(authorizer, **keys);
+  iam_api::IamApi iam_api(authorizer, **keys, key_last_use->get());
   auto shard_iterators =
       dynamodb::ShardIterators::Load(config.data_dir, (*store)->account().StreamArn(), ShardIteratorLifetime());
   if (!shard_iterators.ok()) return fail(shard_iterators.error());
@@ -285,6 +298,7 @@ int RunServe(const ServeFlags& flags) {
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
       consumer_set->get(), &identity);
+  if (config.responses == "reference") jobs_api.SetResponseStyle(api::ResponseStyle::kReference);
   if (config.stream_view_type == stream::StreamViewType::kKeysOnly) {
     jobs_api.RefuseReruns("Re-runs need the stream's new images: this server's stream_view_type is KEYS_ONLY");
   }
@@ -324,6 +338,21 @@ int RunServe(const ServeFlags& flags) {
     if (!ec) signalled.set_value(signal);
   });
 
+  // Keys' last use is saved once a minute (when it changed) and at the end: a crash forgets at
+  // most a minute of it, and the request path never writes.
+  boost::asio::steady_timer last_use_timer(worker_io);
+  std::function<void()> save_last_use_later = [&] {
+    last_use_timer.expires_after(kKeyLastUseSaveInterval);
+    last_use_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (Status saved = (*key_last_use)->SaveIfChanged(); !saved.ok()) {
+        spdlog::warn("cannot save the keys' last use: {}", saved.message());
+      }
+      save_last_use_later();
+    });
+  };
+  boost::asio::post(worker_io, save_last_use_later);
+
   lambda_host->SetEndpointUrl(url);  // starts the lambda functions' workers
   (*failure_path)->Start();
   Status started = (*consumer_set)->Start();
@@ -343,6 +372,7 @@ int RunServe(const ServeFlags& flags) {
                     [&drained] { drained.set_value(); });
   });
   drained.get_future().wait();
+  boost::asio::post(worker_io, [&last_use_timer] { last_use_timer.cancel(); });
   (*consumer_set)->Stop();
   (*failure_path)->Stop();
   (*store)->Close();
@@ -351,6 +381,9 @@ int RunServe(const ServeFlags& flags) {
   http_io.stop();
   worker_io.stop();
   for (auto& thread : threads) thread.join();
+  if (Status saved = (*key_last_use)->SaveIfChanged(); !saved.ok()) {
+    spdlog::warn("cannot save the keys' last use: {}", saved.message());
+  }
   if (!started.ok()) return fail(started);
   spdlog::info("stopped cleanly");
   return 0;

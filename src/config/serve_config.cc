@@ -61,6 +61,32 @@ const std::vector<std::string_view>& LogLevels() {
   return kLevels;
 }
 
+namespace {
+
+// auth.service names the jobs API's SigV4 service and only that: a name another API on the port
+// answers would send every jobs request there (and leave the jobs API unreachable).
+Status ValidateJobsApiService(const std::string& service) {
+  const bool well_formed = service.size() <= 64 && std::all_of(service.begin(), service.end(), [](char c) {
+                             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                           });
+  if (!well_formed) {
+    return Status::InvalidArgument(
+        "auth.service must be a SigV4 service name (lowercase letters, digits and '-', "
+        "at most 64 characters), such as \"execute-api\" (got \"" +
+        service + "\")");
+  }
+  const auto& others = ServeConfig::kOtherServices;
+  if (std::find(others.begin(), others.end(), service) != others.end()) {
+    return Status::InvalidArgument(fmt::format(
+        "auth.service names the jobs API's SigV4 service only; \"{}\" is the service of another API on the same "
+        "port ({}): use \"execute-api\" or a name of your own",
+        service, fmt::join(others, ", ")));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 // Every bound is also what keeps a duration from overflowing once it is converted to
 // nanoseconds and added to a time point (a huge max_clock_skew once rejected every request).
 Status ServeConfig::Validate() const {
@@ -89,6 +115,10 @@ Status ServeConfig::Validate() const {
     return fail(fmt::format("shutdown_grace must be between 0 and {} seconds", kMaxShutdownGrace.count()));
   }
   if (region.empty() || service.empty()) return fail("region and service must not be empty");
+  if (Status status = ValidateJobsApiService(service); !status.ok()) return status;
+  if (responses != "jobstream" && responses != "reference") {
+    return fail(fmt::format(R"(api.responses must be "jobstream" or "reference" (got "{}"))", responses));
+  }
   if (max_clock_skew < std::chrono::seconds(1) || max_clock_skew > kMaxClockSkew) {
     return fail(fmt::format("max_clock_skew must be between 1 and {} seconds", kMaxClockSkew.count()));
   }

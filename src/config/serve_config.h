@@ -2,6 +2,7 @@
 // built-in defaults < TOML file (--config) < environment (JOBSTREAM_*) < command-line flags.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -34,8 +35,17 @@ struct ServeConfig {
 
   // [auth]
   std::string region = "us-east-1";
+  // The credential scope's service of the jobs API's requests, and nothing else: requests scoped
+  // to one of kOtherServices go to that service's API, so the jobs API may not take their names.
   std::string service = "execute-api";
   std::chrono::seconds max_clock_skew{300};
+  // The other services answering on the same port (STS, IAM, DynamoDB and its streams, EventBridge).
+  static constexpr std::array<std::string_view, 4> kOtherServices = {"sts", "iam", "dynamodb", "events"};
+
+  // [api]
+  // "jobstream" (its own answers) or "reference": POST /jobs and GET /jobs/{id} answer as the
+  // reference deployment's mapping templates render (api/reference_answers.h).
+  std::string responses = "jobstream";
 
   // [store]
   int shards = 4;

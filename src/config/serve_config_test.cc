@@ -116,6 +116,35 @@ TEST(ServeConfigTest, WrongTypesAndRangesAreErrors) {
   EXPECT_NE(broken.error().message().find("invalid TOML at line 1"), std::string::npos);
 }
 
+TEST(ServeConfigTest, ResponsesAreJobstreamsOrTheReferences) {
+  EXPECT_EQ(ServeConfig{}.responses, "jobstream");
+  auto reference = LoadTomlText("[api]\nresponses = \"reference\"\n", ServeConfig{});
+  ASSERT_TRUE(reference.ok()) << reference.error().message();
+  EXPECT_EQ(reference->responses, "reference");
+  EXPECT_EQ(LoadTomlText("[api]\nresponses = \"aws\"\n", ServeConfig{}).error().message(),
+            R"(api.responses must be "jobstream" or "reference" (got "aws"))");
+  EXPECT_FALSE(LoadTomlText("[api]\nresponses = 1\n", ServeConfig{}).ok());
+}
+
+TEST(ServeConfigTest, ServiceNamesOnlyTheJobsApiAndNotAnotherApiOnThePort) {
+  for (std::string_view taken : ServeConfig::kOtherServices) {
+    ServeConfig config;
+    config.service = taken;
+    const std::string message = config.Validate().message();
+    EXPECT_NE(message.find("auth.service names the jobs API's SigV4 service only"), std::string::npos) << message;
+    EXPECT_NE(message.find(taken), std::string::npos) << message;
+  }
+  for (const std::string& bad :
+       std::vector<std::string>{"Execute-API", "execute api", "execute-api/", std::string(65, 'a')}) {
+    ServeConfig config;
+    config.service = bad;
+    EXPECT_NE(config.Validate().message().find("auth.service must be a SigV4 service name"), std::string::npos) << bad;
+  }
+  ServeConfig own;
+  own.service = "jobs-api2";
+  EXPECT_TRUE(own.Validate().ok());
+}
+
 TEST(ServeConfigTest, UnknownLogLevelIsRefusedListingTheValidOnes) {
   ServeConfig config;
   for (std::string_view level : LogLevels()) {
@@ -215,6 +244,8 @@ TEST(ServeConfigTest, ExampleFileDocumentsExactlyTheDefaults) {
   EXPECT_EQ(example->max_body_bytes, defaults.max_body_bytes);
   EXPECT_EQ(example->shards, defaults.shards);
   EXPECT_EQ(example->shutdown_grace, defaults.shutdown_grace);
+  EXPECT_EQ(example->service, defaults.service);
+  EXPECT_EQ(example->responses, defaults.responses);
   ASSERT_EQ(example->consumers.size(), defaults.consumers.size());
   for (std::size_t i = 0; i < defaults.consumers.size(); ++i) {
     EXPECT_EQ(example->consumers[i].name, defaults.consumers[i].name);

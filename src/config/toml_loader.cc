@@ -288,7 +288,7 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
   config.data_dir = data_dir;
   top.Read("listen", config.listen);
   top.Read("log_level", config.log_level);
-  for (const char* section : {"http", "auth", "store", "consumers", "functions", "topics", "event_buses"})
+  for (const char* section : {"http", "auth", "api", "store", "consumers", "functions", "topics", "event_buses"})
     top.MarkKnown(section);
   if (Status status = top.Finish(); !status.ok()) return status;
 
@@ -307,6 +307,8 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
     r.Read("service", config.service);
     r.ReadDuration("max_clock_skew_seconds", config.max_clock_skew);
   });
+  if (!status.ok()) return status;
+  status = ReadSection(root, "api", [&config](TableReader& r) { r.Read("responses", config.responses); });
   if (!status.ok()) return status;
   std::string view_type(stream::ToString(config.stream_view_type));
   status = ReadSection(root, "store", [&config, &view_type](TableReader& r) {

@@ -155,7 +155,7 @@ http::Response IamApi::Handle(const auth::Principal& principal, const http::Requ
                                 (version == nullptr ? std::string(kVersion) : *version),
                             request_id);
   }
-  const Call call{params, identities_, authorizer_.account_id(), now};
+  const Call call{params, identities_, authorizer_.account_id(), now, last_use_};
   // A role session has no user of its own to default UserName to.
   const bool role_session = principal.session && !principal.session->role_name.empty();
   if (operation->target == Target::kUserOrCaller && role_session && aws_query::Find(params, "UserName") == nullptr) {

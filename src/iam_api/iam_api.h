@@ -18,6 +18,7 @@
 
 #include "auth/authorizer.h"
 #include "auth/key_file.h"
+#include "auth/key_last_use.h"
 #include "aws_query/query_protocol.h"
 #include "http/request_handler.h"
 
@@ -26,8 +27,9 @@ namespace jobstream::iam_api {
 // Thread-safe; every reference must outlive it.
 class IamApi {
  public:
-  IamApi(const auth::Authorizer& authorizer, auth::KeyFile& identities)
-      : authorizer_(authorizer), identities_(identities) {}
+  // last_use (may be null: every key answers as never used) is what GetAccessKeyLastUsed reads.
+  IamApi(const auth::Authorizer& authorizer, auth::KeyFile& identities, const auth::KeyLastUse* last_use = nullptr)
+      : authorizer_(authorizer), identities_(identities), last_use_(last_use) {}
 
   // Answers one verified request (any method; parameters from the form body and the query).
   http::Response Handle(const auth::Principal& principal, const http::Request& request,
@@ -36,6 +38,7 @@ class IamApi {
  private:
   const auth::Authorizer& authorizer_;
   auth::KeyFile& identities_;
+  const auth::KeyLastUse* last_use_;
 };
 
 // What an operation answered: error_code empty and text the <…Result> element's content, or

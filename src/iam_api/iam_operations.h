@@ -28,6 +28,7 @@ struct Call {
   auth::KeyFile& identities;
   const std::string& account;
   std::chrono::system_clock::time_point now;
+  const auth::KeyLastUse* last_use = nullptr;  // null: no key's use is known
 };
 
 // A required name parameter checked against IAM's pattern [\w+=,.@-]+ and max_length: the value,

@@ -214,10 +214,15 @@ Answer GetAccessKeyLastUsed(const Call& call) {
   if (!key_id) return failure;
   auto key = call.identities.Find(*key_id);
   if (!key) return NoSuchEntity("The Access Key with id " + *key_id + " cannot be found.");
-  // Last use is not recorded yet (it would cost a write per request): IAM's answer for a key
-  // never used, ServiceName and Region "N/A" and no LastUsedDate, which its model allows.
-  return Ok(Element("UserName", key->user_name) + "<AccessKeyLastUsed>" + Element("ServiceName", "N/A") +
-            Element("Region", "N/A") + "</AccessKeyLastUsed>");
+  auto used = call.last_use != nullptr ? call.last_use->Find(*key_id) : std::nullopt;
+  // IAM's answer for a key never used: ServiceName and Region "N/A" and no LastUsedDate.
+  if (!used) {
+    return Ok(Element("UserName", key->user_name) + "<AccessKeyLastUsed>" + Element("ServiceName", "N/A") +
+              Element("Region", "N/A") + "</AccessKeyLastUsed>");
+  }
+  return Ok(Element("UserName", key->user_name) + "<AccessKeyLastUsed>" +
+            Element("LastUsedDate", auth::FormatIso8601(used->date)) + Element("ServiceName", used->service) +
+            Element("Region", used->region) + "</AccessKeyLastUsed>");
 }
 
 Answer PutUserPolicy(const Call& call) {

@@ -89,6 +89,18 @@ class RefusedSettings(unittest.TestCase):
         self.assertRefused(self.serve(config="[http]\nio_threads = 4294967297\n"),
                            "setting 'http.io_threads' must be at most 2147483647")
 
+    def test_service_of_another_api_on_the_port_is_refused(self):
+        # Requests scoped to sts would have gone to STS: the jobs API unreachable.
+        self.assertRefused(self.serve("--service", "sts"),
+                           "auth.service names the jobs API's SigV4 service only; \"sts\" is the service of "
+                           "another API on the same port (sts, iam, dynamodb, events)")
+        self.assertRefused(self.serve(config='[auth]\nservice = "Execute-API"\n'),
+                           "auth.service must be a SigV4 service name")
+
+    def test_responses_are_jobstreams_or_the_references(self):
+        self.assertRefused(self.serve(config='[api]\nresponses = "aws"\n'),
+                           'api.responses must be "jobstream" or "reference" (got "aws")')
+
     def test_unknown_setting_is_refused_by_name(self):
         self.assertRefused(self.serve(config="[http]\nmax_conections = 5\n"),
                            "unknown setting 'http.max_conections'")

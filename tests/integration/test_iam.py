@@ -7,6 +7,7 @@ message; bad input gets IAM's errors. The server runs in eu-west-1 so that both 
 clients sign with are exercised: awscli with --endpoint-url signs for its own region, botocore's
 global endpoint for us-east-1."""
 
+import datetime
 import json
 import os
 import subprocess
@@ -17,7 +18,8 @@ import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 
-from harness import Server, TempDirs, require_binary, run_cli, wait_for
+import harness
+from harness import Server, TempDirs, create_key, require_binary, run_aws, run_cli, wait_for
 
 try:
     import boto3
@@ -51,6 +53,50 @@ def send(prepared, data):
 def policy(action, resource="*"):
     return json.dumps({"Version": "2012-10-17",
                        "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]})
+
+
+@unittest.skipUnless(aws_available(), "awscli is needed")
+class KeyLastUseSurvivesARestart(unittest.TestCase):
+    """Last use is kept in memory and saved to DATA_DIR/key_last_used.json once a minute and at
+    a clean stop; the next start answers it again."""
+
+    def test_last_use_is_saved_at_a_clean_stop_and_read_at_start(self):
+        require_binary()
+        data_dir = os.path.join(TempDirs.make(self.addCleanup), "data")
+        os.mkdir(data_dir)
+        key = create_key(data_dir)
+        server = Server(data_dir, config_text='log_level = "warn"\n')
+        self.addCleanup(server.close)
+        server.start()
+        client = server.client(key)
+        self.addCleanup(client.close)
+        self.assertEqual(202, client.request("POST", "/jobs", body=b'{"seconds": 1}').status)
+        self.assertEqual(0, server.stop())
+        with open(os.path.join(data_dir, "key_last_used.json")) as f:
+            saved = json.load(f)
+        self.assertEqual({key["AccessKeyId"]}, set(saved))
+        self.assertEqual(("execute-api", "us-east-1"),
+                         (saved[key["AccessKeyId"]]["ServiceName"], saved[key["AccessKeyId"]]["Region"]))
+        self.assertEqual(0o600, os.stat(os.path.join(data_dir, "key_last_used.json")).st_mode & 0o777)
+
+        server.start()
+        answer = json.loads(run_aws(server.base_url, key, "iam", "get-access-key-last-used",
+                                    "--access-key-id", key["AccessKeyId"]).stdout)["AccessKeyLastUsed"]
+        # This very call was signed for iam: the last use moved on, after the saved one.
+        self.assertEqual(("iam", "us-east-1"), (answer["ServiceName"], answer["Region"]))
+        saved_date = harness.parse_iso8601(saved[key["AccessKeyId"]]["LastUsedDate"])
+        self.assertLessEqual(saved_date, harness.parse_iso8601(answer["LastUsedDate"]))
+
+    def test_a_damaged_record_stops_the_start_naming_the_file(self):
+        require_binary()
+        data_dir = os.path.join(TempDirs.make(self.addCleanup), "data")
+        os.mkdir(data_dir)
+        create_key(data_dir)
+        with open(os.path.join(data_dir, "key_last_used.json"), "w") as f:
+            f.write("{not json")
+        result = run_cli("serve", "--data-dir", data_dir, "--listen", "127.0.0.1:0")
+        self.assertNotEqual(0, result.returncode)
+        self.assertIn("key_last_used.json", result.stderr)
 
 
 @unittest.skipUnless(boto3 is not None and aws_available(), "awscli and boto3 are needed")
@@ -178,6 +224,40 @@ class IamTestCase(unittest.TestCase):
         answer = self.aws("iam", "get-access-key-last-used", "--access-key-id", key["AccessKeyId"])
         self.assertEqual(name, answer["UserName"])
         self.assertEqual({"ServiceName": "N/A", "Region": "N/A"}, answer["AccessKeyLastUsed"])
+
+    def last_used(self, key):
+        return self.aws("iam", "get-access-key-last-used", "--access-key-id", key["AccessKeyId"])
+
+    def test_last_use_is_the_time_service_and_region_of_the_keys_last_authenticated_request(self):
+        name, key = self.new_user()
+        before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        # Authenticated, though its policy denies it: the key was used all the same.
+        status, _, body = self.signed(key, "POST", "/jobs", {"seconds": 1})
+        self.assertEqual(403, status, body)
+        answer = self.last_used(key)
+        self.assertEqual(name, answer["UserName"])
+        used = answer["AccessKeyLastUsed"]
+        self.assertEqual(("execute-api", REGION), (used["ServiceName"], used["Region"]), answer)
+        when = datetime.datetime.fromisoformat(used["LastUsedDate"].replace("Z", "+00:00"))
+        self.assertLessEqual(before, when)
+        self.assertLessEqual(when, datetime.datetime.now(datetime.timezone.utc))
+
+        # The next service it signs for is the last one; a refused signature is no use.
+        credentials = self.aws("sts", "get-session-token", "--duration-seconds", "900", key=key)["Credentials"]
+        self.assertEqual("sts", self.last_used(key)["AccessKeyLastUsed"]["ServiceName"])
+        status, headers, _ = self.signed(dict(key, SecretAccessKey="wrong"), "POST", "/jobs", {"seconds": 1})
+        self.assertEqual(403, status)
+        self.assertEqual("sts", self.last_used(key)["AccessKeyLastUsed"]["ServiceName"])
+
+        # Temporary credentials are not IAM access keys: their use leaves the long-term key's
+        # last use as it was, and IAM does not know them.
+        temporary = {"AccessKeyId": credentials["AccessKeyId"], "SecretAccessKey": credentials["SecretAccessKey"],
+                     "SessionToken": credentials["SessionToken"]}
+        self.assertEqual(403, self.signed(temporary, "POST", "/jobs", {"seconds": 1})[0])
+        self.assertEqual("sts", self.last_used(key)["AccessKeyLastUsed"]["ServiceName"])
+        result = self.aws("iam", "get-access-key-last-used", "--access-key-id", credentials["AccessKeyId"],
+                          check=False)
+        self.assertIn("NoSuchEntity", result.stderr)
 
     # --- authorization -----------------------------------------------------------------------
 
