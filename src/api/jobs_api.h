@@ -17,6 +17,7 @@
 
 #include "api/consumers_api.h"
 #include "api/job_reruns.h"
+#include "api/request_model.h"
 #include "auth/authorizer.h"
 #include "auth/sigv4_verifier.h"
 #include "common/rate_limited_log.h"
@@ -55,6 +56,10 @@ class JobsApi final : public http::RequestHandler {
   // server refuses them with this reason. Call before serving.
   void RefuseReruns(std::string reason) { reruns_.Refuse(std::move(reason)); }
 
+  // The request model POST /jobs and each entry of POST /jobs/batch must conform to (by default
+  // the reference deployment's: api/request_model.h). Call before serving.
+  void UseRequestModel(JsonSchema model) { request_model_ = std::move(model); }
+
  private:
   void CreateJob(http::Request& request, http::Respond respond);
   void CreateJobs(http::Request& request, http::Respond respond);
@@ -70,6 +75,7 @@ class JobsApi final : public http::RequestHandler {
   InitialConsumerStates initial_states_;
   ConsumersApi consumers_api_;
   JobReruns reruns_;
+  JsonSchema request_model_ = ReferenceRequestModel();
   const IdentityServices* identity_;
   // Store failures repeat for every request while they last (a full disk): one line per interval.
   mutable RateLimitedLog store_errors_{spdlog::level::err};

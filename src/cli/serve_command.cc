@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "api/jobs_api.h"
+#include "api/request_model.h"
 #include "auth/function_identity.h"
 #include "auth/key_file.h"
 #include "auth/session_token.h"
@@ -196,6 +197,15 @@ int RunServe(const ServeFlags& flags) {
     return 2;
   }
   const config::ServeConfig& config = *loaded;
+  std::optional<JsonSchema> request_model;
+  if (!config.request_model.empty()) {
+    auto model = api::LoadRequestModel(config.request_model);
+    if (!model.ok()) {
+      std::cerr << "jobstream serve: " << model.error().message() << "\n";
+      return 2;
+    }
+    request_model = std::move(model).value();
+  }
   spdlog::set_default_logger(spdlog::stderr_color_mt("jobstream"));
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   auto fail = [](const Status& status) {
@@ -285,6 +295,7 @@ int RunServe(const ServeFlags& flags) {
   api::JobsApi jobs_api(
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
       consumer_set->get(), &identity);
+  if (request_model) jobs_api.UseRequestModel(std::move(*request_model));
   if (config.stream_view_type == stream::StreamViewType::kKeysOnly) {
     jobs_api.RefuseReruns("Re-runs need the stream's new images: this server's stream_view_type is KEYS_ONLY");
   }

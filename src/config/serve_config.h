@@ -37,6 +37,11 @@ struct ServeConfig {
   std::string service = "execute-api";
   std::chrono::seconds max_clock_skew{300};
 
+  // [api]
+  // A JSON Schema (draft 4) file POST /jobs bodies must conform to, relative to the config file's
+  // directory or absolute; empty: the reference model (api/request_model.h).
+  std::filesystem::path request_model;
+
   // [store]
   int shards = 4;
   std::chrono::hours stream_retention{24};
