@@ -12,12 +12,12 @@
 namespace jobstream::api {
 
 const JsonSchema& ReferenceRequestModel() {
-  static const JsonSchema model = [] {
+  static const JsonSchema kModel = [] {
     auto compiled = JsonSchema::Compile(boost::json::parse(kReferenceRequestModel));
     if (!compiled.ok()) std::abort();  // a built-in constant: covered by the tests
     return std::move(compiled).value();
   }();
-  return model;
+  return kModel;
 }
 
 Result<JsonSchema> LoadRequestModel(const std::filesystem::path& file) {
