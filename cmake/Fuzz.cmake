@@ -11,12 +11,12 @@ endif()
 # them, and CI builds this directory from scratch. A new target that needs another source adds it
 # here (the linker names what is missing).
 set(JOBSTREAM_FUZZ_CORE_SOURCES
-  src/api/exact_json_parser.cc src/api/job_parameters.cc
+  src/api/exact_json_parser.cc src/api/job_parameters.cc src/api/request_model.cc
   src/auth/signing_key_cache.cc src/auth/sigv4_canonical.cc src/auth/sigv4_claim.cc src/auth/sigv4_crypto.cc
   src/auth/secret_key_file.cc src/auth/sigv4_signer.cc src/auth/sigv4_time.cc src/auth/sigv4_verifier.cc
   src/aws_query/query_protocol.cc
   src/common/aws_account.cc src/common/clock.cc src/common/json_text.cc src/common/pretty_json.cc src/common/private_file.cc
-  src/common/uuid.cc
+  src/common/json_schema.cc src/common/json_schema_validator.cc src/common/uuid.cc
   src/config/serve_config.cc src/config/toml_loader.cc
   src/consumers/consumer_config.cc
   src/destinations/event_bus_config.cc src/destinations/invocation_record.cc src/destinations/topic.cc

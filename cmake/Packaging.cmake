@@ -5,6 +5,7 @@
 # Layout (the same for `cmake --install build --prefix /usr` and the .deb, whose prefix is /usr):
 #   <prefix>/bin/jobstream                      stripped in the .deb
 #   /etc/jobstream/jobstream.toml               the default configuration (a conffile)
+#   /etc/jobstream/request-model.json           the reference request model, to copy and edit (a conffile)
 #   /lib/systemd/system/jobstream.service       the sandboxed unit (DynamicUser=, StateDirectory=)
 #   <prefix>/share/man/man1/jobstream.1.gz
 #   <prefix>/share/doc/jobstream/copyright      machine-readable (DEP-5)
@@ -152,6 +153,7 @@ set(CMAKE_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)
 install(TARGETS jobstream RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(FILES "${JOBSTREAM_PACKAGING_OUT}/jobstream.toml" DESTINATION /etc/jobstream)
+install(FILES "${CMAKE_CURRENT_SOURCE_DIR}/config/request-model.json" DESTINATION /etc/jobstream)
 install(FILES "${JOBSTREAM_PACKAGING_DIR}/jobstream.service" DESTINATION /lib/systemd/system)
 install(FILES "${JOBSTREAM_PACKAGING_OUT}/jobstream.1.gz" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
 install(FILES "${JOBSTREAM_PACKAGING_DIR}/copyright" "${JOBSTREAM_PACKAGING_OUT}/changelog.gz"

@@ -11,7 +11,7 @@ namespace {
 
 Result<boost::json::value> ParseBody(std::string_view body) { return ParseExactJson(body, kMaxBodyDepth); }
 
-Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
+Result<boost::json::object> ValidateParameters(boost::json::value& parsed, const JsonSchema& model) {
   if (!parsed.is_object()) return Status::InvalidArgument("Request body must be a JSON object of job parameters");
   boost::json::object& parameters = parsed.as_object();
   // The job's parameters are the item's own attributes, beside those jobstream keeps on it.
@@ -23,13 +23,7 @@ Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
                       std::string_view(name)));
     }
   }
-  const boost::json::value* seconds = parameters.if_contains("seconds");
-  if (seconds == nullptr) return Status::InvalidArgument("'seconds' is required");
-  bool valid = (seconds->is_int64() && seconds->as_int64() >= 1 && seconds->as_int64() <= kMaxSeconds) ||
-               (seconds->is_uint64() && seconds->as_uint64() <= static_cast<std::uint64_t>(kMaxSeconds));
-  if (!valid) {
-    return Status::InvalidArgument(fmt::format("'seconds' must be an integer between 1 and {}", kMaxSeconds));
-  }
+  if (auto violation = RequestModelViolation(model, parsed)) return Status::InvalidArgument(std::move(*violation));
   // cppcheck-suppress returnStdMoveLocal ; `parameters` refers into the caller's value, so without the move it is
   // copied
   return std::move(parameters);
@@ -37,13 +31,13 @@ Result<boost::json::object> ValidateParameters(boost::json::value& parsed) {
 
 }  // namespace
 
-Result<boost::json::object> ParseJobParameters(std::string_view body) {
+Result<boost::json::object> ParseJobParameters(std::string_view body, const JsonSchema& model) {
   auto parsed = ParseBody(body);
   if (!parsed.ok()) return parsed.error();
-  return ValidateParameters(*parsed);
+  return ValidateParameters(*parsed, model);
 }
 
-Result<std::vector<boost::json::object>> ParseJobBatch(std::string_view body) {
+Result<std::vector<boost::json::object>> ParseJobBatch(std::string_view body, const JsonSchema& model) {
   auto parsed = ParseBody(body);
   if (!parsed.ok()) return parsed.error();
   const auto* jobs = parsed->is_object() ? parsed->as_object().if_contains("jobs") : nullptr;
@@ -58,7 +52,7 @@ Result<std::vector<boost::json::object>> ParseJobBatch(std::string_view body) {
   batch.reserve(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     boost::json::value entry = entries[i];
-    auto parameters = ValidateParameters(entry);
+    auto parameters = ValidateParameters(entry, model);
     if (!parameters.ok()) {
       return Status::InvalidArgument(fmt::format("jobs[{}]: {}", i, parameters.error().message()));
     }

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/request_model.h"
 #include "common/result.h"
 
 namespace jobstream::api {
@@ -15,19 +16,18 @@ namespace jobstream::api {
 // for that.
 inline constexpr std::size_t kMaxBodyDepth = 32;
 
-// The largest accepted `seconds`: one year. Larger values are surely mistakes; anything above
-// the consumers' function timeout is accepted here and fails in the function, as it does on AWS.
-inline constexpr std::int64_t kMaxSeconds = std::int64_t{365} * 24 * 3600;
-
-// Parses and validates a body: an object whose `seconds` is an integer in [1, kMaxSeconds].
-// Errors are kInvalidArgument with the message the client sees.
-Result<boost::json::object> ParseJobParameters(std::string_view body);
+// Parses and validates a body: an object of parameters (no reserved name, every number exact)
+// that conforms to the request model (api/request_model.h; by default `seconds`, an integer from
+// 1 to 31,536,000, is required). Errors are kInvalidArgument with the message the client sees.
+Result<boost::json::object> ParseJobParameters(std::string_view body,
+                                               const JsonSchema& model = ReferenceRequestModel());
 
 // The most jobs one POST /jobs/batch may carry.
 inline constexpr std::size_t kMaxBatchJobs = 1000;
 
 // Parses {"jobs": [parameters, ...]}: 1 to kMaxBatchJobs objects, each valid as above. Errors
 // name the offending entry ("jobs[3]: 'seconds' is required").
-Result<std::vector<boost::json::object>> ParseJobBatch(std::string_view body);
+Result<std::vector<boost::json::object>> ParseJobBatch(std::string_view body,
+                                                       const JsonSchema& model = ReferenceRequestModel());
 
 }  // namespace jobstream::api

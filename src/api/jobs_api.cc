@@ -190,7 +190,7 @@ void JobsApi::HandleDynamoDb(const auth::Principal& principal, const http::Reque
 }
 
 void JobsApi::CreateJob(http::Request& request, http::Respond respond) {
-  auto parameters = ParseJobParameters(request.body());
+  auto parameters = ParseJobParameters(request.body(), request_model_);
   if (!parameters.ok()) return respond(ErrorResponse(parameters.error()));
 
   store::Job job = NewJob(*parameters);
@@ -225,7 +225,7 @@ store::Job JobsApi::NewJob(const boost::json::object& parameters) const {
 }
 
 void JobsApi::CreateJobs(http::Request& request, http::Respond respond) {
-  auto batch = ParseJobBatch(request.body());
+  auto batch = ParseJobBatch(request.body(), request_model_);
   if (!batch.ok()) return respond(ErrorResponse(batch.error()));
   std::vector<store::Job> jobs;
   jobs.reserve(batch->size());

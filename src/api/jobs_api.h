@@ -20,6 +20,7 @@
 #include "api/consumers_api.h"
 #include "api/job_reruns.h"
 #include "api/reference_answers.h"
+#include "api/request_model.h"
 #include "auth/authorizer.h"
 #include "auth/sigv4_verifier.h"
 #include "common/rate_limited_log.h"
@@ -61,6 +62,10 @@ class JobsApi final : public http::RequestHandler {
   // serving.
   void SetResponseStyle(ResponseStyle style) { response_style_ = style; }
 
+  // The request model POST /jobs and each entry of POST /jobs/batch must conform to (by default
+  // the reference deployment's: api/request_model.h). Call before serving.
+  void UseRequestModel(JsonSchema model) { request_model_ = std::move(model); }
+
  private:
   void CreateJob(http::Request& request, http::Respond respond);
   void CreateJobs(http::Request& request, http::Respond respond);
@@ -76,6 +81,7 @@ class JobsApi final : public http::RequestHandler {
   InitialConsumerStates initial_states_;
   ConsumersApi consumers_api_;
   JobReruns reruns_;
+  JsonSchema request_model_ = ReferenceRequestModel();
   const IdentityServices* identity_;
   ResponseStyle response_style_ = ResponseStyle::kJobstream;  // set before serving, read-only after
   // Store failures repeat for every request while they last (a full disk): one line per interval.

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "api/jobs_api.h"
+#include "api/request_model.h"
 #include "auth/function_identity.h"
 #include "auth/key_file.h"
 #include "auth/key_last_use.h"
@@ -202,6 +203,15 @@ int RunServe(const ServeFlags& flags) {
     return 2;
   }
   const config::ServeConfig& config = *loaded;
+  std::optional<JsonSchema> request_model;
+  if (!config.request_model.empty()) {
+    auto model = api::LoadRequestModel(config.request_model);
+    if (!model.ok()) {
+      std::cerr << "jobstream serve: " << model.error().message() << "\n";
+      return 2;
+    }
+    request_model = std::move(model).value();
+  }
   spdlog::set_default_logger(spdlog::stderr_color_mt("jobstream"));
   spdlog::set_level(spdlog::level::from_str(config.log_level));
   auto fail = [](const Status& status) {
@@ -299,6 +309,7 @@ int RunServe(const ServeFlags& flags) {
       verifier, **store, [&sets = *consumer_set](const store::Job& job) { return sets->InitialStates(job); },
       consumer_set->get(), &identity);
   if (config.responses == "reference") jobs_api.SetResponseStyle(api::ResponseStyle::kReference);
+  if (request_model) jobs_api.UseRequestModel(std::move(*request_model));
   if (config.stream_view_type == stream::StreamViewType::kKeysOnly) {
     jobs_api.RefuseReruns("Re-runs need the stream's new images: this server's stream_view_type is KEYS_ONLY");
   }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace jobstream::config {
 namespace {
 
@@ -210,6 +213,23 @@ TEST(ServeConfigTest, ConfigFileMustBeAReadableRegularFile) {
   auto missing = LoadTomlFile("/nonexistent/jobstream.toml", ServeConfig{});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message(), "config file /nonexistent/jobstream.toml does not exist");
+}
+
+TEST(ServeConfigTest, TheRequestModelPathIsRelativeToTheConfigFile) {
+  EXPECT_TRUE(ServeConfig{}.request_model.empty());  // the built-in reference model
+  auto text = LoadTomlText("[api]\nrequest_model = \"/etc/jobstream/model.json\"\n", ServeConfig{});
+  ASSERT_TRUE(text.ok()) << text.error().message();
+  EXPECT_EQ(text->request_model, "/etc/jobstream/model.json");
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "serve-config-test-request-model";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "jobstream.toml") << "[api]\nrequest_model = \"models/jobs.json\"\n";
+  auto file = LoadTomlFile(dir / "jobstream.toml", ServeConfig{});
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(file.ok()) << file.error().message();
+  EXPECT_EQ(file->request_model, (std::filesystem::absolute(dir) / "models/jobs.json").lexically_normal());
+  auto wrong = LoadTomlText("[api]\nrequest_model = 5\n", ServeConfig{});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().message(), "setting 'api.request_model' must be a string");
 }
 
 TEST(ServeConfigTest, ListenAddressParsesHostAndPort) {

@@ -308,8 +308,13 @@ Result<ServeConfig> LoadTomlText(std::string_view text, ServeConfig config) {
     r.ReadDuration("max_clock_skew_seconds", config.max_clock_skew);
   });
   if (!status.ok()) return status;
-  status = ReadSection(root, "api", [&config](TableReader& r) { r.Read("responses", config.responses); });
+  std::string request_model = config.request_model.string();
+  status = ReadSection(root, "api", [&config, &request_model](TableReader& r) {
+    r.Read("responses", config.responses);
+    r.Read("request_model", request_model);
+  });
   if (!status.ok()) return status;
+  config.request_model = request_model;
   std::string view_type(stream::ToString(config.stream_view_type));
   status = ReadSection(root, "store", [&config, &view_type](TableReader& r) {
     r.Read("shards", config.shards);
@@ -359,6 +364,9 @@ Result<ServeConfig> LoadTomlFile(const std::filesystem::path& path, ServeConfig 
   // is taken from there, whatever directory the server was started in.
   std::error_code ec;
   std::filesystem::path config_dir = std::filesystem::absolute(path, ec).parent_path();
+  if (!loaded->request_model.empty() && loaded->request_model.is_relative()) {
+    loaded->request_model = (config_dir / loaded->request_model).lexically_normal();
+  }
   for (functions::FunctionConfig& function : loaded->functions) {
     if (function.runtime == functions::Runtime::kBuiltin) continue;
     if (function.working_dir.is_relative())
