@@ -46,8 +46,6 @@ struct ServeConfig {
   // "jobstream" (its own answers) or "reference": POST /jobs and GET /jobs/{id} answer as the
   // reference deployment's mapping templates render (api/reference_answers.h).
   std::string responses = "jobstream";
-
-  // [api]
   // A JSON Schema (draft 4) file POST /jobs bodies must conform to, relative to the config file's
   // directory or absolute; empty: the reference model (api/request_model.h).
   std::filesystem::path request_model;
