@@ -28,6 +28,7 @@ def describe(event, context: LambdaContext):
         },
         "environment": {key: os.environ.get(key) for key in ENVIRONMENT},
         "has_secret": bool(os.environ.get("AWS_SECRET_ACCESS_KEY")),
+        "has_token": bool(os.environ.get("AWS_SESSION_TOKEN")),
         "pid": os.getpid(),
         "boto3": boto3_endpoint(),
     }
@@ -78,7 +79,8 @@ def read_own_job(event, context):
     from botocore.credentials import Credentials
 
     job_id = event["Records"][0]["dynamodb"]["Keys"]["id"]["S"]
-    credentials = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+    credentials = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"],
+                              os.environ.get("AWS_SESSION_TOKEN"))
     endpoint = os.environ["AWS_ENDPOINT_URL"]
 
     def send(request, service):
