@@ -125,7 +125,8 @@ ExecFunction::Launch ExecFunction::TakeSlotLocked(Waiting waiting) {
   launch.request.environment.push_back("JOBSTREAM_REQUEST_ID=" + request_id);
   for (std::string& entry : InvocationEnvironment(waiting.timeout))
     launch.request.environment.push_back(std::move(entry));
-  launch.invocation = std::make_shared<ExecInvocation>(executor_, std::move(request_id), waiting.timeout, stderr_log_);
+  launch.invocation = std::make_shared<ExecInvocation>(executor_, std::move(request_id), waiting.timeout, stderr_log_,
+                                                       static_cast<std::uint64_t>(config_.memory_mb) << 20);
   launch.payload = waiting.event.LambdaPayload();
   launch.records = waiting.event.size();
   InvocationDone done = std::move(waiting.done);

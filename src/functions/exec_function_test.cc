@@ -94,6 +94,34 @@ TEST_F(ExecFunctionTest, EachProcessGetsTheRolesCredentialsAndTheServersAddress)
   EXPECT_EQ(minted.load(), 1);
 }
 
+// Takes `megabytes` in 16 MB steps, 20 ms apart (the watch samples every 100 ms), then says so.
+std::vector<std::string> Allocating(int megabytes) {
+  return {"python3", "-c",
+          "import os, sys, time\nprint(os.getpid(), file=sys.stderr, flush=True)\nchunks = []\n"
+          "for _ in range(" +
+              std::to_string(megabytes / 16) +
+              "):\n"
+              "    chunks.append(b'x' * (16 << 20))\n    time.sleep(0.02)\nprint('\"survived\"')\n"};
+}
+
+TEST_F(ExecFunctionTest, AProcessOverItsMemoryIsKilledAsLambdaReportsOutOfMemory) {
+  Make(Allocating(640));  // memory_mb 128 (the default)
+  RecordResult result = Only(Invoke({"{}"}, 30s));
+  ASSERT_FALSE(result.ok);
+  EXPECT_EQ(result.error_type, "Runtime.OutOfMemory");
+  EXPECT_TRUE(result.error_message.ends_with("Error: Runtime exited with error: signal: killed"))
+      << result.error_message;
+  pid_t pid = std::stoi(result.error_stderr);  // the group's leader: its group is gone
+  EXPECT_FALSE(GroupExists(pid));
+}
+
+TEST_F(ExecFunctionTest, AProcessWithinItsMemorySucceeds) {
+  Make(Allocating(48));
+  RecordResult result = Only(Invoke({"{}"}, 30s));
+  ASSERT_TRUE(result.ok) << result.error_type << ": " << result.error_message;
+  EXPECT_EQ(result.results, "survived");
+}
+
 TEST_F(ExecFunctionTest, NonZeroExitIsARuntimeExitErrorWithTheEndOfStderr) {
   Make({"sh", "-c", "echo 'something broke' >&2; exit 3"});
   RecordResult result = Only(Invoke({"{}"}));

@@ -76,7 +76,8 @@ struct FunctionConfig {
   // MaxSessionDuration); they are renewed before an invocation could outlive them. Short ones
   // (below STS's 900 s) are for tests.
   std::chrono::seconds credential_lifetime{3600};
-  // Recorded and shown to the function (AWS_LAMBDA_FUNCTION_MEMORY_SIZE); not enforced.
+  // exec, lambda: shown to the function (AWS_LAMBDA_FUNCTION_MEMORY_SIZE) and enforced: a process
+  // group whose resident memory passes it is killed (memory_watch.h).
   int memory_mb = 128;
   // builtin: which built-in the entry runs (sleep, noop, fail, flaky); empty means the entry's
   // own name, so an entry named after a built-in sets that built-in's options (its timeout).

@@ -83,7 +83,9 @@ struct LambdaFunction::Worker {
   std::chrono::milliseconds restart_delay{0};
   // Its credentials expire too soon for another invocation: replaced at its next /next.
   bool recycle_due = false;
-  bool recycling = false;  // killed for that: its exit is expected
+  bool recycling = false;                       // killed for that: its exit is expected
+  std::optional<MemoryWatch::Id> memory_watch;  // while its process runs
+  bool out_of_memory = false;                   // killed for passing memory_mb
 };
 
 class LambdaFunction::Api final : public RuntimeApiBackend {
@@ -271,6 +273,7 @@ void LambdaFunction::Spawn(std::size_t index) {
     worker.init_error.reset();
     worker.recycle_due = false;
     worker.recycling = false;
+    worker.out_of_memory = false;
     Status started =
         process->Start(request, [this, index, generation](ExitStatus status) { OnExit(index, generation, status); });
     if (!started.ok()) {
@@ -280,6 +283,12 @@ void LambdaFunction::Spawn(std::size_t index) {
       worker.process = nullptr;
     } else {
       worker.group = process->pid();
+      worker.memory_watch = MemoryWatch::Shared().Watch(
+          process->pid(), static_cast<std::uint64_t>(config_.memory_mb) << 20,
+          [this, index, generation](std::uint64_t resident_bytes) {
+            boost::asio::post(
+                io_, [this, index, generation, resident_bytes] { OnOutOfMemory(index, generation, resident_bytes); });
+          });
     }
   }
   if (process->pid() < 0) {
@@ -316,13 +325,15 @@ void LambdaFunction::OnExit(std::size_t index, std::uint64_t generation, ExitSta
   {
     std::lock_guard lock(mutex_);
     if (worker.generation != generation || cancelled_) return;
+    if (worker.memory_watch) MemoryWatch::Shared().Unwatch(*worker.memory_watch);
+    worker.memory_watch.reset();
     // WaitForGroup drained the pipes before reporting the exit.
     std::string tail = worker.process ? ValidUtf8(worker.process->TakeOutputTail()) : std::string();
     if (worker.current) {
       const std::string& id = worker.current->request_id;
       result = RecordResult::Failure(
-          "Runtime.ExitError", fmt::format("RequestId: {} Error: Runtime exited with error: {}", id, ExitText(status)),
-          tail);
+          worker.out_of_memory ? "Runtime.OutOfMemory" : "Runtime.ExitError",
+          fmt::format("RequestId: {} Error: Runtime exited with error: {}", id, ExitText(status)), tail);
       done = std::move(worker.current->done);
       records = worker.current->records;
       worker.current.reset();
@@ -371,6 +382,20 @@ void LambdaFunction::ScheduleRecycle(std::size_t index, std::uint64_t generation
   worker.credentials_timer->async_wait([this, index, generation](const boost::system::error_code& ec) {
     if (!ec) OnCredentialsDue(index, generation);
   });
+}
+
+void LambdaFunction::OnOutOfMemory(std::size_t index, std::uint64_t generation, std::uint64_t resident_bytes) {
+  std::shared_ptr<WorkerProcess> process;
+  {
+    std::lock_guard lock(mutex_);
+    Worker& worker = *workers_[index];
+    if (cancelled_ || worker.generation != generation || !worker.process) return;
+    worker.out_of_memory = true;
+    process = worker.process;
+  }
+  spdlog::warn("function {}: worker {} used {} MB, over its memory_mb of {}: killed", config_.name, index,
+               resident_bytes >> 20, config_.memory_mb);
+  process->Kill();  // its exit fails the invocation it holds with Runtime.OutOfMemory and restarts it
 }
 
 void LambdaFunction::OnCredentialsDue(std::size_t index, std::uint64_t generation) {
@@ -634,6 +659,8 @@ void LambdaFunction::CancelAll() {
     cancelled_ = true;
     queue_.clear();
     for (auto& worker : workers_) {
+      if (worker->memory_watch) MemoryWatch::Shared().Unwatch(*worker->memory_watch);
+      worker->memory_watch.reset();
       if (worker->process) processes.push_back(worker->process);
       worker->process = nullptr;
       worker->group = -1;

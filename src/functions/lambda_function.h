@@ -10,7 +10,9 @@
 // invocation it held (Runtime.ExitError); one that dies or reports an init error before its
 // first /next fails the oldest waiting invocation (Runtime.InitError) and is started again
 // after a growing pause. Each worker gets its role's temporary credentials at its start and is
-// replaced between invocations before they expire (function_credentials.h). Thread-safe.
+// replaced between invocations before they expire (function_credentials.h). A worker whose
+// group's resident memory passes memory_mb is killed (memory_watch.h): its invocation fails with
+// Runtime.OutOfMemory and it is started again. Thread-safe.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -28,6 +30,7 @@
 #include "common/result.h"
 #include "functions/function.h"
 #include "functions/lambda_host.h"
+#include "functions/memory_watch.h"
 #include "functions/runtime_api.h"
 #include "functions/stderr_log.h"
 #include "functions/worker_process.h"
@@ -82,6 +85,9 @@ class LambdaFunction final : public Function {
   // else at its next /next.
   void ScheduleRecycle(std::size_t index, std::uint64_t generation, std::chrono::system_clock::time_point expiration);
   void OnCredentialsDue(std::size_t index, std::uint64_t generation);
+  // Worker `index` (of `generation`) passed memory_mb: killed, its invocation fails as Lambda's
+  // Runtime.OutOfMemory.
+  void OnOutOfMemory(std::size_t index, std::uint64_t generation, std::uint64_t resident_bytes);
   // Marks the worker as ending for that reason; returns its process for the caller to kill.
   std::shared_ptr<WorkerProcess> RecycleLocked(Worker& worker);
   // Hands `pending` to polling worker `index`; returns the answer for its /next.

@@ -30,6 +30,11 @@ while True:
     if event["Records"][0].get("sleep"):
         time.sleep(30)
     time.sleep(event["Records"][0].get("nap", 0))
+    hog = []
+    for _ in range(event["Records"][0].get("hog_mb", 0) // 16):
+        hog.append(b"x" * (16 << 20))
+        time.sleep(0.02)
+    del hog
     seen["unknown_id"] = call("POST", "/invocation/not-a-request/response", "1")[0]
     seen["init_error_late"] = call("POST", "/init/error", "{}")[0]
     seen["pid"] = os.getpid()
@@ -134,6 +139,22 @@ TEST_F(LambdaFunctionTest, AWorkerIsReplacedBeforeItsCredentialsExpireButNeverMi
   ASSERT_TRUE(idle[0].ok) << idle[0].error_message;
   EXPECT_NE(replaced[0].results.as_object().at("pid"), idle[0].results.as_object().at("pid"));
   EXPECT_NE("ASIA2", idle[0].results.as_object().at("key").as_string());
+}
+
+TEST_F(LambdaFunctionTest, AWorkerOverItsMemoryFailsItsInvocationAsOutOfMemoryAndIsReplaced) {
+  Make();  // memory_mb 128 (the default)
+  auto warm = Invoke(R"({"hog_mb":48})");
+  ASSERT_TRUE(warm[0].ok) << warm[0].error_message;  // within its memory
+  auto pid = static_cast<pid_t>(warm[0].results.as_object().at("pid").as_int64());
+  auto hog = Invoke(R"({"hog_mb":640})");
+  ASSERT_FALSE(hog[0].ok);
+  EXPECT_EQ("Runtime.OutOfMemory", hog[0].error_type);
+  EXPECT_TRUE(hog[0].error_message.ends_with("Error: Runtime exited with error: signal: killed"))
+      << hog[0].error_message;
+  EXPECT_NE(0, ::kill(-pid, 0));  // its group is gone
+  auto after = Invoke(R"({"eventName":"INSERT"})");
+  ASSERT_TRUE(after[0].ok) << after[0].error_message;
+  EXPECT_NE(pid, after[0].results.as_object().at("pid").as_int64());
 }
 
 TEST_F(LambdaFunctionTest, CancelAllLeavesNoWorker) {

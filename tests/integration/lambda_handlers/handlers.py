@@ -100,3 +100,13 @@ def read_own_job(event, context):
     jobs_api_status, denial = send(AWSRequest(method="GET", url=f"{endpoint}/jobs/{job_id}"), "execute-api")
     return {"status": status, "item_id": item["Item"]["id"]["S"], "jobs_api_status": jobs_api_status,
             "jobs_api_denial": denial}
+
+
+def allocate(event, context):
+    """Takes the job's `megabytes` in 16 MB steps, 20 ms apart (jobstream samples every 100 ms)."""
+    megabytes = int(event["Records"][0]["dynamodb"]["NewImage"]["megabytes"]["N"])
+    chunks = []
+    for _ in range(megabytes // 16):
+        chunks.append(b"x" * (16 << 20))
+        time.sleep(0.02)
+    return f"took {megabytes} MB"
