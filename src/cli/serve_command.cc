@@ -182,6 +182,27 @@ Status EnsureFirstKey(auth::KeyFile& keys, const config::ServeConfig& config, co
   return Status::Ok();
 }
 
+// The execution role a process-running function runs as.
+std::string FunctionRole(const functions::FunctionConfig& function) {
+  return function.role.empty() ? std::string(auth::kDefaultFunctionRoleName) : function.role;
+}
+
+// Every exec and lambda function's role exists (the default one is made when missing) and trusts
+// Lambda, or the server does not start: a function whose every call would be refused is a
+// configuration error, found now rather than at its first job. The per-function users of earlier
+// versions lose the implicit full rights a file from before identities gives them.
+Status EnsureFunctionRoles(const std::vector<functions::FunctionConfig>& functions, auth::KeyFile& keys,
+                           const AwsAccount& account) {
+  for (const functions::FunctionConfig& function : functions) {
+    if (function.runtime == functions::Runtime::kBuiltin) continue;
+    if (Status status = auth::EnsureFunctionRole(keys, account, FunctionRole(function), function.name); !status.ok()) {
+      return status;
+    }
+    if (Status status = auth::RetireLegacyFunctionUser(keys, function.name); !status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
 // Each connection is a file descriptor: the default soft limit (often 1024) would cap
 // max_connections far below its default, so take the hard limit.
 void RaiseOpenFileLimit() {
@@ -246,13 +267,20 @@ int RunServe(const ServeFlags& flags) {
 
   boost::asio::io_context http_io(config.io_threads);
   boost::asio::io_context worker_io(1);
+  auto session_tokens = auth::SessionTokens::Load(config.data_dir);
+  if (!session_tokens.ok()) return fail(session_tokens.error());
+  const std::vector<functions::FunctionConfig> all_functions = config.AllFunctions();
   auto lambda_host = std::make_shared<functions::LambdaHost>(config.region, *account_id, functions::FindRuntimesDir());
-  lambda_host->SetCredentialSource([&key_file = **keys, account = (*store)->account()](
-                                       const std::string& function_name) -> Result<functions::FunctionCredentials> {
-    auto key = auth::FunctionKeyFor(key_file, account, function_name);
-    if (!key.ok()) return key.error();
-    return functions::FunctionCredentials{key->access_key_id, key->secret_access_key};
-  });
+  lambda_host->SetCredentialSource(
+      [&key_file = **keys, &tokens = **session_tokens](
+          const functions::FunctionConfig& function) -> Result<functions::FunctionCredentials> {
+        auto issued = auth::AssumeFunctionRole(key_file, tokens, FunctionRole(function), function.name,
+                                               function.credential_lifetime, std::chrono::system_clock::now());
+        if (!issued.ok()) return issued.error();
+        const auth::Credential& key = issued->temporary.credential;
+        return functions::FunctionCredentials{key.access_key_id, key.secret_access_key, issued->session_token,
+                                              issued->temporary.session.expiration};
+      });
   auto functions = functions::FunctionRegistry::WithBuiltins(lambda_host);
   functions.Register(std::string(functions::RecordFailureFunction::kName),
                      [&job_store = **store, by_topic = destinations::ConsumersByTopic(config.consumers)](
@@ -261,7 +289,6 @@ int RunServe(const ServeFlags& flags) {
                        return std::unique_ptr<functions::Function>(
                            std::make_unique<functions::RecordFailureFunction>(job_store, by_topic, executor));
                      });
-  const std::vector<functions::FunctionConfig> all_functions = config.AllFunctions();
   auto consumer_set = consumers::ConsumerSet::Create(config.consumers, all_functions, functions, **store, worker_io);
   if (!consumer_set.ok()) return fail(consumer_set.error());
   auto delivery_queue = destinations::DeliveryQueue::Open(config.data_dir);
@@ -277,8 +304,6 @@ int RunServe(const ServeFlags& flags) {
     return fail(status);
   }
 
-  auto session_tokens = auth::SessionTokens::Load(config.data_dir);
-  if (!session_tokens.ok()) return fail(session_tokens.error());
   auth::VerifierOptions verifier_options{
       config.region,
       config.service,
@@ -327,6 +352,11 @@ int RunServe(const ServeFlags& flags) {
                         ? fmt::format("http://[{}]:{}", endpoint.address().to_string(), endpoint.port())
                         : fmt::format("http://{}:{}", endpoint.address().to_string(), endpoint.port());
   if (Status status = EnsureFirstKey(**keys, config, url, new_data_dir); !status.ok()) return fail(status);
+  // After the first key: making roles explicit in a new file first would leave its administrator
+  // without the implicit full rights. Before any function runs (workers start with the URL below).
+  if (Status status = EnsureFunctionRoles(all_functions, **keys, (*store)->account()); !status.ok()) {
+    return fail(status);
+  }
 
   auto http_work = boost::asio::make_work_guard(http_io);
   auto worker_work = boost::asio::make_work_guard(worker_io);

@@ -28,6 +28,8 @@ environment = { GREETING = "hello", LEVEL = "2" }
 timeout_seconds = 30
 concurrency = 8
 memory_mb = 256
+role = "sample-role"
+credential_lifetime_seconds = 900
 
 [[consumers]]
 name = "c1"
@@ -46,6 +48,8 @@ function = "sample"
   EXPECT_EQ(function.timeout, std::optional<std::chrono::seconds>(30s));
   EXPECT_EQ(function.concurrency, 8);
   EXPECT_EQ(function.memory_mb, 256);
+  EXPECT_EQ(function.role, "sample-role");
+  EXPECT_EQ(function.credential_lifetime, 900s);
   EXPECT_EQ(config->consumers[0].function, "sample");
   EXPECT_FALSE(config->consumers[0].timeout_set);
 }

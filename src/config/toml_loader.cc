@@ -171,6 +171,8 @@ Status ReadFunction(const toml::table& table, std::size_t index, functions::Func
   reader.MarkKnown("timeout_seconds");
   reader.Read("concurrency", function.concurrency);
   reader.Read("memory_mb", function.memory_mb);
+  reader.Read("role", function.role);
+  reader.ReadDuration("credential_lifetime_seconds", function.credential_lifetime);
   reader.Read("builtin", function.builtin);
   reader.Read("error_type", function.error_type);
   reader.Read("error_message", function.error_message);

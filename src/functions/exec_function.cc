@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -39,7 +40,8 @@ Status CheckCommand(const FunctionConfig& config, const std::string& path_variab
 }  // namespace
 
 Result<std::unique_ptr<Function>> ExecFunction::Create(const FunctionConfig& config,
-                                                       boost::asio::any_io_executor executor) {
+                                                       boost::asio::any_io_executor executor,
+                                                       std::shared_ptr<LambdaHost> host) {
   if (!config.working_dir.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_directory(config.working_dir, ec)) {
@@ -57,16 +59,38 @@ Result<std::unique_ptr<Function>> ExecFunction::Create(const FunctionConfig& con
       {"AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"},
       {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(config.memory_mb)},
   };
+  if (host) {
+    entries.emplace_back("AWS_REGION", host->region());
+    entries.emplace_back("AWS_DEFAULT_REGION", host->region());
+  }
   std::vector<std::string> environment = EnvironmentStrings(MergeEnvironment(std::move(entries), config.environment));
-  return std::unique_ptr<Function>(new ExecFunction(config, std::move(executor), std::move(environment)));
+  return std::unique_ptr<Function>(
+      new ExecFunction(config, std::move(executor), std::move(environment), std::move(host)));
 }
 
 ExecFunction::ExecFunction(FunctionConfig config, boost::asio::any_io_executor executor,
-                           std::vector<std::string> environment)
+                           std::vector<std::string> environment, std::shared_ptr<LambdaHost> host)
     : config_(std::move(config)),
       executor_(std::move(executor)),
       environment_(std::move(environment)),
-      stderr_log_(std::make_shared<StderrLog>(config_.name)) {}
+      stderr_log_(std::make_shared<StderrLog>(config_.name)),
+      host_(std::move(host)),
+      credentials_(host_ ? std::make_unique<CredentialCache>([this] { return host_->Credentials(config_); })
+                         : nullptr) {}
+
+std::vector<std::string> ExecFunction::InvocationEnvironment(std::chrono::milliseconds timeout) {
+  if (!host_) return {};
+  std::vector<std::string> entries;
+  auto credentials = credentials_->ValidFor(std::chrono::ceil<std::chrono::seconds>(timeout));
+  if (credentials.ok()) {
+    entries = credentials->EnvironmentStrings();
+  } else {
+    // Without credentials the process can still run; every call it makes is refused.
+    spdlog::error("function {}: no credentials for its role: {}", config_.name, credentials.error().message());
+  }
+  if (std::string url = host_->endpoint_url(); !url.empty()) entries.push_back("AWS_ENDPOINT_URL=" + url);
+  return entries;
+}
 
 ExecFunction::~ExecFunction() { CancelAll(); }
 
@@ -99,7 +123,10 @@ ExecFunction::Launch ExecFunction::TakeSlotLocked(Waiting waiting) {
   std::string request_id = NewUuid();
   launch.request = SpawnRequest{config_.command, config_.working_dir, environment_};
   launch.request.environment.push_back("JOBSTREAM_REQUEST_ID=" + request_id);
-  launch.invocation = std::make_shared<ExecInvocation>(executor_, std::move(request_id), waiting.timeout, stderr_log_);
+  for (std::string& entry : InvocationEnvironment(waiting.timeout))
+    launch.request.environment.push_back(std::move(entry));
+  launch.invocation = std::make_shared<ExecInvocation>(executor_, std::move(request_id), waiting.timeout, stderr_log_,
+                                                       static_cast<std::uint64_t>(config_.memory_mb) << 20);
   launch.payload = waiting.event.LambdaPayload();
   launch.records = waiting.event.size();
   InvocationDone done = std::move(waiting.done);

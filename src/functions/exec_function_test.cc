@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
@@ -26,13 +27,13 @@ class ExecFunctionTest : public ::testing::Test {
     thread_.join();
   }
 
-  void Make(std::vector<std::string> command, int concurrency = 10) {
+  void Make(std::vector<std::string> command, int concurrency = 10, std::shared_ptr<LambdaHost> host = nullptr) {
     FunctionConfig config;
     config.name = "test-fn";
     config.runtime = Runtime::kExec;
     config.command = std::move(command);
     config.concurrency = concurrency;
-    auto created = ExecFunction::Create(config, io_.get_executor());
+    auto created = ExecFunction::Create(config, io_.get_executor(), std::move(host));
     ASSERT_TRUE(created.ok()) << created.error().message();
     function_ = std::move(created).value();
   }
@@ -70,6 +71,55 @@ TEST_F(ExecFunctionTest, TheEventArrivesOnStdinAndJsonOnStdoutIsTheResult) {
   ASSERT_TRUE(results[0].ok) << results[0].error_message;
   EXPECT_EQ(results[0].results, boost::json::parse(R"({"Records":[{"eventName":"INSERT"},{"eventName":"MODIFY"}]})"));
   EXPECT_EQ(results[1].results, results[0].results);
+}
+
+TEST_F(ExecFunctionTest, EachProcessGetsTheRolesCredentialsAndTheServersAddress) {
+  auto host = std::make_shared<LambdaHost>("eu-west-1", "123456789012", std::filesystem::path());
+  std::atomic<int> minted{0};
+  host->SetCredentialSource([&minted](const FunctionConfig&) -> Result<FunctionCredentials> {
+    int n = ++minted;
+    return FunctionCredentials{"ASIA" + std::to_string(n), "secret", "token" + std::to_string(n),
+                               std::chrono::system_clock::now() + 30s};
+  });
+  host->SetEndpointUrl("http://127.0.0.1:9");
+  Make(
+      {"sh", "-c",
+       R"(printf '["%s","%s","%s","%s"]' "$AWS_ACCESS_KEY_ID" "$AWS_SESSION_TOKEN" "$AWS_ENDPOINT_URL" "$AWS_REGION")"},
+      10, host);
+  RecordResult first = Only(Invoke({"{}"}, 10s));
+  ASSERT_TRUE(first.ok) << first.error_message;
+  EXPECT_EQ(first.results, boost::json::parse(R"(["ASIA1","token1","http://127.0.0.1:9","eu-west-1"])"));
+  // Shared while long enough left (the renewal itself: function_credentials_test.cc).
+  EXPECT_EQ(Only(Invoke({"{}"}, 10s)).results.as_array()[0], "ASIA1");
+  EXPECT_EQ(minted.load(), 1);
+}
+
+// Takes `megabytes` in 16 MB steps, 20 ms apart (the watch samples every 100 ms), then says so.
+std::vector<std::string> Allocating(int megabytes) {
+  return {"python3", "-c",
+          "import os, sys, time\nprint(os.getpid(), file=sys.stderr, flush=True)\nchunks = []\n"
+          "for _ in range(" +
+              std::to_string(megabytes / 16) +
+              "):\n"
+              "    chunks.append(b'x' * (16 << 20))\n    time.sleep(0.02)\nprint('\"survived\"')\n"};
+}
+
+TEST_F(ExecFunctionTest, AProcessOverItsMemoryIsKilledAsLambdaReportsOutOfMemory) {
+  Make(Allocating(640));  // memory_mb 128 (the default)
+  RecordResult result = Only(Invoke({"{}"}, 30s));
+  ASSERT_FALSE(result.ok);
+  EXPECT_EQ(result.error_type, "Runtime.OutOfMemory");
+  EXPECT_TRUE(result.error_message.ends_with("Error: Runtime exited with error: signal: killed"))
+      << result.error_message;
+  pid_t pid = std::stoi(result.error_stderr);  // the group's leader: its group is gone
+  EXPECT_FALSE(GroupExists(pid));
+}
+
+TEST_F(ExecFunctionTest, AProcessWithinItsMemorySucceeds) {
+  Make(Allocating(48));
+  RecordResult result = Only(Invoke({"{}"}, 30s));
+  ASSERT_TRUE(result.ok) << result.error_type << ": " << result.error_message;
+  EXPECT_EQ(result.results, "survived");
 }
 
 TEST_F(ExecFunctionTest, NonZeroExitIsARuntimeExitErrorWithTheEndOfStderr) {

@@ -10,9 +10,11 @@
 namespace jobstream::functions {
 
 ExecInvocation::ExecInvocation(const boost::asio::any_io_executor& executor, std::string request_id,
-                               std::chrono::milliseconds timeout, std::shared_ptr<StderrLog> log)
+                               std::chrono::milliseconds timeout, std::shared_ptr<StderrLog> log,
+                               std::uint64_t memory_limit_bytes)
     : strand_(boost::asio::make_strand(executor)),
       timeout_(timeout),
+      memory_limit_bytes_(memory_limit_bytes),
       log_(std::move(log)),
       stdin_(strand_),
       stdout_(strand_),
@@ -53,6 +55,14 @@ void ExecInvocation::Spawn(const SpawnRequest& request) {
       adopt(stdout_, child_->TakeStdout());
       adopt(stderr_, child_->TakeStderr());
       adopt(exited_, child_->TakeExitNotifier());
+      if (memory_limit_bytes_ > 0) {
+        memory_watch_ =
+            MemoryWatch::Shared().Watch(child_->pid(), memory_limit_bytes_,
+                                        [weak = weak_from_this(), strand = strand_](std::uint64_t /*resident_bytes*/) {
+                                          if (auto self = weak.lock())
+                                            boost::asio::post(strand, [self] { self->OnOutOfMemory(); });
+                                        });
+      }
     }
   }
   if (!output_.spawn_error.empty()) {
@@ -193,6 +203,22 @@ void ExecInvocation::WaitForGroup() {
   });
 }
 
+void ExecInvocation::OnOutOfMemory() {
+  if (Abandoned() || (phase_ != Phase::kRunning && phase_ != Phase::kTerminating)) return;
+  output_.out_of_memory = true;
+  std::lock_guard lock(mutex_);
+  child_->SignalGroup(SIGKILL);  // the pidfd reports its end, as at a timeout
+}
+
+void ExecInvocation::StopWatchingMemory() {
+  std::optional<MemoryWatch::Id> watch;
+  {
+    std::lock_guard lock(mutex_);
+    watch.swap(memory_watch_);
+  }
+  if (watch) MemoryWatch::Shared().Unwatch(*watch);
+}
+
 void ExecInvocation::OnTimer() {
   if (Abandoned()) return;
   switch (phase_) {
@@ -228,6 +254,7 @@ void ExecInvocation::MaybeFinish() {
 
 void ExecInvocation::Finish() {
   if (!done_) return;  // finished already
+  StopWatchingMemory();
   // Held while answering: an Abandon() either came first (no answer) or waits for this one.
   std::lock_guard lock(mutex_);
   if (abandoned_) {
@@ -265,6 +292,7 @@ bool ExecInvocation::Abandoned() {
 }
 
 void ExecInvocation::Abandon() {
+  StopWatchingMemory();
   std::lock_guard lock(mutex_);
   abandoned_ = true;
   if (child_) child_->SignalGroup(SIGKILL);

@@ -15,10 +15,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "functions/child_process.h"
 #include "functions/exec_outcome.h"
+#include "functions/memory_watch.h"
 #include "functions/stderr_log.h"
 
 namespace jobstream::functions {
@@ -33,8 +35,10 @@ class ExecInvocation : public std::enable_shared_from_this<ExecInvocation> {
 
   using Done = std::function<void(ExecOutput)>;
 
+  // memory_limit_bytes: the group is killed once its resident memory passes it (0: no limit).
   ExecInvocation(const boost::asio::any_io_executor& executor, std::string request_id,
-                 std::chrono::milliseconds timeout, std::shared_ptr<StderrLog> log);
+                 std::chrono::milliseconds timeout, std::shared_ptr<StderrLog> log,
+                 std::uint64_t memory_limit_bytes = 0);
 
   // Starts the process (on the strand) and calls `done` once with what it produced, on the
   // strand; never, if Abandon came first.
@@ -54,6 +58,8 @@ class ExecInvocation : public std::enable_shared_from_this<ExecInvocation> {
   void WaitForExit();
   void WaitForGroup();
   void OnTimer();
+  void OnOutOfMemory();
+  void StopWatchingMemory();
   void OnStderr(std::string_view data);
   void MaybeFinish();
   void Finish();
@@ -61,11 +67,13 @@ class ExecInvocation : public std::enable_shared_from_this<ExecInvocation> {
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   const std::chrono::milliseconds timeout_;
+  const std::uint64_t memory_limit_bytes_;
   std::shared_ptr<StderrLog> log_;
 
-  std::mutex mutex_;                     // between the strand and Abandon; held while answering
-  std::unique_ptr<ChildProcess> child_;  // GUARDED_BY(mutex_) while set; set once by Spawn
-  bool abandoned_ = false;               // GUARDED_BY(mutex_)
+  std::mutex mutex_;                             // between the strand and Abandon; held while answering
+  std::unique_ptr<ChildProcess> child_;          // GUARDED_BY(mutex_) while set; set once by Spawn
+  bool abandoned_ = false;                       // GUARDED_BY(mutex_)
+  std::optional<MemoryWatch::Id> memory_watch_;  // GUARDED_BY(mutex_)
 
   // Strand-confined.
   boost::asio::posix::stream_descriptor stdin_;

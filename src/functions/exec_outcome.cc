@@ -119,6 +119,10 @@ RecordResult ExecOutcome(const ExecOutput& output) {
     return fail("Runtime.InvalidEntrypoint",
                 fmt::format("RequestId: {} Error: fork/exec: {}", output.request_id, output.spawn_error));
   }
+  if (output.out_of_memory) {  // Lambda's words for a function killed past its memory
+    return fail("Runtime.OutOfMemory",
+                fmt::format("RequestId: {} Error: Runtime exited with error: signal: killed", output.request_id));
+  }
   if (output.timed_out) {
     double seconds = std::chrono::duration<double>(output.timeout).count();
     return fail("Sandbox.Timedout",

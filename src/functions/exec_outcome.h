@@ -27,6 +27,7 @@ struct ExecOutput {
   std::string spawn_error;         // non-empty: the command could not be started
   std::optional<ExitStatus> exit;  // how the process ended (nullopt: it could not be reaped)
   bool timed_out = false;
+  bool out_of_memory = false;  // its group's resident memory passed memory_mb: killed
   std::chrono::milliseconds timeout{0};
   bool response_too_large = false;  // stdout passed kMaxResponseBytes
   std::string stdout_text;

@@ -69,6 +69,7 @@ Status FunctionConfig::Validate() const {
     return fail(fmt::format(R"(async.on_failure '{}' must name an event bus: "bus:<name>")", async.on_failure));
   }
   if (runtime == Runtime::kBuiltin) {
+    if (!role.empty()) return fail("role applies to exec and lambda functions only");
     if (!command.empty()) return fail("command applies to exec functions only");
     if (!working_dir.empty()) return fail("working_dir applies to exec functions only");
     if (!environment.empty()) return fail("environment applies to exec functions only");
@@ -100,6 +101,20 @@ Status FunctionConfig::Validate() const {
     if (word.find('\0') != std::string::npos) return fail("command must not contain NUL characters");
   }
   if (concurrency < 1 || concurrency > 10000) return fail("concurrency must be between 1 and 10000");
+  // IAM's role names: 1-64 of letters, digits and + = , . @ _ -.
+  if (role.size() > 64 || !std::all_of(role.begin(), role.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+               std::string_view("+=,.@_-").find(c) != std::string_view::npos;
+      })) {
+    return fail("role must be a role's name: 1 to 64 letters, digits and +=,.@_-");
+  }
+  if (credential_lifetime < std::chrono::seconds(10) || credential_lifetime > std::chrono::seconds(43200)) {
+    return fail("credential_lifetime_seconds must be between 10 and 43200");
+  }
+  // An invocation must fit in its credentials with room to spare (function_credentials.h).
+  if (timeout && credential_lifetime < 2 * *timeout) {
+    return fail("credential_lifetime_seconds must be at least twice timeout_seconds");
+  }
   for (const auto& [key, value] : environment) {
     if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos ||
         value.find('\0') != std::string::npos) {

@@ -68,7 +68,16 @@ struct FunctionConfig {
   // default number of workers when it was set (concurrency_set).
   int concurrency = 100;
   bool concurrency_set = false;
-  // Recorded and shown to the function (AWS_LAMBDA_FUNCTION_MEMORY_SIZE); not enforced.
+  // exec, lambda: the execution role whose temporary credentials the processes get (empty: the
+  // default role, auth::kDefaultFunctionRoleName). The server refuses to start when it does not
+  // exist or does not trust lambda.amazonaws.com.
+  std::string role;
+  // exec, lambda: how long the role's credentials last (capped at the role's
+  // MaxSessionDuration); they are renewed before an invocation could outlive them. Short ones
+  // (below STS's 900 s) are for tests.
+  std::chrono::seconds credential_lifetime{3600};
+  // exec, lambda: shown to the function (AWS_LAMBDA_FUNCTION_MEMORY_SIZE) and enforced: a process
+  // group whose resident memory passes it is killed (memory_watch.h).
   int memory_mb = 128;
   // builtin: which built-in the entry runs (sleep, noop, fail, flaky); empty means the entry's
   // own name, so an entry named after a built-in sets that built-in's options (its timeout).

@@ -36,6 +36,27 @@ TEST(FunctionConfigTest, RuntimesAreParsedByName) {
 
 TEST(FunctionConfigTest, AValidExecFunctionPasses) { EXPECT_EQ(ErrorOf({Exec("sample")}), ""); }
 
+TEST(FunctionConfigTest, ARoleIsARoleNameAndCredentialsOutlastTwoTimeouts) {
+  FunctionConfig function = Exec("sample");
+  function.role = "resize-role";
+  function.credential_lifetime = 20s;
+  function.timeout = 10s;
+  EXPECT_EQ(ErrorOf({function}), "");
+  function.timeout = 11s;
+  EXPECT_EQ(ErrorOf({function}),
+            "functions[0] ('sample'): credential_lifetime_seconds must be at least twice timeout_seconds");
+  function.timeout.reset();
+  function.credential_lifetime = 9s;
+  EXPECT_EQ(ErrorOf({function}), "functions[0] ('sample'): credential_lifetime_seconds must be between 10 and 43200");
+  function.credential_lifetime = 3600s;
+  function.role = "a/b";
+  EXPECT_EQ(ErrorOf({function}),
+            "functions[0] ('sample'): role must be a role's name: 1 to 64 letters, digits and +=,.@_-");
+  FunctionConfig builtin = FunctionConfig::Builtin("sleep");
+  builtin.role = "r";
+  EXPECT_EQ(ErrorOf({builtin}), "functions[0] ('sleep'): role applies to exec and lambda functions only");
+}
+
 TEST(FunctionConfigTest, ErrorsNameTheTableAndTheKey) {
   FunctionConfig no_command = Exec("sample");
   no_command.command.clear();

@@ -34,9 +34,10 @@ FunctionRegistry FunctionRegistry::WithBuiltins(const std::shared_ptr<LambdaHost
                        const boost::asio::any_io_executor& /*executor*/) -> Result<std::unique_ptr<Function>> {
                       return std::unique_ptr<Function>(std::make_unique<FlakyFunction>(config));
                     });
-  registry.RegisterRuntime(Runtime::kExec, [](const FunctionConfig& config, boost::asio::any_io_executor executor) {
-    return ExecFunction::Create(config, std::move(executor));
-  });
+  registry.RegisterRuntime(Runtime::kExec,
+                           [lambda_host](const FunctionConfig& config, boost::asio::any_io_executor executor) {
+                             return ExecFunction::Create(config, std::move(executor), lambda_host);
+                           });
   if (lambda_host) {
     registry.RegisterRuntime(Runtime::kLambda, [lambda_host](const FunctionConfig& config,
                                                              const boost::asio::any_io_executor& /*executor*/) {

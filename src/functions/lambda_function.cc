@@ -66,8 +66,9 @@ struct LambdaFunction::Worker {
   std::unique_ptr<http::Server> server;
   std::uint16_t port = 0;
   // io-thread only.
-  std::unique_ptr<boost::asio::steady_timer> timer;          // the invocation's timeout, or init's
-  std::unique_ptr<boost::asio::steady_timer> restart_timer;  // the pause before starting again
+  std::unique_ptr<boost::asio::steady_timer> timer;              // the invocation's timeout, or init's
+  std::unique_ptr<boost::asio::steady_timer> restart_timer;      // the pause before starting again
+  std::unique_ptr<boost::asio::steady_timer> credentials_timer;  // when its credentials are due
 
   // GUARDED_BY(LambdaFunction::mutex_)
   Phase phase = Phase::kDown;
@@ -80,6 +81,11 @@ struct LambdaFunction::Worker {
   std::string last_request_id;
   std::optional<ReportedError> init_error;
   std::chrono::milliseconds restart_delay{0};
+  // Its credentials expire too soon for another invocation: replaced at its next /next.
+  bool recycle_due = false;
+  bool recycling = false;                       // killed for that: its exit is expected
+  std::optional<MemoryWatch::Id> memory_watch;  // while its process runs
+  bool out_of_memory = false;                   // killed for passing memory_mb
 };
 
 class LambdaFunction::Api final : public RuntimeApiBackend {
@@ -197,6 +203,7 @@ Status LambdaFunction::Bind() {
     worker->server = std::make_unique<http::Server>(io_, limits, *worker->handler);
     worker->timer = std::make_unique<boost::asio::steady_timer>(io_);
     worker->restart_timer = std::make_unique<boost::asio::steady_timer>(io_);
+    worker->credentials_timer = std::make_unique<boost::asio::steady_timer>(io_);
     if (Status status = worker->server->Listen("127.0.0.1", 0); !status.ok()) {
       return Status::IOError(fmt::format("cannot listen for the Runtime API: {}", status.message()));
     }
@@ -227,14 +234,6 @@ void LambdaFunction::StartAll() {
     if (cancelled_ || started_) return;
     started_ = true;
   }
-  // The key is made now, after the server made its first (admin) key for a new data directory.
-  auto credentials = host_->Credentials(config_.name);
-  if (credentials.ok()) {
-    request_.environment.push_back("AWS_ACCESS_KEY_ID=" + credentials->access_key_id);
-    request_.environment.push_back("AWS_SECRET_ACCESS_KEY=" + credentials->secret_access_key);
-  } else {
-    spdlog::error("function {}: no access key for its workers: {}", config_.name, credentials.error().message());
-  }
   request_.environment.push_back("AWS_ENDPOINT_URL=" + host_->endpoint_url());
   work_.emplace(io_.get_executor());
   for (auto& worker : workers_) worker->server->Start();
@@ -249,6 +248,16 @@ void LambdaFunction::Spawn(std::size_t index) {
   Worker& worker = *workers_[index];
   SpawnRequest request = request_;
   request.environment.push_back(fmt::format("AWS_LAMBDA_RUNTIME_API=127.0.0.1:{}", worker.port));
+  // Each worker gets credentials of its own, valid for the role's session from now.
+  auto credentials = host_->Credentials(config_);
+  std::optional<std::chrono::system_clock::time_point> expiration;
+  if (credentials.ok()) {
+    for (std::string& entry : credentials->EnvironmentStrings()) request.environment.push_back(std::move(entry));
+    if (!credentials->access_key_id.empty()) expiration = credentials->expiration;
+  } else {
+    // Without credentials the worker can still run; every call it makes is refused.
+    spdlog::error("function {}: no credentials for its role: {}", config_.name, credentials.error().message());
+  }
   auto process = std::make_shared<WorkerProcess>(io_, log_, [this, &worker] {
     std::lock_guard lock(mutex_);
     return worker.current_id;
@@ -262,6 +271,9 @@ void LambdaFunction::Spawn(std::size_t index) {
     worker.process = process;
     worker.current_id = "init";
     worker.init_error.reset();
+    worker.recycle_due = false;
+    worker.recycling = false;
+    worker.out_of_memory = false;
     Status started =
         process->Start(request, [this, index, generation](ExitStatus status) { OnExit(index, generation, status); });
     if (!started.ok()) {
@@ -271,12 +283,19 @@ void LambdaFunction::Spawn(std::size_t index) {
       worker.process = nullptr;
     } else {
       worker.group = process->pid();
+      worker.memory_watch = MemoryWatch::Shared().Watch(
+          process->pid(), static_cast<std::uint64_t>(config_.memory_mb) << 20,
+          [this, index, generation](std::uint64_t resident_bytes) {
+            boost::asio::post(
+                io_, [this, index, generation, resident_bytes] { OnOutOfMemory(index, generation, resident_bytes); });
+          });
     }
   }
   if (process->pid() < 0) {
     OnExit(index, generation, ExitStatus{false, 127, false});
     return;
   }
+  if (expiration) ScheduleRecycle(index, generation, *expiration);
   // A worker that never asks for work is stuck in its init. Lambda gives init 10 s, then tries
   // it again within the invocation's timeout: the longer of the two.
   const auto init_limit =
@@ -306,13 +325,15 @@ void LambdaFunction::OnExit(std::size_t index, std::uint64_t generation, ExitSta
   {
     std::lock_guard lock(mutex_);
     if (worker.generation != generation || cancelled_) return;
+    if (worker.memory_watch) MemoryWatch::Shared().Unwatch(*worker.memory_watch);
+    worker.memory_watch.reset();
     // WaitForGroup drained the pipes before reporting the exit.
     std::string tail = worker.process ? ValidUtf8(worker.process->TakeOutputTail()) : std::string();
     if (worker.current) {
       const std::string& id = worker.current->request_id;
       result = RecordResult::Failure(
-          "Runtime.ExitError", fmt::format("RequestId: {} Error: Runtime exited with error: {}", id, ExitText(status)),
-          tail);
+          worker.out_of_memory ? "Runtime.OutOfMemory" : "Runtime.ExitError",
+          fmt::format("RequestId: {} Error: Runtime exited with error: {}", id, ExitText(status)), tail);
       done = std::move(worker.current->done);
       records = worker.current->records;
       worker.current.reset();
@@ -331,6 +352,8 @@ void LambdaFunction::OnExit(std::size_t index, std::uint64_t generation, ExitSta
         records = failed.records;
       }
       worker.restart_delay = std::clamp(worker.restart_delay * 2, kFirstRestartDelay, kMaxRestartDelay);
+    } else if (worker.recycling) {
+      spdlog::info("function {}: worker {} replaced before its credentials expire", config_.name, index);
     } else {
       spdlog::warn("function {}: worker {} exited ({}); starting it again", config_.name, index, ExitText(status));
     }
@@ -342,9 +365,60 @@ void LambdaFunction::OnExit(std::size_t index, std::uint64_t generation, ExitSta
     worker.current_id = "init";
   }
   worker.timer->cancel();
+  worker.credentials_timer->cancel();
   if (poll) poll(RuntimeError(410, "WorkerGone", "The worker has exited"));
   ScheduleRestart(index);
   if (done) done(std::vector<RecordResult>(records, result));
+}
+
+void LambdaFunction::ScheduleRecycle(std::size_t index, std::uint64_t generation,
+                                     std::chrono::system_clock::time_point expiration) {
+  const auto now = std::chrono::system_clock::now();
+  const auto lifetime = std::chrono::floor<std::chrono::seconds>(expiration - now);
+  const std::chrono::seconds timeout = config_.timeout.value_or(std::chrono::seconds(300));
+  const auto due_in = lifetime - CredentialRefreshMargin(timeout, lifetime);
+  Worker& worker = *workers_[index];
+  worker.credentials_timer->expires_after(due_in);
+  worker.credentials_timer->async_wait([this, index, generation](const boost::system::error_code& ec) {
+    if (!ec) OnCredentialsDue(index, generation);
+  });
+}
+
+void LambdaFunction::OnOutOfMemory(std::size_t index, std::uint64_t generation, std::uint64_t resident_bytes) {
+  std::shared_ptr<WorkerProcess> process;
+  {
+    std::lock_guard lock(mutex_);
+    Worker& worker = *workers_[index];
+    if (cancelled_ || worker.generation != generation || !worker.process) return;
+    worker.out_of_memory = true;
+    process = worker.process;
+  }
+  spdlog::warn("function {}: worker {} used {} MB, over its memory_mb of {}: killed", config_.name, index,
+               resident_bytes >> 20, config_.memory_mb);
+  process->Kill();  // its exit fails the invocation it holds with Runtime.OutOfMemory and restarts it
+}
+
+void LambdaFunction::OnCredentialsDue(std::size_t index, std::uint64_t generation) {
+  std::shared_ptr<WorkerProcess> process;
+  {
+    std::lock_guard lock(mutex_);
+    Worker& worker = *workers_[index];
+    if (cancelled_ || worker.generation != generation || worker.phase == Phase::kDown) return;
+    worker.recycle_due = true;
+    // Never mid-invocation, nor during its init: those end at their next /next.
+    if (worker.phase == Phase::kBusy || worker.phase == Phase::kStarting) return;
+    process = RecycleLocked(worker);
+  }
+  if (process) process->Kill();
+}
+
+std::shared_ptr<WorkerProcess> LambdaFunction::RecycleLocked(Worker& worker) {
+  // kDown first, so no invocation is handed to it from here; its exit answers a waiting /next
+  // and starts it again at once.
+  worker.phase = Phase::kDown;
+  worker.recycling = true;
+  worker.restart_delay = std::chrono::milliseconds(0);
+  return worker.process;
 }
 
 void LambdaFunction::ScheduleRestart(std::size_t index) {
@@ -445,6 +519,7 @@ void LambdaFunction::Next(std::size_t index, http::Respond respond) {
   http::Response answer;
   Worker& worker = *workers_[index];
   bool initialised = false;
+  std::shared_ptr<WorkerProcess> recycled;
   {
     std::lock_guard lock(mutex_);
     if (cancelled_) {
@@ -457,6 +532,9 @@ void LambdaFunction::Next(std::size_t index, http::Respond respond) {
       answer = InvalidStateTransition("A /next is already waiting for this worker");
     } else if (worker.phase == Phase::kDown) {
       answer = InvalidStateTransition("This worker has ended");
+    } else if (worker.recycle_due) {
+      recycled = RecycleLocked(worker);
+      answer = RuntimeError(410, "WorkerGone", "This worker is being replaced before its credentials expire");
     } else {
       initialised = worker.phase == Phase::kStarting;
       worker.restart_delay = std::chrono::milliseconds(0);
@@ -473,6 +551,7 @@ void LambdaFunction::Next(std::size_t index, http::Respond respond) {
     }
   }
   respond(std::move(answer));
+  if (recycled) recycled->Kill();
 }
 
 bool LambdaFunction::FinishLocked(Worker& worker, std::string_view request_id, InvocationDone& done,
@@ -580,6 +659,8 @@ void LambdaFunction::CancelAll() {
     cancelled_ = true;
     queue_.clear();
     for (auto& worker : workers_) {
+      if (worker->memory_watch) MemoryWatch::Shared().Unwatch(*worker->memory_watch);
+      worker->memory_watch.reset();
       if (worker->process) processes.push_back(worker->process);
       worker->process = nullptr;
       worker->group = -1;

@@ -9,7 +9,10 @@
 // "Task timed out" and the worker is killed and started again. A worker that dies fails the
 // invocation it held (Runtime.ExitError); one that dies or reports an init error before its
 // first /next fails the oldest waiting invocation (Runtime.InitError) and is started again
-// after a growing pause. Thread-safe.
+// after a growing pause. Each worker gets its role's temporary credentials at its start and is
+// replaced between invocations before they expire (function_credentials.h). A worker whose
+// group's resident memory passes memory_mb is killed (memory_watch.h): its invocation fails with
+// Runtime.OutOfMemory and it is started again. Thread-safe.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -27,6 +30,7 @@
 #include "common/result.h"
 #include "functions/function.h"
 #include "functions/lambda_host.h"
+#include "functions/memory_watch.h"
 #include "functions/runtime_api.h"
 #include "functions/stderr_log.h"
 #include "functions/worker_process.h"
@@ -76,6 +80,16 @@ class LambdaFunction final : public Function {
   void Spawn(std::size_t index);
   void OnExit(std::size_t index, std::uint64_t generation, ExitStatus status);
   void ScheduleRestart(std::size_t index);
+  // Replaces worker `index` (of `generation`) once its credentials expiring at `expiration` are
+  // too close to their end for an invocation (CredentialRefreshMargin): at once when idle,
+  // else at its next /next.
+  void ScheduleRecycle(std::size_t index, std::uint64_t generation, std::chrono::system_clock::time_point expiration);
+  void OnCredentialsDue(std::size_t index, std::uint64_t generation);
+  // Worker `index` (of `generation`) passed memory_mb: killed, its invocation fails as Lambda's
+  // Runtime.OutOfMemory.
+  void OnOutOfMemory(std::size_t index, std::uint64_t generation, std::uint64_t resident_bytes);
+  // Marks the worker as ending for that reason; returns its process for the caller to kill.
+  std::shared_ptr<WorkerProcess> RecycleLocked(Worker& worker);
   // Hands `pending` to polling worker `index`; returns the answer for its /next.
   http::Response DeliverLocked(std::size_t index, Pending pending);
   void OnTimeout(std::size_t index, std::uint64_t generation, std::string request_id);

@@ -9,14 +9,14 @@ void LambdaHost::SetCredentialSource(CredentialSource source) {
   credentials_ = std::move(source);
 }
 
-Result<FunctionCredentials> LambdaHost::Credentials(const std::string& function_name) const {
+Result<FunctionCredentials> LambdaHost::Credentials(const FunctionConfig& config) const {
   CredentialSource source;
   {
     std::lock_guard lock(mutex_);
     source = credentials_;
   }
   if (!source) return FunctionCredentials{};
-  return source(function_name);
+  return source(config);
 }
 
 void LambdaHost::WhenListening(std::function<void()> start) {

@@ -1,6 +1,7 @@
-// What the lambda runtime needs from the server around it: the region and account its ARNs name,
-// where the shipped runtimes are, credentials for each function, and the server's own address
-// (for the SDKs in the workers), which is known only once the server listens.
+// What the process-running runtimes (lambda, and exec for credentials and the address) need from
+// the server around them: the region and account their ARNs name, where the shipped runtimes
+// are, each function's role credentials, and the server's own address (for the SDKs in the
+// processes), which is known only once the server listens.
 #pragma once
 
 #include <filesystem>
@@ -11,13 +12,10 @@
 #include <vector>
 
 #include "common/result.h"
+#include "functions/function_config.h"
+#include "functions/function_credentials.h"
 
 namespace jobstream::functions {
-
-struct FunctionCredentials {
-  std::string access_key_id;
-  std::string secret_access_key;  // never logged
-};
 
 // Thread-safe.
 class LambdaHost {
@@ -30,11 +28,12 @@ class LambdaHost {
   // Holds python/bootstrap.py (and the other shipped runtimes); empty when none was found.
   const std::filesystem::path& runtimes_dir() const { return runtimes_dir_; }
 
-  // How a function's credentials are made or found (by the caller, from the key file).
-  using CredentialSource = std::function<Result<FunctionCredentials>(const std::string& function_name)>;
+  // How a function's credentials are minted (by the caller: its role's, for config.role and
+  // config.credential_lifetime).
+  using CredentialSource = std::function<Result<FunctionCredentials>(const FunctionConfig& config)>;
   void SetCredentialSource(CredentialSource source);
-  // The function's key; an empty one when no source was set.
-  Result<FunctionCredentials> Credentials(const std::string& function_name) const;
+  // New credentials for the function; empty ones when no source was set.
+  Result<FunctionCredentials> Credentials(const FunctionConfig& config) const;
 
   // Runs `start` once the server's URL is known (at once when it is already).
   void WhenListening(std::function<void()> start);

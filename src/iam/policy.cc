@@ -64,6 +64,18 @@ Status CheckPrincipal(std::string_view principal) {
   return Malformed(R"(Invalid principal in policy: "AWS":")" + std::string(principal) + "\"");
 }
 
+// A service principal as IAM writes one ("lambda.amazonaws.com"): the only kind a role can be
+// assumed by on a service's behalf (a function's execution role).
+Status CheckServicePrincipal(std::string_view service) {
+  constexpr std::string_view kSuffix = ".amazonaws.com";
+  bool valid = service.size() > kSuffix.size() && service.size() <= 128 && service.ends_with(kSuffix) &&
+               std::all_of(service.begin(), service.end(), [](char c) {
+                 return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+               });
+  if (valid) return Status::Ok();
+  return Malformed(R"(Invalid principal in policy: "SERVICE":")" + std::string(service) + "\"");
+}
+
 Result<std::vector<std::string>> ParsePrincipal(const json::value& value) {
   if (value.is_string()) {
     if (!Is(value, "*")) return SyntaxError();
@@ -73,13 +85,17 @@ Result<std::vector<std::string>> ParsePrincipal(const json::value& value) {
   if (object == nullptr || object->empty()) return SyntaxError();
   std::vector<std::string> principals;
   for (const auto& [type, list] : *object) {
-    // Services (lambda.amazonaws.com) and federated principals have no caller here that could
-    // match them yet; refusing them says so instead of silently never matching.
-    if (type != "AWS") return Malformed("Principal type " + std::string(type) + " is not supported by jobstream yet");
+    // Federated principals have no caller here that could match them; refusing them says so
+    // instead of silently never matching. A service principal is kept as its name, which no
+    // AWS principal (an ARN, an account id or "*") can equal.
+    if (type != "AWS" && type != "Service") {
+      return Malformed("Principal type " + std::string(type) + " is not supported by jobstream yet");
+    }
     auto names = StringList(list);
     if (!names.ok()) return names.error();
     for (std::string& name : *names) {
-      if (Status status = CheckPrincipal(name); !status.ok()) return status;
+      Status status = type == "AWS" ? CheckPrincipal(name) : CheckServicePrincipal(name);
+      if (!status.ok()) return status;
       principals.push_back(std::move(name));
     }
   }

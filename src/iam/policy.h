@@ -37,9 +37,11 @@ struct Statement {
   Effect effect = Effect::kAllow;
   bool not_action = false;  // `actions` came from NotAction
   std::vector<std::string> actions;
-  bool not_resource = false;            // `resources` came from NotResource
-  std::vector<std::string> resources;   // empty in a trust policy
-  std::vector<std::string> principals;  // trust policy: AWS principals as written, "*" for anyone
+  bool not_resource = false;           // `resources` came from NotResource
+  std::vector<std::string> resources;  // empty in a trust policy
+  // trust policy: AWS principals as written, "*" for anyone, and services by name
+  // ("lambda.amazonaws.com")
+  std::vector<std::string> principals;
 };
 
 // What a request asks for. principal_arn and account_id matter for trust policies only.

@@ -117,6 +117,26 @@ TEST(PolicyTest, TrustPolicyMatchesPrincipalsAndTheirAccount) {
             alice_only.Evaluate({"sts:AssumeRole", "", "arn:aws:iam::123456789012:user/bob", "123456789012"}));
 }
 
+TEST(PolicyTest, ServicePrincipalMatchesOnlyThatService) {
+  Policy lambda = MustParse(R"({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+      "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}})",
+                            PolicyKind::kTrust);
+  EXPECT_EQ(Decision::kAllow, lambda.Evaluate({"sts:AssumeRole", "", "lambda.amazonaws.com", ""}));
+  EXPECT_EQ(Decision::kImplicitDeny, lambda.Evaluate({"sts:AssumeRole", "", "events.amazonaws.com", ""}));
+  // No user of the account may assume a role only a service is trusted with.
+  EXPECT_EQ(Decision::kImplicitDeny,
+            lambda.Evaluate({"sts:AssumeRole", "", "arn:aws:iam::123456789012:user/alice", "123456789012"}));
+  EXPECT_EQ(R"(Invalid principal in policy: "SERVICE":"lambda")",
+            ParseError(R"({"Statement": {"Effect": "Allow", "Principal": {"Service": "lambda"},
+                           "Action": "sts:AssumeRole"}})",
+                       PolicyKind::kTrust));
+  EXPECT_EQ(
+      "Principal type Federated is not supported by jobstream yet",
+      ParseError(R"({"Statement": {"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                           "Action": "sts:AssumeRole"}})",
+                 PolicyKind::kTrust));
+}
+
 TEST(PolicyTest, MalformedDocumentsGetIamsMessages) {
   EXPECT_EQ("Syntax errors in policy.", ParseError("{"));
   EXPECT_EQ("Syntax errors in policy.", ParseError("[]"));

@@ -6,6 +6,7 @@
 #include "auth/key_file.h"
 #include "auth/sigv4_canonical.h"
 #include "auth/sigv4_time.h"
+#include "auth/temporary_credentials.h"
 #include "aws_query/query_protocol.h"
 #include "iam/identity.h"
 #include "iam/policy.h"
@@ -89,7 +90,7 @@ http::Response StsApi::Handle(const auth::Principal& principal, const http::Requ
   }
 
   // Temporary credentials for the caller: a role's (AssumeRole) or its own (GetSessionToken).
-  auth::TemporaryCredential temporary;
+  auth::SessionContext session;
   std::string result_prefix;
   if (*action == "AssumeRole") {
     const std::string* role_arn = Find(parameters, "RoleArn");
@@ -135,7 +136,7 @@ http::Response StsApi::Handle(const auth::Principal& principal, const http::Requ
       if (!parsed.ok()) return fail({400, std::string(iam::kMalformedPolicyDocument), parsed.error().message()});
       session_policy = *policy;
     }
-    temporary.session = {role->name, *session_name, session_policy, now + std::chrono::seconds(seconds)};
+    session = {role->name, *session_name, session_policy, now + std::chrono::seconds(seconds)};
     std::string assumed_arn = iam::AssumedRoleArn(account, role->name, *session_name);
     result_prefix = "<AssumedRoleUser>" + Element("Arn", assumed_arn) +
                     Element("AssumedRoleId", role->id + ":" + *session_name) + "</AssumedRoleUser>";
@@ -150,21 +151,19 @@ http::Response StsApi::Handle(const auth::Principal& principal, const http::Requ
     auto duration = Duration(Find(parameters, "DurationSeconds"), kDefaultGetSessionTokenSeconds,
                              iam::kMinSessionSeconds, kMaxGetSessionTokenSeconds);
     if (auto* failure = std::get_if<Failure>(&duration)) return fail(*failure);
-    temporary.session = {"", "", "", now + std::chrono::seconds(std::get<int>(duration))};
+    session = {"", "", "", now + std::chrono::seconds(std::get<int>(duration))};
   } else {
     return fail({400, "InvalidAction", "Could not find operation " + *action + " for version 2011-06-15"});
   }
 
-  auto key_id = auth::NewAccessKeyId("ASIA");
-  auto secret = auth::NewSecretAccessKey();
-  if (!key_id.ok() || !secret.ok()) return fail({500, "InternalFailure", "Internal server error"});
   // A role session stays tied to the user who began it (the user of a role chain's first link).
-  temporary.credential = auth::Credential{principal.user_name, *key_id, *secret, true, auth::FormatIso8601(now)};
-  auto token = tokens_.Seal(temporary);
-  if (!token.ok()) return fail({500, "InternalFailure", "Internal server error"});
-  std::string credentials = "<Credentials>" + Element("AccessKeyId", *key_id) + Element("SecretAccessKey", *secret) +
-                            Element("SessionToken", *token) +
-                            Element("Expiration", auth::FormatIso8601(temporary.session.expiration)) + "</Credentials>";
+  auto issued = auth::IssueTemporaryCredentials(tokens_, principal.user_name, session, now);
+  if (!issued.ok()) return fail({500, "InternalFailure", "Internal server error"});
+  const auth::Credential& key = issued->temporary.credential;
+  std::string credentials = "<Credentials>" + Element("AccessKeyId", key.access_key_id) +
+                            Element("SecretAccessKey", key.secret_access_key) +
+                            Element("SessionToken", issued->session_token) +
+                            Element("Expiration", auth::FormatIso8601(session.expiration)) + "</Credentials>";
   // AssumeRole's model lists Credentials first; the order of elements does not matter to parsers.
   return XmlResponse(*action, credentials + result_prefix, request_id);
 }

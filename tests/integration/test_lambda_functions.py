@@ -176,14 +176,10 @@ class LambdaFailures(ServerTestCase):
         if seen["boto3"] is not None:  # boto3 importable: its clients default to jobstream
             self.assertEqual(f"http://127.0.0.1:{self.server.port}", seen["boto3"]["endpoint_url"])
             self.assertTrue(seen["boto3"]["wrapped"])
-        # The function's own key, kept in the key file under a recognisable name; never logged.
-        with open(os.path.join(self.data_dir, "credentials.json")) as f:
-            keys = {key["UserName"]: key for key in json.load(f)["AccessKeys"]}
-        own = keys["function.describe"]
-        self.assertEqual(own["AccessKeyId"], environment["AWS_ACCESS_KEY_ID"])
-        self.assertEqual("Active", own["Status"])
-        self.assertNotIn(own["SecretAccessKey"], self.server.stderr())
-        self.assertNotIn(own["SecretAccessKey"], self.server.stdout())
+        # Its role's temporary credentials (test_function_roles.py has more), never logged.
+        self.assertRegex(environment["AWS_ACCESS_KEY_ID"], r"^ASIA[A-Z0-9]{16}$")
+        self.assertTrue(seen["has_token"])
+        self.assertNotIn(environment["AWS_ACCESS_KEY_ID"], self.server.stderr())
 
     def test_the_functions_key_may_use_the_table_and_nothing_else(self):
         try:
@@ -199,7 +195,8 @@ class LambdaFailures(ServerTestCase):
         # execute-api:Invoke (deny by default).
         self.assertEqual(403, state["results"]["jobs_api_status"], state)
         self.assertRegex(state["results"]["jobs_api_denial"]["Message"],
-                         r"^User: arn:aws:iam::\d{12}:user/function\.selfread is not authorized to perform: "
+                         r"^User: arn:aws:sts::\d{12}:assumed-role/jobstream-function-role/selfread is not "
+                         r"authorized to perform: "
                          r"execute-api:Invoke on resource: ")
 
     def test_a_handler_exception_fails_with_its_type_and_message(self):

@@ -28,6 +28,7 @@ def describe(event, context: LambdaContext):
         },
         "environment": {key: os.environ.get(key) for key in ENVIRONMENT},
         "has_secret": bool(os.environ.get("AWS_SECRET_ACCESS_KEY")),
+        "has_token": bool(os.environ.get("AWS_SESSION_TOKEN")),
         "pid": os.getpid(),
         "boto3": boto3_endpoint(),
     }
@@ -78,7 +79,8 @@ def read_own_job(event, context):
     from botocore.credentials import Credentials
 
     job_id = event["Records"][0]["dynamodb"]["Keys"]["id"]["S"]
-    credentials = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
+    credentials = Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"],
+                              os.environ.get("AWS_SESSION_TOKEN"))
     endpoint = os.environ["AWS_ENDPOINT_URL"]
 
     def send(request, service):
@@ -98,3 +100,13 @@ def read_own_job(event, context):
     jobs_api_status, denial = send(AWSRequest(method="GET", url=f"{endpoint}/jobs/{job_id}"), "execute-api")
     return {"status": status, "item_id": item["Item"]["id"]["S"], "jobs_api_status": jobs_api_status,
             "jobs_api_denial": denial}
+
+
+def allocate(event, context):
+    """Takes the job's `megabytes` in 16 MB steps, 20 ms apart (jobstream samples every 100 ms)."""
+    megabytes = int(event["Records"][0]["dynamodb"]["NewImage"]["megabytes"]["N"])
+    chunks = []
+    for _ in range(megabytes // 16):
+        chunks.append(b"x" * (16 << 20))
+        time.sleep(0.02)
+    return f"took {megabytes} MB"

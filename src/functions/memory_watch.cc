@@ -1,0 +1,122 @@
+#include "functions/memory_watch.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace jobstream::functions {
+namespace {
+
+// The process group of `pid` from /proc/<pid>/stat ("pid (comm) state ppid pgrp ..."; comm may
+// hold spaces and parentheses, so the fields are read after the last ')'), or -1.
+pid_t ProcessGroupOf(const std::string& pid) {
+  std::ifstream stat("/proc/" + pid + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(text.substr(close + 1));
+  char state = 0;
+  long ppid = 0;
+  long pgrp = -1;
+  if (!(fields >> state >> ppid >> pgrp)) return -1;
+  return static_cast<pid_t>(pgrp);
+}
+
+std::uint64_t ResidentBytesOf(const std::string& pid) {
+  std::ifstream statm("/proc/" + pid + "/statm");
+  std::uint64_t size = 0;
+  std::uint64_t resident = 0;
+  if (!(statm >> size >> resident)) return 0;
+  static const auto kPageSize = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  return resident * kPageSize;
+}
+
+// Resident bytes per group, for the groups asked for, in one pass over /proc.
+std::map<pid_t, std::uint64_t> ResidentBytesOfGroups(const std::set<pid_t>& groups) {
+  std::map<pid_t, std::uint64_t> bytes;
+  std::unique_ptr<DIR, int (*)(DIR*)> proc(::opendir("/proc"), ::closedir);
+  if (!proc) return bytes;
+  while (const dirent* entry = ::readdir(proc.get())) {  // NOLINT(concurrency-mt-unsafe): one stream per call
+    std::string name = entry->d_name;
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    pid_t group = ProcessGroupOf(name);
+    if (groups.count(group) == 0) continue;
+    bytes[group] += ResidentBytesOf(name);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+std::uint64_t GroupResidentBytes(pid_t pgid) {
+  auto bytes = ResidentBytesOfGroups({pgid});
+  auto found = bytes.find(pgid);
+  return found == bytes.end() ? 0 : found->second;
+}
+
+MemoryWatch& MemoryWatch::Shared() {
+  static MemoryWatch watch;
+  return watch;
+}
+
+MemoryWatch::~MemoryWatch() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+MemoryWatch::Id MemoryWatch::Watch(pid_t pgid, std::uint64_t limit_bytes, Exceeded exceeded) {
+  std::lock_guard lock(mutex_);
+  Id id = next_id_++;
+  watched_.emplace(id, Entry{pgid, limit_bytes, std::move(exceeded)});
+  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+  wake_.notify_all();
+  return id;
+}
+
+void MemoryWatch::Unwatch(Id id) {
+  std::lock_guard lock(mutex_);
+  watched_.erase(id);
+}
+
+void MemoryWatch::Run() {
+  pthread_setname_np(pthread_self(), "js-memory");
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (watched_.empty()) {
+      wake_.wait(lock, [this] { return stopping_ || !watched_.empty(); });
+      continue;
+    }
+    SampleLocked();
+    wake_.wait_for(lock, kSampleInterval, [this] { return stopping_; });
+  }
+}
+
+// Under the lock, so that Unwatch waits for a callback under way; a pass over /proc takes a few
+// milliseconds.
+void MemoryWatch::SampleLocked() {
+  std::set<pid_t> groups;
+  for (const auto& [id, entry] : watched_) groups.insert(entry.pgid);
+  auto bytes = ResidentBytesOfGroups(groups);
+  std::vector<Id> exceeded;
+  for (auto& [id, entry] : watched_) {
+    auto found = bytes.find(entry.pgid);
+    if (found == bytes.end() || found->second <= entry.limit_bytes) continue;
+    entry.exceeded(found->second);
+    exceeded.push_back(id);
+  }
+  for (Id id : exceeded) watched_.erase(id);  // reported once
+}
+
+}  // namespace jobstream::functions
