@@ -98,17 +98,20 @@ void MemoryWatch::Run() {
       wake_.wait(lock, [this] { return stopping_ || !watched_.empty(); });
       continue;
     }
-    SampleLocked();
+    SampleLocked(lock);
     wake_.wait_for(lock, kSampleInterval, [this] { return stopping_; });
   }
 }
 
-// Under the lock, so that Unwatch waits for a callback under way; a pass over /proc takes a few
-// milliseconds.
-void MemoryWatch::SampleLocked() {
+// The pass over /proc runs without the lock (it takes milliseconds, more with many processes,
+// and Watch and Unwatch are called on the functions' threads); reports run under it, for the
+// watches still registered, so that Unwatch waits for a report under way.
+void MemoryWatch::SampleLocked(std::unique_lock<std::mutex>& lock) {
   std::set<pid_t> groups;
   for (const auto& [id, entry] : watched_) groups.insert(entry.pgid);
+  lock.unlock();
   auto bytes = ResidentBytesOfGroups(groups);
+  lock.lock();
   std::vector<Id> exceeded;
   for (auto& [id, entry] : watched_) {
     auto found = bytes.find(entry.pgid);

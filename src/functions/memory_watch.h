@@ -48,7 +48,8 @@ class MemoryWatch {
     Exceeded exceeded;
   };
   void Run();
-  void SampleLocked();
+  // Called with `lock` (on mutex_) held; releases it while reading /proc.
+  void SampleLocked(std::unique_lock<std::mutex>& lock);
 
   std::mutex mutex_;
   std::condition_variable wake_;
