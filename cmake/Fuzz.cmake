@@ -32,7 +32,7 @@ set(JOBSTREAM_FUZZ_CORE_SOURCES
   src/http/valid_utf8.cc
   src/iam/policy.cc src/iam/wildcard.cc
   src/store/item_write.cc src/store/job.cc
-  src/stream/dynamo_json.cc src/stream/filter_pattern.cc src/stream/stream_record.cc)
+  src/stream/dynamo_json.cc src/stream/filter_pattern.cc src/stream/record_encoder.cc src/stream/stream_record.cc)
 list(TRANSFORM JOBSTREAM_FUZZ_CORE_SOURCES PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/)
 add_library(jobstream_fuzz_core STATIC ${JOBSTREAM_FUZZ_CORE_SOURCES})
 target_include_directories(jobstream_fuzz_core PUBLIC src)

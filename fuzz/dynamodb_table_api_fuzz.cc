@@ -73,7 +73,8 @@ class MemoryStore final : public store::JobStore {
     return page;
   }
   Result<std::int64_t> CountItems() override { return static_cast<std::int64_t>(items.size()); }
-  const AwsAccount& account() const override { return account_; }
+  const AwsAccount& account() const override { return encoder_.account(); }
+  const stream::RecordEncoder& record_encoder() const override { return encoder_; }
 
   void InsertJob(store::Job, store::WriteDone done) override { done(Unused()); }
   void InsertJobs(std::vector<store::Job>, store::WriteDone done) override { done(Unused()); }
@@ -95,7 +96,7 @@ class MemoryStore final : public store::JobStore {
 
  private:
   static Status Unused() { return Status::Unavailable("not part of the table API"); }
-  AwsAccount account_;
+  stream::RecordEncoder encoder_{AwsAccount{}, stream::StreamViewType::kNewImage};
 };
 
 }  // namespace

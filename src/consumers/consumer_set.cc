@@ -121,12 +121,11 @@ std::map<std::string, store::ConsumerState> ConsumerSet::InitialStates(const sto
     }
     return states;
   }
+  // Built by the store's own encoder, so that filters judge the record the stream will carry
+  // (its view type, its SizeBytes), not one with default settings.
   boost::json::object item = job.ToTypedItem();
-  boost::json::value record = stream::BuildRecord(stream::RecordInput{.event_name = stream::EventName::kInsert,
-                                                                      .job_id = job.id,
-                                                                      .new_image = &item,
-                                                                      .created_at = job.created_at,
-                                                                      .account = &store_.account()});
+  boost::json::value record = store_.record_encoder().Build(stream::EventName::kInsert, job.id, job.updated_at, item,
+                                                            job.ToTypedItemJson().size());
   for (const auto& mapping : mappings_) {
     if (mapping->Accepts(record)) states.emplace(mapping->config().name, store::ConsumerState{});
   }

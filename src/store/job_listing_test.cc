@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/uuid.h"
+#include "store/sqlite_connection.h"
 #include "store/sqlite_job_store.h"
 #include "stream/dynamo_json.h"
 #include "testing/temp_dir.h"

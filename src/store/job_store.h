@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "store/item_write.h"
 #include "store/job.h"
+#include "stream/record_encoder.h"
 #include "stream/stream_record.h"
 
 namespace jobstream::store {
@@ -111,6 +112,9 @@ class JobStore {
   virtual int shard_count() const = 0;
   // The account and table this store is (fixed when its data directory was created).
   virtual const AwsAccount& account() const = 0;
+  // The encoder of this store's stream records (its account, table and view type): what judges a
+  // new job's record before it is written (the consumers' initial states) builds it the same way.
+  virtual const stream::RecordEncoder& record_encoder() const = 0;
   // Ok while new jobs would be accepted; otherwise why not (a failed sync, a full store, closing).
   // For GET /readyz: cheap, no I/O.
   virtual Status Readiness() const = 0;
