@@ -417,6 +417,15 @@ def read_raw_response(recv, buffered=b""):
     return status, headers, data[:length], data[length:]
 
 
+def assert_start_refused(test, result, message, data_dir):
+    """Asserts that `serve` refused to start (exit 2, `message` on stderr, never listening) and
+    created nothing at data_dir."""
+    test.assertEqual(2, result.returncode, result.stdout + result.stderr)
+    test.assertIn(message, result.stderr)
+    test.assertNotIn("Listening", result.stdout)
+    test.assertFalse(os.path.exists(data_dir), "a refused start created the data dir")
+
+
 def wait_for(condition, timeout, interval=0.05, what="condition", last=None):
     """Calls condition() until it returns something truthy (returned) or timeout seconds pass
     (AssertionError, describing last() if given). Sleeps at most interval between calls."""

@@ -4,7 +4,7 @@ job shows, and one consumer failing while another succeeds makes the whole job a
 import os
 import unittest
 
-from harness import ServerTestCase, TempDirs, require_binary, run_cli, sleep_results
+from harness import ServerTestCase, TempDirs, assert_start_refused, require_binary, run_cli, sleep_results
 
 CONFIG = """
 [store]
@@ -69,10 +69,7 @@ class RefusedSettings(unittest.TestCase):
                        timeout=20)
 
     def assertRefused(self, result, message):
-        self.assertEqual(2, result.returncode, result.stdout + result.stderr)
-        self.assertIn(message, result.stderr)
-        self.assertNotIn("Listening", result.stdout)
-        self.assertFalse(os.path.exists(self.data_dir), "a refused start created the data dir")
+        assert_start_refused(self, result, message, self.data_dir)
 
     def test_unknown_log_level_is_refused_listing_the_valid_ones(self):
         valid = "is not one of trace, debug, info, warn, error, critical, off"

@@ -9,7 +9,7 @@ import os
 import unittest
 import uuid
 
-from harness import Server, ServerTestCase, TempDirs, create_key, require_binary, run_cli
+from harness import Server, ServerTestCase, TempDirs, assert_start_refused, create_key, require_binary, run_cli
 
 try:
     import boto3
@@ -152,10 +152,7 @@ class InvalidModel(unittest.TestCase):
                        timeout=20)
 
     def assertRefused(self, result, message):
-        self.assertEqual(2, result.returncode, result.stdout + result.stderr)
-        self.assertIn(message, result.stderr)
-        self.assertNotIn("Listening", result.stdout)
-        self.assertFalse(os.path.exists(self.data_dir), "a refused start created the data dir")
+        assert_start_refused(self, result, message, self.data_dir)
 
     def test_bad_models_are_refused_at_start(self):
         model = os.path.join(self.root, "model.json")
