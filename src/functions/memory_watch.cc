@@ -1,12 +1,13 @@
 #include "functions/memory_watch.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <iterator>
+#include <array>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -15,14 +16,28 @@
 namespace jobstream::functions {
 namespace {
 
+// The text of a small /proc file, or nothing. Plain read(2), not std::ifstream: a process can exit
+// between the open and the read, which then fails with ESRCH, and libstdc++'s filebuf throws from
+// underflow on a failed read whatever the stream's exception mask (it killed the server through
+// this thread, std::terminate). /proc/<pid>/stat and statm are far below the buffer's size.
+std::optional<std::string> ReadProcFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+  if (fd < 0) return std::nullopt;
+  std::array<char, 1024> buffer{};
+  ssize_t n = ::read(fd, buffer.data(), buffer.size());
+  ::close(fd);
+  if (n <= 0) return std::nullopt;
+  return std::string(buffer.data(), static_cast<std::size_t>(n));
+}
+
 // The process group of `pid` from /proc/<pid>/stat ("pid (comm) state ppid pgrp ..."; comm may
 // hold spaces and parentheses, so the fields are read after the last ')'), or -1.
 pid_t ProcessGroupOf(const std::string& pid) {
-  std::ifstream stat("/proc/" + pid + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');
+  std::optional<std::string> text = ReadProcFile("/proc/" + pid + "/stat");
+  if (!text) return -1;
+  auto close = text->rfind(')');
   if (close == std::string::npos) return -1;
-  std::istringstream fields(text.substr(close + 1));
+  std::istringstream fields(text->substr(close + 1));
   char state = 0;
   long ppid = 0;
   long pgrp = -1;
@@ -31,7 +46,9 @@ pid_t ProcessGroupOf(const std::string& pid) {
 }
 
 std::uint64_t ResidentBytesOf(const std::string& pid) {
-  std::ifstream statm("/proc/" + pid + "/statm");
+  std::optional<std::string> text = ReadProcFile("/proc/" + pid + "/statm");
+  if (!text) return 0;
+  std::istringstream statm(*text);
   std::uint64_t size = 0;
   std::uint64_t resident = 0;
   if (!(statm >> size >> resident)) return 0;
