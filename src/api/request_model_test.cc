@@ -64,11 +64,12 @@ TEST(RequestModelTest, ACustomModelDecidesWhatPostJobsAccepts) {
 }
 
 TEST(RequestModelTest, AModelWithoutRequirementsAcceptsAnyObject) {
-  auto open = JsonSchema::Compile(boost::json::parse(R"({"type": "object"})"));
-  ASSERT_TRUE(open.ok());
-  EXPECT_TRUE(ParseJobParameters(R"({"anything": [1, 2]})", *open).ok());
+  auto any_object = JsonSchema::Compile(boost::json::parse(R"({"type": "object"})"));
+  ASSERT_TRUE(any_object.ok());
+  EXPECT_TRUE(ParseJobParameters(R"({"anything": [1, 2]})", *any_object).ok());
   // The body is still a JSON object of parameters: the item's attributes.
-  EXPECT_EQ(ParseJobParameters("[1]", *open).error().message(), "Request body must be a JSON object of job parameters");
+  EXPECT_EQ(ParseJobParameters("[1]", *any_object).error().message(),
+            "Request body must be a JSON object of job parameters");
   auto bounded = JsonSchema::Compile(boost::json::parse(R"({"maxProperties": 1})"));
   ASSERT_TRUE(bounded.ok());
   EXPECT_EQ(ParseJobParameters(R"({"a": 1, "b": 2})", *bounded).error().message(),

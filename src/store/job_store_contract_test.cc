@@ -45,7 +45,7 @@ struct ContractStoreOptions {
 // place again reaches the same data, as a restart does).
 struct Backend {
   std::string name;
-  std::function<std::unique_ptr<JobStore>(const std::filesystem::path& place, const ContractStoreOptions&)> open;
+  std::function<std::unique_ptr<JobStore>(const std::filesystem::path& place, const ContractStoreOptions&)> open_store;
 };
 
 std::unique_ptr<JobStore> OpenSqlite(const std::filesystem::path& place, const ContractStoreOptions& contract) {
@@ -69,7 +69,7 @@ class JobStoreContract : public ::testing::TestWithParam<Backend> {
     return OpenWith(options);
   }
   std::unique_ptr<JobStore> OpenWith(const ContractStoreOptions& options) {
-    auto store = GetParam().open(dir_.path(), options);
+    auto store = GetParam().open_store(dir_.path(), options);
     if (store == nullptr) ADD_FAILURE() << GetParam().name << " did not open";
     return store;
   }
