@@ -13,7 +13,7 @@ endif()
 set(JOBSTREAM_FUZZ_CORE_SOURCES
   src/api/exact_json_parser.cc src/api/job_parameters.cc src/api/request_model.cc
   src/auth/signing_key_cache.cc src/auth/sigv4_canonical.cc src/auth/sigv4_claim.cc src/auth/sigv4_crypto.cc
-  src/auth/secret_key_file.cc src/auth/sigv4_signer.cc src/auth/sigv4_time.cc src/auth/sigv4_verifier.cc
+  src/auth/key_last_use.cc src/auth/secret_key_file.cc src/auth/sigv4_signer.cc src/auth/sigv4_time.cc src/auth/sigv4_verifier.cc
   src/aws_query/query_protocol.cc
   src/common/aws_account.cc src/common/clock.cc src/common/json_text.cc src/common/pretty_json.cc src/common/private_file.cc
   src/common/json_schema.cc src/common/json_schema_validator.cc src/common/uuid.cc
